@@ -1,0 +1,134 @@
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { decodeCursor, encodeCursor } from '../common/cursor';
+import { Page } from '../common/list.dto';
+import { renderBlocks, slugify, summarize } from './article-blocks';
+import { ArticleEntity } from './article.entity';
+import { ArticleBlocksChangedEvent } from './article.events';
+import { ArticlesRepository } from './articles.repository';
+import {
+  ArticleResponse,
+  ArticleSummaryResponse,
+  CreateArticleDto,
+  UpdateArticleDto,
+  toArticleResponse,
+  toArticleSummary,
+} from './dto/article.dto';
+
+function page<T, R>(
+  rows: T[],
+  limit: number,
+  map: (row: T) => R,
+  key: (row: T) => (string | number)[],
+): Page<R> {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return {
+    items: items.map(map),
+    nextCursor: rows.length > limit && last ? encodeCursor(key(last)) : null,
+  };
+}
+
+@Injectable()
+export class ArticlesService {
+  constructor(
+    private readonly articles: ArticlesRepository,
+    private readonly events: EventEmitter2,
+  ) {}
+
+  async getPublished(slug: string): Promise<ArticleResponse> {
+    const article = await this.articles.findPublishedBySlug(slug);
+    if (!article) {
+      throw new NotFoundException('article not found');
+    }
+    return toArticleResponse(article);
+  }
+
+  async listPublished(limit: number, cursor?: string): Promise<Page<ArticleSummaryResponse>> {
+    const after = cursor ? decodeCursor(cursor, 2) : undefined;
+    const rows = await this.articles.findPublishedPage(
+      limit,
+      after && { publishedAt: String(after[0]), id: String(after[1]) },
+    );
+    return page(rows, limit, toArticleSummary, (a) => [a.publishedAt!.toISOString(), a.id]);
+  }
+
+  async listAll(limit: number, cursor?: string): Promise<Page<ArticleSummaryResponse>> {
+    const after = cursor ? decodeCursor(cursor, 2) : undefined;
+    const rows = await this.articles.findAllPage(
+      limit,
+      after && { createdAt: String(after[0]), id: String(after[1]) },
+    );
+    return page(rows, limit, toArticleSummary, (a) => [a.createdAt.toISOString(), a.id]);
+  }
+
+  async getAny(slug: string): Promise<ArticleResponse> {
+    const article = await this.articles.findBySlug(slug);
+    if (!article) {
+      throw new NotFoundException('article not found');
+    }
+    return toArticleResponse(article);
+  }
+
+  async create(input: CreateArticleDto): Promise<ArticleResponse> {
+    const slug = input.slug ?? slugify(input.title);
+    if (!slug) {
+      throw new ConflictException('a slug cannot be derived from this title; give one');
+    }
+    const blocks = renderBlocks(input.body);
+    const status = input.status ?? 'draft';
+    const inserted = await this.articles.insertIfSlugFree({
+      slug,
+      title: input.title,
+      summary: input.summary ?? summarize(blocks),
+      author: input.author ?? null,
+      bodySource: input.body,
+      blocks,
+      status,
+      publishedAt: status === 'published' ? new Date() : null,
+      commentsOpen: input.commentsOpen ?? true,
+    });
+    if (!inserted) {
+      throw new ConflictException(`an article with slug "${slug}" exists already`);
+    }
+    return this.getAny(slug);
+  }
+
+  async update(slug: string, input: UpdateArticleDto): Promise<ArticleResponse> {
+    const saved = await this.articles.transaction(async (manager) => {
+      const repo = manager.getRepository(ArticleEntity);
+      const article = await repo.findOne({ where: { slug }, lock: { mode: 'pessimistic_write' } });
+      if (!article) {
+        throw new NotFoundException('article not found');
+      }
+      if (input.slug && input.slug !== slug && (await repo.existsBy({ slug: input.slug }))) {
+        throw new ConflictException(`an article with slug "${input.slug}" exists already`);
+      }
+      const previous = article.blocks;
+      if (input.body !== undefined) {
+        article.bodySource = input.body;
+        article.blocks = renderBlocks(input.body, previous);
+      }
+      article.title = input.title ?? article.title;
+      article.slug = input.slug ?? article.slug;
+      article.summary = input.summary ?? article.summary;
+      article.author = input.author ?? article.author;
+      article.commentsOpen = input.commentsOpen ?? article.commentsOpen;
+      if (input.status) {
+        article.status = input.status;
+        if (input.status === 'published' && !article.publishedAt) {
+          article.publishedAt = new Date();
+        }
+      }
+      await repo.save(article);
+      if (input.body !== undefined) {
+        await this.events.emitAsync(
+          ArticleBlocksChangedEvent.event,
+          new ArticleBlocksChangedEvent(article.id, previous, article.blocks, manager),
+        );
+      }
+      return article;
+    });
+    return this.getAny(saved.slug);
+  }
+}

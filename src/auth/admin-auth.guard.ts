@@ -1,0 +1,60 @@
+import {
+  CanActivate,
+  ExecutionContext,
+  ForbiddenException,
+  Injectable,
+  Logger,
+  SetMetadata,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { Request } from 'express';
+import { AdminRole } from './admin-token.entity';
+import { AdminPrincipal, AdminTokensService } from './admin-tokens.service';
+
+const ROLES_KEY = 'marginalia:admin-roles';
+
+/** Widens an admin route to these roles; without it, only `admin` tokens pass. */
+export const AllowRoles = (...roles: AdminRole[]) => SetMetadata(ROLES_KEY, roles);
+
+export type AdminRequest = Request & { admin?: AdminPrincipal };
+
+/**
+ * Installed globally and keyed on the path, not on a decorator, so an admin route can never be
+ * left open by forgetting to annotate it: everything under /api/admin needs a valid bearer token.
+ */
+@Injectable()
+export class AdminAuthGuard implements CanActivate {
+  private readonly logger = new Logger('AdminAuth');
+
+  constructor(
+    private readonly tokens: AdminTokensService,
+    private readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') {
+      return true;
+    }
+    const request = context.switchToHttp().getRequest<AdminRequest>();
+    if (!request.path.startsWith('/api/admin')) {
+      return true;
+    }
+    const header = request.headers.authorization ?? '';
+    const match = /^Bearer ([A-Za-z0-9_\-.~+/]{16,256}=*)$/.exec(header);
+    const principal = match ? await this.tokens.verify(match[1]) : null;
+    if (!principal) {
+      this.logger.warn(`rejected admin request ${request.method} ${request.path}`);
+      throw new UnauthorizedException('a valid admin bearer token is required');
+    }
+    const allowed = this.reflector.getAllAndOverride<AdminRole[] | undefined>(ROLES_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]) ?? ['admin'];
+    if (!allowed.includes(principal.role)) {
+      throw new ForbiddenException(`the ${principal.role} role may not do this`);
+    }
+    request.admin = principal;
+    return true;
+  }
+}

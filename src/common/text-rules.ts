@@ -1,0 +1,37 @@
+/** C0 controls except tab, newline and carriage return; DEL and C1 controls. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+const LINE_BREAK_OR_TAB = /[\t\n\r\u2028\u2029]/;
+/** Bidi embeddings, overrides and isolates: they can make a name read as something else. */
+const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Why a string from a request may not be stored at all, or null when it may. */
+export function unstorableReason(value: string): string | null {
+  if (value.includes('\u0000')) {
+    return 'contains a NUL character';
+  }
+  if (LONE_SURROGATE.test(value)) {
+    return 'contains an unpaired surrogate (not valid Unicode)';
+  }
+  if (CONTROL.test(value)) {
+    return 'contains a control character';
+  }
+  return null;
+}
+
+/** For names, emails, titles: one line, no bidi tricks. */
+export function singleLineReason(value: string): string | null {
+  if (LINE_BREAK_OR_TAB.test(value)) {
+    return 'must be a single line';
+  }
+  if (BIDI_CONTROL.test(value)) {
+    return 'contains a bidirectional control character';
+  }
+  return unstorableReason(value);
+}
+
+/** Length in code points, as the API counts it. */
+export function codePointLength(value: string): number {
+  return Array.from(value).length;
+}

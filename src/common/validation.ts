@@ -1,0 +1,53 @@
+import { ValidationOptions, registerDecorator, ValidationArguments } from 'class-validator';
+import { codePointLength, singleLineReason, unstorableReason } from './text-rules';
+
+/** A string of min..max code points (not UTF-16 units, not bytes). */
+export function Length(min: number, max: number, options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'codePointLength',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options,
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' &&
+          codePointLength(value) >= min &&
+          codePointLength(value) <= max,
+        defaultMessage: (args: ValidationArguments) =>
+          `${args.property} must be a string of ${min} to ${max} characters`,
+      },
+    });
+}
+
+/** Single-line text (names, titles): no line breaks, control or bidi characters. */
+export function SingleLine(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'singleLine',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options,
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || singleLineReason(value) === null,
+        defaultMessage: (args: ValidationArguments) =>
+          `${args.property} ${singleLineReason(String(args.value)) ?? 'is not valid'}`,
+      },
+    });
+}
+
+/** Multi-line text (bodies): newlines allowed, other controls and broken Unicode not. */
+export function StorableText(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'storableText',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options,
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || unstorableReason(value) === null,
+        defaultMessage: (args: ValidationArguments) =>
+          `${args.property} ${unstorableReason(String(args.value)) ?? 'is not valid'}`,
+      },
+    });
+}

@@ -1,0 +1,12 @@
+import { ArticleEntity } from '../articles/article.entity';
+import { AdminTokenEntity } from '../auth/admin-token.entity';
+import { CreateArticlesAndAdminTokens1764400000000 } from '../../migrations/1764400000000-CreateArticlesAndAdminTokens';
+
+/**
+ * Every entity and every migration, listed explicitly rather than found by glob: the same list
+ * then works from compiled JavaScript, under the test runner's TypeScript, and in the CLI.
+ * Keep migrations in timestamp order.
+ */
+export const entities = [ArticleEntity, AdminTokenEntity];
+
+export const migrations = [CreateArticlesAndAdminTokens1764400000000];

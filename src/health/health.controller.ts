@@ -1,0 +1,45 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { Response } from 'express';
+import { DataSource } from 'typeorm';
+import { LifecycleService } from './lifecycle.service';
+
+const PING_TIMEOUT_MS = 1000;
+
+@ApiTags('operations')
+@Controller('api/health')
+export class HealthController {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly lifecycle: LifecycleService,
+  ) {}
+
+  @Get()
+  async health(@Res({ passthrough: true }) res: Response) {
+    if (this.lifecycle.shuttingDown) {
+      res.status(503);
+      return { status: 'shutting-down', db: 'unknown' };
+    }
+    const up = await this.ping();
+    res.status(up ? 200 : 503);
+    return { status: up ? 'ok' : 'unavailable', db: up ? 'up' : 'down' };
+  }
+
+  private async ping(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([
+        this.dataSource.query('SELECT 1').then(
+          () => true,
+          () => false,
+        ),
+        timeout,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

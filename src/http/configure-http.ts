@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import express, { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import { AppConfig } from '../config/app-config';
+import { appRoot } from '../config/app-root';
+import { assertSafeJson } from '../common/json-body';
+
+export const JSON_BODY_LIMIT = '64kb';
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function hasBody(req: Request): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+/**
+ * API writes take JSON only. Besides being the contract, this makes every cross-site write a
+ * preflighted request: a form or text/plain body cannot reach an API route.
+ */
+function requireJson(req: Request, res: Response, next: NextFunction): void {
+  if (WRITE_METHODS.has(req.method) && hasBody(req) && !req.is('application/json')) {
+    res.status(415).json({
+      statusCode: 415,
+      error: 'Unsupported Media Type',
+      message: 'send the body as application/json',
+    });
+    return;
+  }
+  next();
+}
+
+function guardJson(req: Request, _res: Response, next: NextFunction): void {
+  try {
+    if (req.body !== undefined && req.is('application/json')) {
+      assertSafeJson(req.body);
+    }
+    next();
+  } catch (error) {
+    next(error);
+  }
+}
+
+/** Errors raised before routing (body parsing, the JSON guard) answered in the API's shape. */
+function earlyErrors(error: unknown, req: Request, res: Response, next: NextFunction): void {
+  if (res.headersSent) {
+    next(error);
+    return;
+  }
+  const candidate = error as { status?: number; getStatus?: () => number; message?: string };
+  const status = candidate.getStatus?.() ?? candidate.status ?? 400;
+  const message =
+    status === 413
+      ? 'request body too large'
+      : candidate.getStatus
+        ? String(candidate.message)
+        : 'request body is not valid JSON';
+  res.status(status >= 400 && status < 500 ? status : 400).json({
+    statusCode: status,
+    error: status === 413 ? 'Payload Too Large' : 'Bad Request',
+    message,
+  });
+}
+
+function requestContext(logger: Logger) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const incoming = req.headers['x-request-id'];
+    const id =
+      typeof incoming === 'string' && /^[\w.-]{8,64}$/.test(incoming) ? incoming : randomUUID();
+    res.setHeader('X-Request-Id', id);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      // The path only: query strings can carry confirm and unsubscribe tokens.
+      logger.log({
+        requestId: id,
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
+        ip: req.ip,
+      });
+    });
+    next();
+  };
+}
+
+/** Everything between the socket and the controllers, shared by main.ts and the tests. */
+export function configureHttp(app: NestExpressApplication, config: AppConfig): void {
+  // Believe X-Forwarded-For only from the configured number of proxies in front of us.
+  app.set('trust proxy', config.trustProxyHops);
+  app.disable('x-powered-by');
+  app.use(requestContext(new Logger('HTTP')));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'none'"],
+        },
+      },
+      referrerPolicy: { policy: 'no-referrer' },
+      crossOriginResourcePolicy: { policy: 'same-site' },
+    }),
+  );
+  app.use('/api', requireJson);
+  app.use(express.json({ limit: JSON_BODY_LIMIT, type: 'application/json' }));
+  // Forms exist only on the reader pages (no-JavaScript posting, unsubscribe, confirm).
+  const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
+  app.use((req: Request, res: Response, next: NextFunction) =>
+    req.path.startsWith('/api') ? next() : form(req, res, next),
+  );
+  app.use(guardJson);
+  app.use(earlyErrors);
+  app.use('/assets', express.static(join(appRoot, 'public'), { maxAge: '1h', index: false }));
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Marginalia')
+      .setDescription('Articles, threaded comments, notifications and the newsletter.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+}

@@ -1,0 +1,102 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
+import { Request, Response } from 'express';
+import { PagesService } from '../web/pages.service';
+import { constraintStatus, isDatabaseUnavailable } from './database-errors';
+
+interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  errors?: string[];
+}
+
+function fromHttpException(exception: HttpException): ErrorBody {
+  const status = exception.getStatus();
+  const response = exception.getResponse();
+  const error = STATUS_CODES[status] ?? 'Error';
+  if (typeof response === 'string') {
+    return { statusCode: status, error, message: response };
+  }
+  const raw = (response as { message?: unknown }).message;
+  if (Array.isArray(raw)) {
+    const errors = raw.map(String);
+    return { statusCode: status, error, message: errors.join('; '), errors };
+  }
+  return { statusCode: status, error, message: typeof raw === 'string' ? raw : exception.message };
+}
+
+/**
+ * The one place errors become responses: `{statusCode, error, message}` JSON under /api, a page
+ * elsewhere. Database constraint violations become 409/422, an unreachable database 503.
+ */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  constructor(private readonly pages: PagesService) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const context = host.switchToHttp();
+    const request = context.getRequest<Request>();
+    const response = context.getResponse<Response>();
+    const body = this.toBody(exception, request);
+    if (response.headersSent) {
+      return;
+    }
+    if (body.statusCode === 503) {
+      response.setHeader('Retry-After', '5');
+    }
+    if (request.path.startsWith('/api') || request.accepts(['html', 'json']) === 'json') {
+      response.status(body.statusCode).json(body);
+      return;
+    }
+    const heading = body.statusCode === 404 ? 'Page not found' : body.error;
+    const message =
+      body.statusCode === 404
+        ? 'There is nothing at this address. It may have moved or been unpublished.'
+        : body.statusCode >= 500
+          ? 'Something went wrong on our side. Please try again in a moment.'
+          : body.message;
+    response
+      .status(body.statusCode)
+      .type('html')
+      .send(this.pages.render('error', { title: heading, heading, message }));
+  }
+
+  private toBody(exception: unknown, request: Request): ErrorBody {
+    if (exception instanceof HttpException) {
+      return fromHttpException(exception);
+    }
+    const bodyParserStatus = (exception as { status?: unknown; type?: unknown })?.status;
+    if (typeof bodyParserStatus === 'number' && bodyParserStatus >= 400 && bodyParserStatus < 500) {
+      return {
+        statusCode: bodyParserStatus,
+        error: STATUS_CODES[bodyParserStatus] ?? 'Error',
+        message:
+          bodyParserStatus === 413 ? 'request body too large' : 'request body is not valid JSON',
+      };
+    }
+    const constraint = constraintStatus(exception);
+    if (constraint) {
+      return {
+        statusCode: constraint.status,
+        error: STATUS_CODES[constraint.status] ?? 'Error',
+        message: constraint.message,
+      };
+    }
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn(`database unavailable during ${request.method} ${request.path}`);
+      return {
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message: 'the database is unavailable; try again shortly',
+      };
+    }
+    this.logger.error(
+      `unhandled error during ${request.method} ${request.path}`,
+      exception instanceof Error ? exception.stack : String(exception),
+    );
+    return { statusCode: 500, error: 'Internal Server Error', message: 'internal error' };
+  }
+}

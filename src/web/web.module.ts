@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { ArticlesModule } from '../articles/articles.module';
+import { ArticlePageController } from './article-page.controller';
+import { PagesService } from './pages.service';
+
+@Module({
+  imports: [ArticlesModule],
+  controllers: [ArticlePageController],
+  providers: [PagesService],
+  exports: [PagesService],
+})
+export class WebModule {}

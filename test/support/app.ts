@@ -1,0 +1,57 @@
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { Server } from 'node:http';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../../src/app.module';
+import { AppConfig, loadConfig } from '../../src/config/app-config';
+import { configureHttp } from '../../src/http/configure-http';
+import { createTestDatabase } from './postgres';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
+export interface TestApp {
+  app: NestExpressApplication;
+  http: Server;
+  config: AppConfig;
+  dataSource: DataSource;
+  databaseUrl: string;
+  admin: { Authorization: string };
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the real AppModule on a fresh database of its own (migrated by the app at start), the
+ * way main.ts does, minus the listening socket: supertest drives the HTTP server directly.
+ */
+export async function createTestApp(
+  env: Record<string, string> = {},
+  options: { databaseUrl?: string } = {},
+): Promise<TestApp> {
+  const databaseUrl = options.databaseUrl ?? (await createTestDatabase());
+  const config = loadConfig({
+    DATABASE_URL: databaseUrl,
+    ADMIN_TOKEN,
+    RATE_LIMIT: 'off',
+    MAIL_DISPATCHER: 'off',
+    MODERATION: 'none',
+    LOG_LEVEL: 'error',
+    PUBLIC_URL: 'http://marginalia.test',
+    DATA_DIR: '/tmp/marginalia-test-data',
+    ...env,
+  });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bodyParser: false,
+    logger: ['error'],
+  });
+  configureHttp(app, config);
+  await app.init();
+  return {
+    app,
+    http: app.getHttpServer(),
+    config,
+    dataSource: app.get(DataSource),
+    databaseUrl,
+    admin: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+    close: () => app.close(),
+  };
+}
