@@ -1,6 +1,7 @@
 import { ArticleEntity } from '../articles/article.entity';
 import { AdminTokenEntity } from '../auth/admin-token.entity';
 import { CreateArticlesAndAdminTokens1764400000000 } from '../../migrations/1764400000000-CreateArticlesAndAdminTokens';
+import { CreateRateLimitBuckets1764400001000 } from '../../migrations/1764400001000-CreateRateLimitBuckets';
 
 /**
  * Every entity and every migration, listed explicitly rather than found by glob: the same list
@@ -9,4 +10,7 @@ import { CreateArticlesAndAdminTokens1764400000000 } from '../../migrations/1764
  */
 export const entities = [ArticleEntity, AdminTokenEntity];
 
-export const migrations = [CreateArticlesAndAdminTokens1764400000000];
+export const migrations = [
+  CreateArticlesAndAdminTokens1764400000000,
+  CreateRateLimitBuckets1764400001000,
+];

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import { STATUS_CODES } from 'node:http';
 import { Request, Response } from 'express';
 import { PagesService } from '../web/pages.service';
+import { RateLimitedException } from '../common/rate-limit';
 import { constraintStatus, isDatabaseUnavailable } from './database-errors';
 
 interface ErrorBody {
@@ -46,6 +47,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     if (body.statusCode === 503) {
       response.setHeader('Retry-After', '5');
+    }
+    if (exception instanceof RateLimitedException) {
+      response.setHeader('Retry-After', String(exception.retryAfterSeconds));
     }
     if (request.path.startsWith('/api') || request.accepts(['html', 'json']) === 'json') {
       response.status(body.statusCode).json(body);
