@@ -2,6 +2,7 @@ import { ArticleEntity } from '../articles/article.entity';
 import { AdminTokenEntity } from '../auth/admin-token.entity';
 import { CreateArticlesAndAdminTokens1764400000000 } from '../../migrations/1764400000000-CreateArticlesAndAdminTokens';
 import { CreateRateLimitBuckets1764400001000 } from '../../migrations/1764400001000-CreateRateLimitBuckets';
+import { CreateModerationSettingsAndEvents1764403000000 } from '../../migrations/1764403000000-CreateModerationSettingsAndEvents';
 
 /**
  * Every entity and every migration, listed explicitly rather than found by glob: the same list
@@ -13,4 +14,5 @@ export const entities = [ArticleEntity, AdminTokenEntity];
 export const migrations = [
   CreateArticlesAndAdminTokens1764400000000,
   CreateRateLimitBuckets1764400001000,
+  CreateModerationSettingsAndEvents1764403000000,
 ];
