@@ -34,7 +34,7 @@ async function bootstrap(): Promise<void> {
     logger,
   });
   configureHttp(app, config);
-  installGracefulShutdown(app);
+  installGracefulShutdown(app, config);
   await app.listen(config.port, config.host);
   logger.log(`serving ${config.publicUrl} on ${config.host}:${config.port}`, 'Marginalia');
 }
