@@ -32,6 +32,8 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
     logger,
+    // Start-up failures reach the one-line report below instead of Nest's own exit.
+    abortOnError: false,
   });
   configureHttp(app, config);
   installGracefulShutdown(app, config);
