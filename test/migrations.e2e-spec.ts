@@ -27,7 +27,12 @@ describe('migrations', () => {
       expect(applied).toEqual(migrations.map((m) => m.name));
       const up = await tables(ds);
       expect(up).toEqual(
-        expect.arrayContaining(['articles', 'admin_tokens', 'rate_limit_buckets', 'schema_migrations']),
+        expect.arrayContaining([
+          'articles',
+          'admin_tokens',
+          'rate_limit_buckets',
+          'schema_migrations',
+        ]),
       );
       expect(await migrate(ds, false)).toEqual([]);
 
@@ -35,7 +40,9 @@ describe('migrations', () => {
         await ds.undoLastMigration({ transaction: 'each' });
       }
       expect(await tables(ds)).toEqual(['schema_migrations']);
-      const left: { n: number }[] = await ds.query('SELECT count(*)::int AS n FROM schema_migrations');
+      const left: { n: number }[] = await ds.query(
+        'SELECT count(*)::int AS n FROM schema_migrations',
+      );
       expect(left[0].n).toBe(0);
       const types: unknown[] = await ds.query(
         `SELECT typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
@@ -94,9 +101,9 @@ describe('two instances starting at once on one empty database', () => {
     expect(await ds.query('SELECT name, role FROM admin_tokens')).toEqual([
       { name: 'bootstrap', role: 'admin' },
     ]);
-    expect(
-      await ds.query('SELECT count(*)::int AS n FROM schema_migrations'),
-    ).toEqual([{ n: migrations.length }]);
+    expect(await ds.query('SELECT count(*)::int AS n FROM schema_migrations')).toEqual([
+      { n: migrations.length },
+    ]);
   });
 });
 
