@@ -118,6 +118,7 @@ async function startApp({ databaseUrl, env = {}, port, timeoutMs = 60_000 } = {}
       MAIL_DISPATCHER: 'off',
       MODERATION: 'none',
       LOG_LEVEL: 'warn',
+      SHUTDOWN_DELAY_MS: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
