@@ -65,11 +65,16 @@ describe('migrations', () => {
     try {
       await migrate(ds, false);
       const pending = await ds.driver.createSchemaBuilder().log();
-      // Constraints, partial indexes and defaults live in the migrations only (the entities do not
-      // repeat them), so synchronize would drop those; anything else is a real mismatch.
+      // What `npm run migration:generate` would write on a migrated database: nothing at all for
+      // the foundation's tables (their entities name every constraint); for other tables at least
+      // no missing or mistyped column (constraints may live in their migrations only).
       const changes = pending.upQueries
         .map((q) => q.query)
-        .filter((q) => !/DROP INDEX|DROP CONSTRAINT|DROP DEFAULT/.test(q));
+        .filter(
+          (q) =>
+            /"(articles|admin_tokens)(_\w+)?"/.test(q) ||
+            !/DROP INDEX|DROP CONSTRAINT|DROP DEFAULT/.test(q),
+        );
       expect(changes).toEqual([]);
     } finally {
       await ds.destroy();
