@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { createEmbeddedTestApp } from './support/app';
+import { runTs } from './support/process';
 
 const SEED_SLUG = 'china-seeks-partnership-with-turkey-in-combating-terrorism';
 
@@ -58,5 +59,32 @@ describe('embedded PGlite (no DATABASE_URL)', () => {
     } finally {
       await second.close();
     }
-  });
+  }, 180_000);
+});
+
+describe('embedded PGlite is one process', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'marginalia-pglite-lock-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('the admin CLI refuses a directory the running app holds, and works once it is free', async () => {
+    const app = await createEmbeddedTestApp(dataDir);
+    try {
+      const refused = await runTs('src/cli/admin.ts', ['token', 'list'], { DATA_DIR: dataDir });
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(`is in use by process ${process.pid}`);
+    } finally {
+      await app.close();
+    }
+    // A lock left by a process that is gone is taken over.
+    writeFileSync(join(dataDir, 'pglite.lock'), '999999999');
+    const free = await runTs(
+      'src/cli/admin.ts',
+      ['token', 'create', '--name', 'x', '--role', 'admin'],
+      {
+        DATA_DIR: dataDir,
+      },
+    );
+    expect(free.stderr).toBe('created admin token "x"; it is shown only this once\n');
+    expect(free.code).toBe(0);
+  }, 180_000);
 });
