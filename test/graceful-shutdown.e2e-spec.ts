@@ -47,7 +47,7 @@ describe('SIGTERM', () => {
       DATABASE_URL: databaseUrl,
       ADMIN_TOKEN: 'x'.repeat(32),
       LOG_LEVEL: 'info',
-      SHUTDOWN_DELAY_MS: '1500',
+      SHUTDOWN_DELAY_MS: '3000',
     });
     const keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
     const inFlightAgent = new Agent({ keepAlive: false });
