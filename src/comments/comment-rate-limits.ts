@@ -1,3 +1,4 @@
+import { Request } from 'express';
 import { RateRule } from '../common/rate-limit';
 
 /** Public write limits; generous for a person typing, tight for a script. */
@@ -13,4 +14,8 @@ export const COMMENT_RATE_RULES = {
 export interface WriterContext {
   ip: string;
   userAgent: string | null;
+}
+
+export function writerOf(req: Request): WriterContext {
+  return { ip: req.ip ?? 'unknown', userAgent: req.get('user-agent') ?? null };
 }

@@ -16,7 +16,7 @@ import {
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import { Request } from 'express';
 import { ListQuery, Page } from '../common/list.dto';
-import { WriterContext } from './comment-rate-limits';
+import { writerOf } from './comment-rate-limits';
 import { CommentAuthoringService } from './comment-authoring.service';
 import { CommentThreadService } from './comment-thread.service';
 import { CommentVotesService } from './comment-votes.service';
@@ -42,10 +42,6 @@ function commentId(id: string): string {
     throw new NotFoundException('comment not found');
   }
   return id.toLowerCase();
-}
-
-export function writerOf(req: Request): WriterContext {
-  return { ip: req.ip ?? 'unknown', userAgent: req.get('user-agent') ?? null };
 }
 
 @ApiTags('comments')

@@ -5,6 +5,7 @@ import { CommonModule } from '../common/common.module';
 import { CommentAnchorsListener } from './comment-anchors.listener';
 import { CommentAuthoringService } from './comment-authoring.service';
 import { CommentEntity } from './comment.entity';
+import { CommentPageService } from './comment-page.service';
 import { CommentRevisionEntity } from './comment-revision.entity';
 import { CommentThreadService } from './comment-thread.service';
 import { CommentVisibility } from './comment-visibility.service';
@@ -29,8 +30,15 @@ import { PostCommentService } from './post-comment.service';
     CommentAuthoringService,
     CommentVotesService,
     CommentAnchorsListener,
+    CommentPageService,
   ],
   // The page reads threads and posts forms; moderation moves comments between statuses.
-  exports: [CommentThreadService, PostCommentService, CommentVisibility, CommentsRepository],
+  exports: [
+    CommentThreadService,
+    PostCommentService,
+    CommentPageService,
+    CommentVisibility,
+    CommentsRepository,
+  ],
 })
 export class CommentsModule {}
