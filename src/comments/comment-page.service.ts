@@ -108,6 +108,7 @@ export class CommentPageService {
     }
     return {
       slug: article.slug,
+      indentDepth: this.config.commentIndentDepth,
       total: page.total,
       empty: page.total === 0,
       sorts: SORTS.map((value) => ({
