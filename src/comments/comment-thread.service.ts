@@ -40,7 +40,7 @@ export class CommentThreadService {
   ) {}
 
   async listForSlug(slug: string, options: ThreadOptions): Promise<ThreadPage> {
-    const article = await this.articles.findPublishedBySlug(slug);
+    const article = await this.comments.findPublishedArticleRef(slug);
     if (!article) {
       throw new NotFoundException('article not found');
     }

@@ -339,6 +339,18 @@ export class CommentsRepository {
     );
   }
 
+  /** The two article fields a thread read needs, without loading the article's blocks. */
+  async findPublishedArticleRef(
+    slug: string,
+  ): Promise<{ id: string; commentCount: number } | null> {
+    const rows: { id: string; commentCount: number }[] = await this.dataSource.query(
+      `SELECT id, comment_count AS "commentCount" FROM articles
+       WHERE slug = $1 AND status = 'published'`,
+      [slug],
+    );
+    return rows[0] ?? null;
+  }
+
   async isArticlePublished(articleId: string): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
       "SELECT 1 FROM articles WHERE id = $1 AND status = 'published'",
