@@ -105,4 +105,43 @@ describe('CommentVisibility: the one way a comment changes status (MODERATION=al
     ]);
     expect(row.status).toBe('pending');
   });
+
+  it('keeps every counter exact under concurrent replies and withdrawals in one thread', async () => {
+    const a = await createArticle(t);
+    const root = await postComment(t, a.slug);
+    await setStatus(root.comment.id, 'approved');
+    const children: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const child = await postComment(t, a.slug, { parentId: children[i - 1] ?? root.comment.id });
+      await setStatus(child.comment.id, 'approved');
+      children.push(child.comment.id);
+    }
+    const targets = [root.comment.id, ...children];
+    // Posted while held, then approved and withdrawn concurrently across the thread.
+    const replies = await Promise.all(
+      Array.from({ length: 24 }, (_, i) => postComment(t, a.slug, { parentId: targets[i % 4] })),
+    );
+    await Promise.all(
+      replies.map((r, i) => setStatus(r.comment.id, i % 5 === 0 ? 'trash' : 'approved')),
+    );
+    await Promise.all(
+      replies.filter((_, i) => i % 3 === 0).map((r) => setStatus(r.comment.id, 'spam')),
+    );
+    const rows: { id: string; reply_count: number; actual: number }[] = await t.dataSource.query(
+      `SELECT c.id, c.reply_count, (SELECT count(*)::int FROM comments d
+         WHERE d.path @> ARRAY[c.id] AND d.status = 'approved') AS actual
+       FROM comments c WHERE c.article_id = $1`,
+      [a.id],
+    );
+    for (const row of rows) {
+      expect(row.reply_count, row.id).toBe(row.actual);
+    }
+    const [article] = await t.dataSource.query(
+      `SELECT comment_count, (SELECT count(*)::int FROM comments
+         WHERE article_id = $1 AND status = 'approved') AS actual FROM articles WHERE id = $1`,
+      [a.id],
+    );
+    expect(article.comment_count).toBe(article.actual);
+    expect(article.actual).toBe(4 + replies.filter((_, i) => i % 5 !== 0 && i % 3 !== 0).length);
+  });
 });

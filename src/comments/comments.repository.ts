@@ -157,6 +157,14 @@ export class CommentsRepository {
     return manager.findOne(CommentEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
   }
 
+  async findStatus(manager: EntityManager, id: string): Promise<string | null> {
+    const rows: { status: string }[] = await manager.query(
+      'SELECT status FROM comments WHERE id = $1',
+      [id],
+    );
+    return rows[0]?.status ?? null;
+  }
+
   /** Moderation mode "first": uses comments_approved_author_idx. */
   async hasApprovedCommentFrom(emailHash: string): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
