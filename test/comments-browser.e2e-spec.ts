@@ -129,6 +129,10 @@ describeBrowser('the comment thread in Chromium', () => {
       const id = new URL(plain.url()).hash.slice(1);
       expect(await plain.locator(`#${id} .comment-author`).textContent()).toBe('Dora NoScript');
       await plain.setViewportSize({ width: 390, height: 844 });
+      // Readable on a phone: nothing in the thread is wider than the screen.
+      expect(await plain.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+        390,
+      );
       await plain.screenshot({
         path: artifactPath('comments-thread-phone-nojs.png'),
         fullPage: true,
