@@ -19,6 +19,8 @@ export interface AppConfig {
   adminToken: string | null;
   rateLimit: boolean;
   moderation: ModerationMode;
+  /** Reply depth the reader page indents to; deeper replies are shown at that depth. */
+  commentIndentDepth: number;
   mailDispatcher: boolean;
   seed: boolean;
   /** Number of reverse proxies in front of the app whose X-Forwarded-For is believed. */
@@ -161,6 +163,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     adminToken,
     rateLimit: onOff(env, 'RATE_LIMIT', true),
     moderation,
+    commentIndentDepth: integer(env, 'COMMENT_INDENT_DEPTH', 5, 1, 20),
     mailDispatcher: onOff(env, 'MAIL_DISPATCHER', true),
     seed: onOff(env, 'SEED', true),
     trustProxyHops: integer(env, 'TRUST_PROXY_HOPS', 0, 0, 10),

@@ -1,7 +1,11 @@
 import { ArticleEntity } from '../articles/article.entity';
 import { AdminTokenEntity } from '../auth/admin-token.entity';
+import { CommentEntity } from '../comments/comment.entity';
+import { CommentRevisionEntity } from '../comments/comment-revision.entity';
+import { CommentVoteEntity } from '../comments/comment-vote.entity';
 import { CreateArticlesAndAdminTokens1764400000000 } from '../../migrations/1764400000000-CreateArticlesAndAdminTokens';
 import { CreateRateLimitBuckets1764400001000 } from '../../migrations/1764400001000-CreateRateLimitBuckets';
+import { CreateComments1764401000000 } from '../../migrations/1764401000000-CreateComments';
 import { CreateModerationSettingsAndEvents1764403000000 } from '../../migrations/1764403000000-CreateModerationSettingsAndEvents';
 
 /**
@@ -9,10 +13,17 @@ import { CreateModerationSettingsAndEvents1764403000000 } from '../../migrations
  * then works from compiled JavaScript, under the test runner's TypeScript, and in the CLI.
  * Keep migrations in timestamp order.
  */
-export const entities = [ArticleEntity, AdminTokenEntity];
+export const entities = [
+  ArticleEntity,
+  AdminTokenEntity,
+  CommentEntity,
+  CommentVoteEntity,
+  CommentRevisionEntity,
+];
 
 export const migrations = [
   CreateArticlesAndAdminTokens1764400000000,
   CreateRateLimitBuckets1764400001000,
+  CreateComments1764401000000,
   CreateModerationSettingsAndEvents1764403000000,
 ];
