@@ -39,6 +39,7 @@ export class ArticlePageController {
       description: article.summary,
       article,
       blocks: article.blocks.map((b) => ({ ...b, html: this.pages.trusted(b.html) })),
+      scripts: ['newsletter.js'],
     });
   }
 }
