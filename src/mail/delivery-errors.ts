@@ -54,9 +54,17 @@ export function classifyDeliveryError(error: unknown): DeliveryOutcome {
   }
   const code = typeof e.responseCode === 'number' ? e.responseCode : null;
   if (code !== null && code >= 500 && code < 600) {
+    // Suppress the address when the refusal is about it: a 5.1.x mailbox status anywhere, or
+    // any 5xx at RCPT unless it is a 5.7.x policy refusal (our reputation, not their mailbox).
+    const response = typeof e.response === 'string' ? e.response : '';
     const atRecipient = e.command === 'RCPT TO' || e.code === 'EENVELOPE';
-    const mailboxStatus = typeof e.response === 'string' && /\b5\.1\.\d+\b/.test(e.response);
-    return { kind: 'permanent', reason, recipientRejected: atRecipient || mailboxStatus };
+    const mailboxStatus = /\b5\.1\.\d+\b/.test(response);
+    const policy = /\b5\.7\.\d+\b/.test(response);
+    return {
+      kind: 'permanent',
+      reason,
+      recipientRejected: mailboxStatus || (atRecipient && !policy),
+    };
   }
   return { kind: 'retry', reason };
 }
