@@ -228,10 +228,14 @@ describe('newsletter double opt-in over real SMTP', () => {
     expect(parsed.html).toContain('<strong');
     expect(parsed.html).not.toContain('<script>');
     expect(parsed.text).toContain('Unsubscribe: http://marginalia.test/unsubscribe?token=');
-    const rows = await t.dataSource.query(
-      "SELECT message_id FROM email_outbox WHERE template = 'newsletter-issue' AND recipient = $1",
-      [email],
-    );
+    let rows: { message_id: string | null }[] = [];
+    const recorded = Date.now() + 5_000;
+    while (!rows[0]?.message_id && Date.now() < recorded) {
+      rows = await t.dataSource.query(
+        "SELECT message_id FROM email_outbox WHERE template = 'newsletter-issue' AND recipient = $1",
+        [email],
+      );
+    }
     expect(headerLines(raw, 'Message-ID')[0]).toBe(rows[0].message_id);
 
     // RFC 8058: POST to the header's URL with the one-click body, no cookie, no auth.
@@ -286,5 +290,201 @@ describe('newsletter double opt-in over real SMTP', () => {
       .set(t.admin)
       .send({ subject: 'x' })
       .expect(400);
+  });
+
+  it('sends an issue only to confirmed subscribers, in batches, never to pending, unsubscribed, bounced or suppressed ones', async () => {
+    const prefix = 'who-';
+    const confirmed = [`${prefix}c1@example.org`, `${prefix}c2@example.org`];
+    for (const email of confirmed) {
+      await signup(t, email).expect(202);
+      await confirmVia(await sink.waitFor(email), t);
+    }
+    const pending = `${prefix}pending@example.org`;
+    await signup(t, pending).expect(202);
+    const leaver = `${prefix}leaver@example.org`;
+    await signup(t, leaver).expect(202);
+    const leaverMail = await sink.waitFor(leaver);
+    await confirmVia(leaverMail, t);
+    const unsubscribe = await linkIn(leaverMail, '/unsubscribe');
+    await request(t.http)
+      .post(unsubscribe.pathname + unsubscribe.search)
+      .type('form')
+      .send('List-Unsubscribe=One-Click')
+      .expect(200);
+    const blocked = `${prefix}blocked@example.org`;
+    await signup(t, blocked).expect(202);
+    await confirmVia(await sink.waitFor(blocked), t);
+    await t.dataSource.query(
+      "INSERT INTO suppressions (email_key, reason) VALUES ($1, 'complaint')",
+      [blocked],
+    );
+    // A confirmation that bounces marks that subscription bounced.
+    const bouncer = `${prefix}bouncer@example.org`;
+    sink.refuse(bouncer, 550, '5.1.1 no such mailbox');
+    await signup(t, bouncer).expect(202);
+    const deadline = Date.now() + 10_000;
+    let status = '';
+    while (status !== 'bounced' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      status = (
+        await t.dataSource.query('SELECT status FROM subscriptions WHERE email_key = $1', [bouncer])
+      )[0].status;
+    }
+    expect(status).toBe('bounced');
+
+    const before = sink.messages.length;
+    const issue = await request(t.http)
+      .post('/api/admin/newsletter/issues')
+      .set(t.admin)
+      .send({ subject: 'Who gets this', body: 'Only confirmed readers.' })
+      .expect(202);
+    const rows = await t.dataSource.query(
+      "SELECT recipient FROM email_outbox WHERE idempotency_key LIKE $1 AND recipient LIKE 'who-%'",
+      [`newsletter:${issue.body.id}:%`],
+    );
+    expect(rows.map((r: { recipient: string }) => r.recipient).sort()).toEqual(confirmed.sort());
+    const wait = Date.now() + 10_000;
+    while (sink.messages.length < before + issue.body.recipients && Date.now() < wait) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const got = sink.messages
+      .slice(before)
+      .filter((m) => m.raw.includes('Who gets this'))
+      .map((m) => m.to[0])
+      .filter((to) => to.startsWith(prefix));
+    expect(got.sort()).toEqual(confirmed.sort());
+    // Each has its own unsubscribe link.
+    const links = new Set(
+      sink.messages
+        .slice(before)
+        .filter((m) => m.to[0].startsWith(prefix))
+        .map((m) => headerLines(m.raw, 'List-Unsubscribe')[0]),
+    );
+    expect(links.size).toBe(confirmed.length);
+  });
+
+  it('keeps one unsubscribe link scoped to its own subscription', async () => {
+    const email = 'two-lists@example.org';
+    await signup(t, email).expect(202);
+    const mail = await sink.waitFor(email);
+    await confirmVia(mail, t);
+    const articleId = (
+      await t.dataSource.query('SELECT id FROM articles WHERE slug = $1', [SEED_SLUG])
+    )[0].id;
+    const { SubscriptionsService } = await import('../src/subscriptions/subscriptions.service');
+    await t.app.get(SubscriptionsService).request({
+      kind: 'followups',
+      email,
+      articleId,
+      consent: { ip: null, userAgent: null, source: 'test', textVersion: 'v1' },
+    });
+    const unsubscribe = await linkIn(mail, '/unsubscribe');
+    await request(t.http)
+      .post('/api/unsubscribe')
+      .send({ token: unsubscribe.searchParams.get('token') })
+      .expect(200, { status: 'unsubscribed', kind: 'newsletter' });
+    const statuses = await t.dataSource.query(
+      'SELECT kind, status FROM subscriptions WHERE email_key = $1 ORDER BY kind',
+      [email],
+    );
+    expect(statuses).toEqual([
+      { kind: 'followups', status: 'pending' },
+      { kind: 'newsletter', status: 'unsubscribed' },
+    ]);
+    // An old confirmation link cannot bring the subscription back.
+    const confirmToken = (await linkIn(mail, '/confirm')).searchParams.get('token');
+    await request(t.http)
+      .post('/api/subscriptions/confirm')
+      .send({ token: confirmToken })
+      .expect(404);
+  });
+
+  it('takes the form post of the newsletter box without JavaScript', async () => {
+    const res = await request(t.http)
+      .post('/newsletter/subscribe')
+      .type('form')
+      .send({ email: 'nojs@example.org', consent: 'true' })
+      .expect(202);
+    expect(res.text).toContain('check your inbox');
+    await sink.waitFor('nojs@example.org');
+    const consent = await t.dataSource.query(
+      'SELECT consent_source FROM subscriptions WHERE email_key = $1',
+      ['nojs@example.org'],
+    );
+    expect(consent[0].consent_source).toBe('newsletter-form');
+    await request(t.http)
+      .post('/newsletter/subscribe')
+      .type('form')
+      .send({ email: 'nojs2@example.org' })
+      .expect(400);
+  });
+
+  it('validates the signup: consent required, one plain address, no unknown fields', async () => {
+    await request(t.http)
+      .post('/api/newsletter/subscriptions')
+      .send({ email: 'x@example.org' })
+      .expect(400);
+    await request(t.http)
+      .post('/api/newsletter/subscriptions')
+      .send({ email: 'x@example.org', consent: false })
+      .expect(400);
+    for (const email of [
+      'x@example.org\r\nBcc: v@evil.test',
+      'a@example.org, b@example.org',
+      '%@%',
+    ]) {
+      await request(t.http)
+        .post('/api/newsletter/subscriptions')
+        .send({ email, consent: true })
+        .expect(400);
+    }
+    await request(t.http)
+      .post('/api/newsletter/subscriptions')
+      .send({ email: 'x@example.org', consent: true, admin: true })
+      .expect(400);
+    await request(t.http)
+      .post('/api/newsletter/subscriptions')
+      .type('form')
+      .send('email=x@example.org&consent=true')
+      .expect(415);
+  });
+});
+
+describe('newsletter signup rate limits', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    // One trusted proxy: X-Forwarded-For names the client.
+    t = await createTestApp({ RATE_LIMIT: 'on', TRUST_PROXY_HOPS: '1' });
+  });
+  afterAll(() => t?.close());
+
+  it('limits requests per target address, whatever the client', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i += 1) {
+      const res = await request(t.http)
+        .post('/api/newsletter/subscriptions')
+        .set('X-Forwarded-For', `203.0.113.${i}`)
+        .send({ email: 'victim@example.org', consent: true });
+      statuses.push(res.status);
+      if (res.status === 429) {
+        expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+      }
+    }
+    expect(statuses.slice(0, 5)).toEqual([202, 202, 202, 202, 202]);
+    expect(statuses.slice(5)).toEqual([429, 429]);
+  });
+
+  it('limits requests per client across addresses', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 22; i += 1) {
+      const res = await request(t.http)
+        .post('/api/newsletter/subscriptions')
+        .set('X-Forwarded-For', '198.51.100.7')
+        .send({ email: `many-${i}@example.org`, consent: true });
+      statuses.push(res.status);
+    }
+    expect(statuses.slice(0, 20).every((s) => s === 202)).toBe(true);
+    expect(statuses.slice(20)).toEqual([429, 429]);
   });
 });
