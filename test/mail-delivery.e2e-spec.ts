@@ -27,17 +27,15 @@ interface Row {
   last_error: string | null;
 }
 
-function queue(
-  t: TestApp,
-  mails: {
-    key: string;
-    to: string;
-    stream?: MailStream;
-    notBefore?: Date;
-    subscriptionId?: string;
-  }[],
-  manager?: EntityManager,
-) {
+interface TestMail {
+  key: string;
+  to: string;
+  stream?: MailStream;
+  notBefore?: Date;
+  subscriptionId?: string;
+}
+
+function queue(t: TestApp, mails: TestMail[], manager?: EntityManager) {
   const outbox = t.app.get(MailOutbox);
   const work = async (m: EntityManager) => {
     for (const mail of mails) {
@@ -130,10 +128,10 @@ describe('mail delivery through the outbox', () => {
 
   it('delivers every mail exactly once after the SMTP server was down for a while', async () => {
     await sink.stop();
-    const mails = Array.from({ length: 20 }, (_, i) => ({
+    const mails = Array.from({ length: 20 }, (_, i): TestMail => ({
       key: `outage:${String(i).padStart(2, '0')}`,
       to: `outage-${i}@example.org`,
-      stream: (i % 2 ? 'newsletter' : 'transactional') as MailStream,
+      stream: i % 2 ? 'newsletter' : 'transactional',
     }));
     await queue(t, mails);
     const failing = await until(
@@ -319,10 +317,10 @@ describe('several dispatchers on one outbox', () => {
   });
 
   it('delivers each of 200 mails exactly once with two instances dispatching', async () => {
-    const mails = Array.from({ length: 200 }, (_, i) => ({
+    const mails = Array.from({ length: 200 }, (_, i): TestMail => ({
       key: `pair:${String(i).padStart(3, '0')}`,
       to: `pair-${i}@example.org`,
-      stream: 'newsletter' as MailStream,
+      stream: 'newsletter',
     }));
     await queue(a, mails);
     await until(

@@ -43,8 +43,12 @@ export interface MailConfig {
   /** Hard deadline around one SMTP send, whatever nodemailer's own timeouts do. */
   sendTimeoutMs: number;
   batchSize: number;
-  /** Sends in flight at once (and SMTP pool connections). */
+  /** Mails attempted together in one wave (marked `sending` and recorded in one statement each). */
   concurrency: number;
+  /** Independent claim-and-send loops per instance: one's database round trips overlap another's sends. */
+  lanes: number;
+  /** Pooled SMTP connections per instance. */
+  smtpConnections: number;
   dkim: { domainName: string; keySelector: string; privateKey: string } | null;
   /** Key unsubscribe tokens are derived from; unset → generated once and kept in the database. */
   tokenSecret: string | null;
@@ -163,8 +167,10 @@ function mailConfig(env: Env): MailConfig {
     retryBaseMs: integer(env, 'MAIL_RETRY_BASE_MS', 30_000, 1, 3_600_000),
     maxAttempts: integer(env, 'MAIL_MAX_ATTEMPTS', 10, 1, 100),
     sendTimeoutMs,
-    batchSize: integer(env, 'MAIL_BATCH_SIZE', 50, 1, 1000),
-    concurrency: integer(env, 'MAIL_CONCURRENCY', 5, 1, 50),
+    batchSize: integer(env, 'MAIL_BATCH_SIZE', 100, 1, 1000),
+    concurrency: integer(env, 'MAIL_CONCURRENCY', 20, 1, 200),
+    lanes: integer(env, 'MAIL_LANES', 2, 1, 8),
+    smtpConnections: integer(env, 'MAIL_SMTP_CONNECTIONS', 5, 1, 50),
     dkim: dkimConfig(env),
     tokenSecret,
   };
