@@ -441,3 +441,60 @@ describe('waking on NOTIFY, and DKIM', () => {
     );
   });
 });
+
+describe('shutting an instance down mid-batch', () => {
+  const sink = new SmtpSink();
+  let first: TestApp;
+  let second: TestApp | undefined;
+
+  beforeAll(async () => {
+    await sink.start();
+    sink.dataDelayMs = 50;
+    first = await createTestApp({
+      SMTP_URL: sink.url,
+      ...FAST,
+      MAIL_BATCH_SIZE: '50',
+      MAIL_CONCURRENCY: '5',
+      MAIL_LANES: '1',
+    });
+  });
+  afterAll(async () => {
+    await second?.close();
+    await sink.stop();
+  });
+
+  it('finishes the mails in flight, hands back the rest, and loses none', async () => {
+    const mails = Array.from({ length: 40 }, (_, i): TestMail => ({
+      key: `drain:${String(i).padStart(2, '0')}`,
+      to: `drain-${i}@example.org`,
+      stream: 'newsletter',
+    }));
+    await queue(first, mails);
+    await sink.waitForCount(5);
+    const { databaseUrl } = first;
+    await first.close();
+
+    second = await createTestApp(
+      { SMTP_URL: sink.url, ...FAST, MAIL_DISPATCHER: 'off' },
+      { databaseUrl },
+    );
+    const afterStop = await rows(second, 'drain:');
+    expect(afterStop.filter((r) => ['claimed', 'sending'].includes(r.status))).toEqual([]);
+    expect(afterStop.filter((r) => r.status === 'sent').length).toBe(
+      sink.messages.filter((m) => m.to[0].startsWith('drain-')).length,
+    );
+    expect(afterStop.some((r) => r.status === 'queued')).toBe(true);
+    await second.close();
+
+    sink.dataDelayMs = 0;
+    second = await createTestApp({ SMTP_URL: sink.url, ...FAST }, { databaseUrl });
+    await until(
+      () => rows(second!, 'drain:'),
+      (r) => r.every((x) => x.status === 'sent'),
+    );
+    await sleep(300);
+    const ids = messageIds(sink, 'drain-');
+    expect(ids).toHaveLength(40);
+    expect(new Set(ids).size).toBe(40);
+  });
+});
