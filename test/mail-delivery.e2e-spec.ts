@@ -13,8 +13,11 @@ const FAST = {
   MAIL_DISPATCHER: 'on',
   MAIL_POLL_MS: '100',
   MAIL_RETRY_BASE_MS: '150',
-  MAIL_LEASE_MS: '1500',
+  MAIL_LEASE_MS: '2500',
   MAIL_SEND_TIMEOUT_MS: '1000',
+  MAIL_CONCURRENCY: '5',
+  MAIL_LANES: '1',
+  MAIL_SMTP_CONNECTIONS: '5',
   MAIL_FROM: 'Marginalia <news@marginalia.test>',
 };
 

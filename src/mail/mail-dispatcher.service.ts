@@ -22,6 +22,7 @@ import { MailRenderer } from './mail-renderer.service';
 import { MAIL_TRANSPORT, MailTransport } from './mail-transport';
 import { ClaimedEmail, OutboxRepository } from './outbox.repository';
 import { OutboxWakeup } from './outbox-wakeup';
+import { Permits } from './permits';
 import { SuppressionsRepository } from './suppressions.repository';
 import { UnsubscribeLinks } from './unsubscribe-links';
 
@@ -43,6 +44,11 @@ export class MailDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   /** Bumped by every wake-up; a lane that saw it change since its last claim looks again. */
   private wakeups = 0;
   private lastReclaim = 0;
+  /**
+   * One per SMTP connection, so nodemailer never queues a message: a send's deadline starts
+   * when it really starts, and one that times out is uncertain, not merely late.
+   */
+  private readonly permits: Permits;
 
   constructor(
     private readonly outbox: OutboxRepository,
@@ -54,6 +60,7 @@ export class MailDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.domain = senderDomain(config.mailFrom);
+    this.permits = new Permits(config.mail.smtpConnections);
   }
 
   onApplicationBootstrap(): void {
@@ -181,21 +188,26 @@ export class MailDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
         ? this.links.urlFor(await this.links.tokenFor(row.subscriptionId))
         : null;
       const rendered = this.renderer.renderStored(row.template, row.payload, unsubscribeUrl);
-      await this.withDeadline((signal) =>
-        this.transport.send(
-          {
-            from: this.config.mailFrom,
-            to: row.recipient,
-            subject: rendered.subject,
-            html: rendered.html,
-            text: rendered.text,
-            messageId,
-            headers: mailHeaders({ stream: row.stream, domain: this.domain, unsubscribeUrl }),
-            outboxId: row.id,
-          },
-          signal,
-        ),
-      );
+      const release = await this.permits.acquire();
+      try {
+        await this.withDeadline((signal) =>
+          this.transport.send(
+            {
+              from: this.config.mailFrom,
+              to: row.recipient,
+              subject: rendered.subject,
+              html: rendered.html,
+              text: rendered.text,
+              messageId,
+              headers: mailHeaders({ stream: row.stream, domain: this.domain, unsubscribeUrl }),
+              outboxId: row.id,
+            },
+            signal,
+          ),
+        );
+      } finally {
+        release();
+      }
       return { id: row.id, messageId };
     } catch (error) {
       await this.recordFailure(row, error).catch((e: unknown) =>
