@@ -1,3 +1,5 @@
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { appRoot } from './app-root';
 
@@ -30,6 +32,30 @@ export interface AppConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Extra secret mixed into hashes of emails and IPs; keeps ip hashes unlinkable across sites. */
   hashSecret: string;
+  /** The outbox dispatcher's knobs, DKIM and the unsubscribe-link key. */
+  mail: MailConfig;
+}
+
+export interface MailConfig {
+  /** How long a claimed batch belongs to one dispatcher; must outlast one send's deadline. */
+  leaseMs: number;
+  /** How often an idle dispatcher looks for due rows (NOTIFY wakes it sooner on PostgreSQL). */
+  pollMs: number;
+  /** First retry delay; doubles per attempt, with jitter, capped at six hours. */
+  retryBaseMs: number;
+  maxAttempts: number;
+  /** Hard deadline around one SMTP send, whatever nodemailer's own timeouts do. */
+  sendTimeoutMs: number;
+  batchSize: number;
+  /** Mails attempted together in one wave (marked `sending` and recorded in one statement each). */
+  concurrency: number;
+  /** Independent claim-and-send loops per instance: one's database round trips overlap another's sends. */
+  lanes: number;
+  /** Pooled SMTP connections per instance, and so sends in progress at once. */
+  smtpConnections: number;
+  dkim: { domainName: string; keySelector: string; privateKey: string } | null;
+  /** Key unsubscribe tokens are derived from; unset → generated once and kept in the database. */
+  tokenSecret: string | null;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -105,6 +131,73 @@ function databaseConfig(env: Env, dataDir: string): DatabaseConfig {
   return { kind: 'postgres', url: raw, poolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 2, 200) };
 }
 
+function dkimConfig(env: Env): MailConfig['dkim'] {
+  const domainName = env.DKIM_DOMAIN?.trim();
+  const keySelector = env.DKIM_SELECTOR?.trim();
+  const inline = env.DKIM_PRIVATE_KEY?.trim();
+  const file = env.DKIM_PRIVATE_KEY_FILE?.trim();
+  if (!domainName && !keySelector && !inline && !file) {
+    return null;
+  }
+  if (!domainName || !keySelector || (!inline && !file)) {
+    throw new ConfigError(
+      'DKIM needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY (or DKIM_PRIVATE_KEY_FILE)',
+    );
+  }
+  if (!/^[a-z0-9.-]+$/i.test(domainName) || !/^[a-z0-9._-]+$/i.test(keySelector)) {
+    throw new ConfigError('DKIM_DOMAIN and DKIM_SELECTOR must be plain DNS labels');
+  }
+  let privateKey = inline ?? '';
+  if (file) {
+    try {
+      privateKey = readFileSync(file, 'utf8');
+    } catch {
+      throw new ConfigError(`DKIM_PRIVATE_KEY_FILE cannot be read: "${file}"`);
+    }
+  }
+  privateKey = privateKey.replace(/\\n/g, '\n');
+  try {
+    createPrivateKey(privateKey);
+  } catch {
+    throw new ConfigError('DKIM private key is not a valid PEM private key');
+  }
+  return { domainName: domainName.toLowerCase(), keySelector, privateKey };
+}
+
+function mailConfig(env: Env): MailConfig {
+  const sendTimeoutMs = integer(env, 'MAIL_SEND_TIMEOUT_MS', 30_000, 100, 600_000);
+  const leaseMs = integer(env, 'MAIL_LEASE_MS', 180_000, 200, 3_600_000);
+  const concurrency = integer(env, 'MAIL_CONCURRENCY', 10, 1, 200);
+  const lanes = integer(env, 'MAIL_LANES', 2, 1, 8);
+  const smtpConnections = integer(env, 'MAIL_SMTP_CONNECTIONS', 5, 1, 50);
+  // A wave's rows are leased while they wait for a connection and then send; the lease must
+  // outlast the worst case, or a live dispatcher's mail would look abandoned.
+  const worstWaveMs = sendTimeoutMs * Math.ceil((concurrency * lanes) / smtpConnections);
+  if (leaseMs <= worstWaveMs + 1_000) {
+    throw new ConfigError(
+      `MAIL_LEASE_MS must be longer than ${worstWaveMs + 1_000} ms: MAIL_SEND_TIMEOUT_MS × ` +
+        'ceil(MAIL_CONCURRENCY × MAIL_LANES / MAIL_SMTP_CONNECTIONS), plus a second',
+    );
+  }
+  const tokenSecret = env.TOKEN_SECRET?.trim() || null;
+  if (tokenSecret !== null && tokenSecret.length < 32) {
+    throw new ConfigError('TOKEN_SECRET must be at least 32 characters long');
+  }
+  return {
+    leaseMs,
+    pollMs: integer(env, 'MAIL_POLL_MS', 2_000, 10, 600_000),
+    retryBaseMs: integer(env, 'MAIL_RETRY_BASE_MS', 30_000, 1, 3_600_000),
+    maxAttempts: integer(env, 'MAIL_MAX_ATTEMPTS', 10, 1, 100),
+    sendTimeoutMs,
+    batchSize: integer(env, 'MAIL_BATCH_SIZE', 100, 1, 1000),
+    concurrency,
+    lanes,
+    smtpConnections,
+    dkim: dkimConfig(env),
+    tokenSecret,
+  };
+}
+
 function smtpUrl(env: Env): string | null {
   const raw = env.SMTP_URL?.trim();
   if (!raw) {
@@ -170,5 +263,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     shutdownDelayMs: integer(env, 'SHUTDOWN_DELAY_MS', 5000, 0, 60_000),
     logLevel,
     hashSecret: env.HASH_SECRET?.trim() || 'marginalia',
+    mail: mailConfig(env),
   };
 }
