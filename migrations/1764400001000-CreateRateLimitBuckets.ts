@@ -12,7 +12,9 @@ export class CreateRateLimitBuckets1764400001000 implements MigrationInterface {
         count integer NOT NULL,
         CONSTRAINT rate_limit_buckets_pk PRIMARY KEY (key, window_start)
       )`);
-    await q.query('CREATE INDEX rate_limit_buckets_window_idx ON rate_limit_buckets (window_start)');
+    await q.query(
+      'CREATE INDEX rate_limit_buckets_window_idx ON rate_limit_buckets (window_start)',
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -1,7 +1,11 @@
 import { ArticleEntity } from '../articles/article.entity';
 import { AdminTokenEntity } from '../auth/admin-token.entity';
+import { CommentEntity } from '../comments/comment.entity';
+import { CommentRevisionEntity } from '../comments/comment-revision.entity';
+import { CommentVoteEntity } from '../comments/comment-vote.entity';
 import { CreateArticlesAndAdminTokens1764400000000 } from '../../migrations/1764400000000-CreateArticlesAndAdminTokens';
 import { CreateRateLimitBuckets1764400001000 } from '../../migrations/1764400001000-CreateRateLimitBuckets';
+import { CreateComments1764401000000 } from '../../migrations/1764401000000-CreateComments';
 import { CreateEmailOutboxAndSuppressions1764402000000 } from '../../migrations/1764402000000-CreateEmailOutboxAndSuppressions';
 import { CreateSubscriptions1764402001000 } from '../../migrations/1764402001000-CreateSubscriptions';
 import { CreateNewsletterIssues1764402002000 } from '../../migrations/1764402002000-CreateNewsletterIssues';
@@ -19,6 +23,9 @@ import { CreateModerationSettingsAndEvents1764403000000 } from '../../migrations
 export const entities = [
   ArticleEntity,
   AdminTokenEntity,
+  CommentEntity,
+  CommentVoteEntity,
+  CommentRevisionEntity,
   EmailOutboxEntity,
   SuppressionEntity,
   SubscriptionEntity,
@@ -28,6 +35,7 @@ export const entities = [
 export const migrations = [
   CreateArticlesAndAdminTokens1764400000000,
   CreateRateLimitBuckets1764400001000,
+  CreateComments1764401000000,
   CreateEmailOutboxAndSuppressions1764402000000,
   CreateSubscriptions1764402001000,
   CreateNewsletterIssues1764402002000,

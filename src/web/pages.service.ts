@@ -33,7 +33,12 @@ export class PagesService {
     for (const file of readdirSync(join(dir, 'pages'))) {
       if (file.endsWith('.hbs')) {
         const source = readFileSync(join(dir, 'pages', file), 'utf8');
-        this.pages.set(basename(file, '.hbs'), this.handlebars.compile(source, { strict: false }));
+        // preventIndent: a partial on a line of its own must not indent what it outputs, or the
+        // text inside <pre> in articles and comments would change.
+        this.pages.set(
+          basename(file, '.hbs'),
+          this.handlebars.compile(source, { strict: false, preventIndent: true }),
+        );
       }
     }
     this.handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);

@@ -1,0 +1,64 @@
+import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { RateLimiter } from '../common/rate-limit';
+import { hashPersonal } from '../common/tokens';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { COMMENT_RATE_RULES, WriterContext } from './comment-rate-limits';
+import { CommentsRepository } from './comments.repository';
+import { VoteResponse } from './dto/comment.dto';
+
+const VOTER_ID = /^[\x21-\x7e]{16,128}$/;
+
+/** One vote per voter per comment; counters move in the same transaction as the vote row. */
+@Injectable()
+export class CommentVotesService {
+  constructor(
+    private readonly comments: CommentsRepository,
+    private readonly limiter: RateLimiter,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async vote(
+    id: string,
+    voterId: string | undefined,
+    value: 1 | 0 | -1,
+    writer: WriterContext,
+  ): Promise<VoteResponse> {
+    if (!voterId || !VOTER_ID.test(voterId)) {
+      throw new BadRequestException('X-Voter-Id must be 16 to 128 printable characters');
+    }
+    await this.limiter.consume([{ rule: COMMENT_RATE_RULES.votePerIp, subject: writer.ip }]);
+    const voterKey = hashPersonal(`voter:${voterId}`, this.config.hashSecret);
+    return this.comments.transaction(async (manager) => {
+      // The row lock orders concurrent votes on one comment, so each sees the last one's counters.
+      const comment = await this.comments.findByIdForUpdate(manager, id);
+      if (!comment || comment.status !== 'approved') {
+        throw new NotFoundException('comment not found');
+      }
+      const previous = await this.comments.findVoteValue(manager, id, voterKey);
+      if (previous === value) {
+        return this.response(comment.upCount, comment.downCount, value);
+      }
+      if (value === 0) {
+        await this.comments.removeVote(manager, id, voterKey);
+      } else {
+        await this.comments.putVote(manager, {
+          commentId: id,
+          articleId: comment.articleId,
+          voterKey,
+          value,
+        });
+      }
+      const counters = await this.comments.shiftVoteCounters(
+        manager,
+        id,
+        Number(value === 1) - Number(previous === 1),
+        Number(value === -1) - Number(previous === -1),
+      );
+      return this.response(counters.up, counters.down, value);
+    });
+  }
+
+  private response(up: number, down: number, myVote: 1 | 0 | -1): VoteResponse {
+    return { up, down, score: up - down, myVote };
+  }
+}

@@ -1,0 +1,128 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  NotFoundException,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  Req,
+} from '@nestjs/common';
+import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import { Request } from 'express';
+import { ListQuery, Page } from '../common/list.dto';
+import { writerOf } from './comment-rate-limits';
+import { CommentAuthoringService } from './comment-authoring.service';
+import { CommentThreadService } from './comment-thread.service';
+import { CommentVotesService } from './comment-votes.service';
+import { PostCommentService } from './post-comment.service';
+import {
+  CommentCountResponse,
+  CommentNode,
+  CountsDto,
+  EditCommentDto,
+  PostCommentDto,
+  PostedComment,
+  ThreadPage,
+  ThreadQuery,
+  VoteDto,
+  VoteResponse,
+} from './dto/comment.dto';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A malformed id names no comment: 404, like an unknown one. */
+function commentId(id: string): string {
+  if (!UUID.test(id)) {
+    throw new NotFoundException('comment not found');
+  }
+  return id.toLowerCase();
+}
+
+@ApiTags('comments')
+@Controller('api/articles/:slug/comments')
+export class ArticleCommentsController {
+  constructor(
+    private readonly threads: CommentThreadService,
+    private readonly posting: PostCommentService,
+  ) {}
+
+  @Get()
+  list(@Param('slug') slug: string, @Query() query: ThreadQuery): Promise<ThreadPage> {
+    return this.threads.listForSlug(slug, query);
+  }
+
+  @Get('count')
+  count(@Param('slug') slug: string): Promise<CommentCountResponse> {
+    return this.threads.countForSlug(slug);
+  }
+
+  @Post()
+  post(
+    @Param('slug') slug: string,
+    @Body() body: PostCommentDto,
+    @Req() req: Request,
+  ): Promise<PostedComment> {
+    return this.posting.post(slug, body, writerOf(req));
+  }
+}
+
+@ApiTags('comments')
+@Controller('api/comments')
+export class CommentsController {
+  constructor(
+    private readonly threads: CommentThreadService,
+    private readonly authoring: CommentAuthoringService,
+    private readonly votes: CommentVotesService,
+  ) {}
+
+  @Post('counts')
+  @HttpCode(200)
+  counts(@Body() body: CountsDto): Promise<Record<string, number>> {
+    return this.threads.countForSlugs(body.slugs);
+  }
+
+  @Get(':id/replies')
+  replies(@Param('id') id: string, @Query() query: ListQuery): Promise<Page<CommentNode>> {
+    return this.threads.listReplies(commentId(id), query.limit, query.cursor);
+  }
+
+  @Patch(':id')
+  @ApiHeader({ name: 'X-Edit-Token', required: true })
+  edit(
+    @Param('id') id: string,
+    @Headers('x-edit-token') token: string | undefined,
+    @Body() body: EditCommentDto,
+    @Req() req: Request,
+  ): Promise<CommentNode> {
+    return this.authoring.edit(commentId(id), token, body.body, writerOf(req));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiHeader({ name: 'X-Edit-Token', required: true })
+  async remove(
+    @Param('id') id: string,
+    @Headers('x-edit-token') token: string | undefined,
+    @Req() req: Request,
+  ): Promise<void> {
+    await this.authoring.remove(commentId(id), token, writerOf(req));
+  }
+
+  @Put(':id/vote')
+  @HttpCode(200)
+  @ApiHeader({ name: 'X-Voter-Id', required: true, description: 'opaque, 16–128 characters' })
+  vote(
+    @Param('id') id: string,
+    @Headers('x-voter-id') voterId: string | undefined,
+    @Body() body: VoteDto,
+    @Req() req: Request,
+  ): Promise<VoteResponse> {
+    return this.votes.vote(commentId(id), voterId, body.value, writerOf(req));
+  }
+}

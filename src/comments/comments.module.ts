@@ -1,0 +1,44 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ArticlesModule } from '../articles/articles.module';
+import { CommonModule } from '../common/common.module';
+import { CommentAnchorsListener } from './comment-anchors.listener';
+import { CommentAuthoringService } from './comment-authoring.service';
+import { CommentEntity } from './comment.entity';
+import { CommentPageService } from './comment-page.service';
+import { CommentRevisionEntity } from './comment-revision.entity';
+import { CommentThreadService } from './comment-thread.service';
+import { CommentVisibility } from './comment-visibility.service';
+import { CommentVoteEntity } from './comment-vote.entity';
+import { CommentVotesService } from './comment-votes.service';
+import { ArticleCommentsController, CommentsController } from './comments.controller';
+import { CommentsRepository } from './comments.repository';
+import { PostCommentService } from './post-comment.service';
+
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([CommentEntity, CommentVoteEntity, CommentRevisionEntity]),
+    ArticlesModule,
+    CommonModule,
+  ],
+  controllers: [ArticleCommentsController, CommentsController],
+  providers: [
+    CommentsRepository,
+    CommentVisibility,
+    PostCommentService,
+    CommentThreadService,
+    CommentAuthoringService,
+    CommentVotesService,
+    CommentAnchorsListener,
+    CommentPageService,
+  ],
+  // The page reads threads and posts forms; moderation moves comments between statuses.
+  exports: [
+    CommentThreadService,
+    PostCommentService,
+    CommentPageService,
+    CommentVisibility,
+    CommentsRepository,
+  ],
+})
+export class CommentsModule {}

@@ -1,0 +1,398 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AnchorState, CommentEntity, Quote } from './comment.entity';
+import { CommentRevisionEntity } from './comment-revision.entity';
+import { PublicCommentRow, ThreadSort } from './dto/comment.dto';
+
+/** Replies nested under each top-level comment of a page (API.md: the cap is 50). */
+export const NESTED_REPLY_CAP = 50;
+
+const PUBLIC_COLUMNS = `
+  c.id, c.parent_id AS "parentId", c.root_id AS "rootId", c.depth, c.author_name AS "authorName",
+  c.body_html AS "bodyHtml", c.created_at AS "createdAt", c.edited_at AS "editedAt", c.status,
+  c.anchor_block_id AS "anchorBlockId", c.anchor_quote AS "anchorQuote",
+  c.anchor_state AS "anchorState", c.pinned, c.up_count AS "upCount",
+  c.down_count AS "downCount", c.reply_count AS "replyCount"`;
+
+/** Approved comments, and deleted ones only while they hold up visible replies. */
+const VISIBLE = `c.status IN ('approved', 'deleted') AND (c.status = 'approved' OR c.reply_count > 0)`;
+
+type RawPublicRow = Omit<PublicCommentRow, 'createdAt' | 'editedAt'> & {
+  createdAt: Date | string;
+  editedAt: Date | string | null;
+};
+
+function toPublicRow(raw: RawPublicRow): PublicCommentRow {
+  return {
+    ...raw,
+    createdAt: new Date(raw.createdAt),
+    editedAt: raw.editedAt === null ? null : new Date(raw.editedAt),
+  };
+}
+
+export interface ThreadPageQuery {
+  /** A published article by slug (the API), or any article by id (a page that has it loaded). */
+  article: { slug: string } | { id: string };
+  sort: ThreadSort;
+  limit: number;
+  /** The sort key of the last comment of the previous page: [createdAt, id] or [score, createdAt, id]. */
+  after?: (string | number)[];
+  /** "inline" for any anchored comment, or one block id. */
+  anchor?: string;
+}
+
+const ORDER: Record<ThreadSort, { order: string; keyset: string; arity: number }> = {
+  newest: {
+    order: 'c.created_at DESC, c.id DESC',
+    keyset: '(c.created_at, c.id) < ($4::timestamptz, $5::uuid)',
+    arity: 2,
+  },
+  oldest: {
+    order: 'c.created_at ASC, c.id ASC',
+    keyset: '(c.created_at, c.id) > ($4::timestamptz, $5::uuid)',
+    arity: 2,
+  },
+  top: {
+    order: 'c.score DESC, c.created_at DESC, c.id DESC',
+    keyset: '(c.score, c.created_at, c.id) < ($4::integer, $5::timestamptz, $6::uuid)',
+    arity: 3,
+  },
+};
+
+export function cursorArity(sort: ThreadSort): number {
+  return ORDER[sort].arity;
+}
+
+@Injectable()
+export class CommentsRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  /**
+   * The hot read, one statement: the article's id and comment count, one page of its top-level
+   * comments and up to NESTED_REPLY_CAP + 1 replies under each of them, oldest first. The page is
+   * served by comments_thread_time_idx (newest/oldest) or comments_thread_top_idx (top), the
+   * anchor filter by comments_thread_anchor_idx, and the replies by comments_replies_idx, one index
+   * range per top-level comment; so its cost depends on the page size, not on the thread's size.
+   * `article` is null when there is no such (published) article.
+   */
+  async findThreadPage(query: ThreadPageQuery): Promise<{
+    article: { id: string; commentCount: number } | null;
+    top: PublicCommentRow[];
+    replies: PublicCommentRow[];
+  }> {
+    const { order, keyset } = ORDER[query.sort];
+    const bySlug = 'slug' in query.article;
+    const params: unknown[] = [
+      'slug' in query.article ? query.article.slug : query.article.id,
+      query.limit + 1,
+      NESTED_REPLY_CAP + 1,
+    ];
+    const where = ['c.article_id = (SELECT id FROM a)', 'c.parent_id IS NULL', VISIBLE];
+    if (query.after) {
+      params.push(...query.after);
+      where.push(keyset);
+    }
+    if (query.anchor === 'inline') {
+      where.push('c.anchor_block_id IS NOT NULL');
+    } else if (query.anchor) {
+      params.push(query.anchor);
+      where.push(`c.anchor_block_id = $${params.length}`);
+    }
+    // The last branch is the article itself: its id in "id", its comment count in "replyCount".
+    const rows: (RawPublicRow & { part: number })[] = await this.dataSource.query(
+      `WITH a AS (
+         SELECT id, comment_count FROM articles
+         WHERE ${bySlug ? "slug = $1 AND status = 'published'" : 'id = $1'}
+       ), page AS (
+         SELECT ${PUBLIC_COLUMNS} FROM comments c
+         WHERE ${where.join(' AND ')}
+         ORDER BY ${order}
+         LIMIT $2
+       )
+       SELECT 0 AS part, page.* FROM page
+       UNION ALL
+       SELECT 1 AS part, r.* FROM page p CROSS JOIN LATERAL (
+         SELECT ${PUBLIC_COLUMNS} FROM comments c
+         WHERE c.root_id = p.id AND c.parent_id IS NOT NULL AND ${VISIBLE}
+         ORDER BY c.created_at, c.id
+         LIMIT $3
+       ) r
+       UNION ALL
+       SELECT 2 AS part, a.id, ${'NULL, '.repeat(14)}a.comment_count FROM a`,
+      params,
+    );
+    const part = (n: number) =>
+      rows.filter((r) => Number(r.part) === n).map(({ part: _part, ...r }) => r);
+    const [article] = part(2);
+    // UNION ALL keeps no order of its own: restore the page order and the reply order.
+    return {
+      article: article ? { id: article.id, commentCount: Number(article.replyCount) } : null,
+      top: sortLike(part(0).map(toPublicRow), query.sort),
+      replies: sortLike(part(1).map(toPublicRow), 'oldest'),
+    };
+  }
+
+  /** Descendants of a comment, oldest first, keyset by (created_at, id). */
+  async findDescendantsPage(
+    comment: { id: string; parentId: string | null },
+    limit: number,
+    after?: (string | number)[],
+  ): Promise<PublicCommentRow[]> {
+    // A root's descendants share its root_id (comments_replies_idx); deeper ones are found
+    // through the ancestor array (comments_path_idx).
+    const params: unknown[] = [comment.id, limit + 1];
+    const where = [
+      comment.parentId === null
+        ? 'c.root_id = $1 AND c.parent_id IS NOT NULL'
+        : 'c.path @> ARRAY[$1::uuid]',
+      VISIBLE,
+    ];
+    if (after) {
+      params.push(...after);
+      where.push('(c.created_at, c.id) > ($3::timestamptz, $4::uuid)');
+    }
+    const rows: RawPublicRow[] = await this.dataSource.query(
+      `SELECT ${PUBLIC_COLUMNS} FROM comments c WHERE ${where.join(' AND ')}
+       ORDER BY c.created_at, c.id LIMIT $2`,
+      params,
+    );
+    return rows.map(toPublicRow);
+  }
+
+  findById(id: string, manager?: EntityManager): Promise<CommentEntity | null> {
+    return (manager ?? this.dataSource.manager).findOneBy(CommentEntity, { id });
+  }
+
+  /** Reads a comment and locks it until the transaction ends (votes, edits, status moves). */
+  findByIdForUpdate(manager: EntityManager, id: string): Promise<CommentEntity | null> {
+    return manager.findOne(CommentEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  async findStatus(manager: EntityManager, id: string): Promise<string | null> {
+    const rows: { status: string }[] = await manager.query(
+      'SELECT status FROM comments WHERE id = $1',
+      [id],
+    );
+    return rows[0]?.status ?? null;
+  }
+
+  /** Moderation mode "first": uses comments_approved_author_idx. */
+  async hasApprovedCommentFrom(emailHash: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      "SELECT 1 FROM comments WHERE author_email_hash = $1 AND status = 'approved' LIMIT 1",
+      [emailHash],
+    );
+    return rows.length > 0;
+  }
+
+  async insert(manager: EntityManager, comment: CommentEntity): Promise<void> {
+    await manager.insert(CommentEntity, comment);
+  }
+
+  /** Any reply that is visible or waiting for review counts: the author may no longer edit. */
+  async hasLiveReplies(manager: EntityManager, id: string): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      "SELECT 1 FROM comments WHERE parent_id = $1 AND status IN ('pending', 'approved') LIMIT 1",
+      [id],
+    );
+    return rows.length > 0;
+  }
+
+  async saveBody(
+    manager: EntityManager,
+    comment: CommentEntity,
+    body: { source: string; html: string; renderVersion: number },
+    editedBy: string,
+  ): Promise<void> {
+    await manager.insert(CommentRevisionEntity, {
+      commentId: comment.id,
+      articleId: comment.articleId,
+      bodySource: comment.bodySource,
+      bodyHtml: comment.bodyHtml,
+      renderVersion: comment.renderVersion,
+      editedBy,
+    });
+    await manager.update(
+      CommentEntity,
+      { id: comment.id },
+      {
+        bodySource: body.source,
+        bodyHtml: body.html,
+        renderVersion: body.renderVersion,
+        editedAt: () => 'now()',
+      },
+    );
+  }
+
+  findRevisions(commentId: string): Promise<CommentRevisionEntity[]> {
+    return this.dataSource.manager.find(CommentRevisionEntity, {
+      where: { commentId },
+      order: { createdAt: 'ASC' },
+    });
+  }
+
+  async setStatusColumns(
+    manager: EntityManager,
+    id: string,
+    columns: { status: string; reasons: string[]; approvedAt?: 'now'; deletedAt?: 'now' },
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE comments SET status = $2, reasons = $3,
+         approved_at = CASE WHEN $4 THEN now() ELSE approved_at END,
+         deleted_at = CASE WHEN $5 THEN now() ELSE deleted_at END
+       WHERE id = $1`,
+      [
+        id,
+        columns.status,
+        columns.reasons,
+        columns.approvedAt === 'now',
+        columns.deletedAt === 'now',
+      ],
+    );
+  }
+
+  /**
+   * Moves the counters a visible comment contributes to by `delta` (+1 or -1): the article's
+   * comment count, its block's inline count (anchored top-level comments), and the reply count of
+   * every ancestor.
+   */
+  async shiftVisibleCounters(
+    manager: EntityManager,
+    comment: Pick<CommentEntity, 'articleId' | 'path' | 'anchorBlockId' | 'anchorState'>,
+    delta: 1 | -1,
+  ): Promise<void> {
+    const block = comment.anchorState === 'anchored' ? comment.anchorBlockId : null;
+    await manager.query(
+      `UPDATE articles SET comment_count = comment_count + $2,
+         inline_counts = CASE WHEN $3::text IS NULL THEN inline_counts
+           ELSE jsonb_set(inline_counts, ARRAY[$3::text],
+             to_jsonb(GREATEST(COALESCE((inline_counts ->> $3::text)::integer, 0) + $2, 0)))
+           END
+       WHERE id = $1`,
+      [comment.articleId, delta, block],
+    );
+    if (comment.path.length > 0) {
+      await manager.query(
+        'UPDATE comments SET reply_count = reply_count + $2 WHERE id = ANY($1::uuid[])',
+        [comment.path, delta],
+      );
+    }
+  }
+
+  async findVoteValue(
+    manager: EntityManager,
+    commentId: string,
+    voterKey: string,
+  ): Promise<number> {
+    const rows: { value: number }[] = await manager.query(
+      'SELECT value FROM comment_votes WHERE comment_id = $1 AND voter_key = $2',
+      [commentId, voterKey],
+    );
+    return rows.length > 0 ? Number(rows[0].value) : 0;
+  }
+
+  async putVote(
+    manager: EntityManager,
+    vote: { commentId: string; articleId: string; voterKey: string; value: 1 | -1 },
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO comment_votes (comment_id, voter_key, article_id, value) VALUES ($1, $2, $3, $4)
+       ON CONFLICT ON CONSTRAINT comment_votes_pk
+       DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
+      [vote.commentId, vote.voterKey, vote.articleId, vote.value],
+    );
+  }
+
+  async removeVote(manager: EntityManager, commentId: string, voterKey: string): Promise<void> {
+    await manager.query('DELETE FROM comment_votes WHERE comment_id = $1 AND voter_key = $2', [
+      commentId,
+      voterKey,
+    ]);
+  }
+
+  async shiftVoteCounters(
+    manager: EntityManager,
+    commentId: string,
+    up: number,
+    down: number,
+  ): Promise<{ up: number; down: number }> {
+    const rows: { up: number; down: number }[] = await manager.query(
+      `UPDATE comments SET up_count = up_count + $2, down_count = down_count + $3 WHERE id = $1
+       RETURNING up_count AS up, down_count AS down`,
+      [commentId, up, down],
+    );
+    // node-postgres answers UPDATE … RETURNING with [rows, count] through TypeORM.
+    const row = (Array.isArray(rows[0]) ? rows[0][0] : rows[0]) as { up: number; down: number };
+    return { up: Number(row.up), down: Number(row.down) };
+  }
+
+  /** Every anchored comment of an article, for re-anchoring after an edit (comments_anchored_idx). */
+  findAnchored(
+    manager: EntityManager,
+    articleId: string,
+  ): Promise<{ id: string; blockId: string; quote: Quote | null; state: AnchorState }[]> {
+    return manager.query(
+      `SELECT id, anchor_block_id AS "blockId", anchor_quote AS "quote", anchor_state AS "state"
+       FROM comments WHERE article_id = $1 AND anchor_block_id IS NOT NULL`,
+      [articleId],
+    );
+  }
+
+  async moveAnchor(manager: EntityManager, id: string, blockId: string, state: AnchorState) {
+    await manager.query(
+      'UPDATE comments SET anchor_block_id = $2, anchor_state = $3 WHERE id = $1',
+      [id, blockId, state],
+    );
+  }
+
+  /** Rebuilds an article's inline counts from the comments themselves. */
+  async recountInlineCounts(manager: EntityManager, articleId: string): Promise<void> {
+    await manager.query(
+      `UPDATE articles SET inline_counts = COALESCE((
+         SELECT jsonb_object_agg(anchor_block_id, n) FROM (
+           SELECT anchor_block_id, count(*)::integer AS n FROM comments
+           WHERE article_id = $1 AND status = 'approved' AND anchor_state = 'anchored'
+           GROUP BY anchor_block_id) counted), '{}'::jsonb)
+       WHERE id = $1`,
+      [articleId],
+    );
+  }
+
+  async isArticlePublished(articleId: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      "SELECT 1 FROM articles WHERE id = $1 AND status = 'published'",
+      [articleId],
+    );
+    return rows.length > 0;
+  }
+
+  /** Approved comment counts of published articles by slug. */
+  async countBySlugs(slugs: string[]): Promise<Map<string, number>> {
+    const rows: { slug: string; n: number }[] = await this.dataSource.query(
+      `SELECT slug, comment_count AS n FROM articles
+       WHERE slug = ANY($1::text[]) AND status = 'published'`,
+      [slugs],
+    );
+    return new Map(rows.map((r) => [r.slug, Number(r.n)]));
+  }
+}
+
+function sortLike(rows: PublicCommentRow[], sort: ThreadSort): PublicCommentRow[] {
+  const time = (r: PublicCommentRow) => r.createdAt.getTime();
+  const byTimeAsc = (a: PublicCommentRow, b: PublicCommentRow) =>
+    time(a) - time(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  if (sort === 'oldest') {
+    return rows.sort(byTimeAsc);
+  }
+  if (sort === 'newest') {
+    return rows.sort((a, b) => byTimeAsc(b, a));
+  }
+  return rows.sort(
+    (a, b) => b.upCount - b.downCount - (a.upCount - a.downCount) || byTimeAsc(b, a),
+  );
+}
