@@ -10,6 +10,7 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { HttpExceptionFilter } from './http/http-exception.filter';
+import { ModerationModule } from './moderation/moderation.module';
 import { WebModule } from './web/web.module';
 
 @Module({})
@@ -27,6 +28,7 @@ export class AppModule {
         ArticlesModule,
         CommentsModule,
         WebModule,
+        ModerationModule,
       ],
       providers: [
         {

@@ -6,6 +6,7 @@ import { CommentVoteEntity } from '../comments/comment-vote.entity';
 import { CreateArticlesAndAdminTokens1764400000000 } from '../../migrations/1764400000000-CreateArticlesAndAdminTokens';
 import { CreateRateLimitBuckets1764400001000 } from '../../migrations/1764400001000-CreateRateLimitBuckets';
 import { CreateComments1764401000000 } from '../../migrations/1764401000000-CreateComments';
+import { CreateModerationSettingsAndEvents1764403000000 } from '../../migrations/1764403000000-CreateModerationSettingsAndEvents';
 
 /**
  * Every entity and every migration, listed explicitly rather than found by glob: the same list
@@ -24,4 +25,5 @@ export const migrations = [
   CreateArticlesAndAdminTokens1764400000000,
   CreateRateLimitBuckets1764400001000,
   CreateComments1764401000000,
+  CreateModerationSettingsAndEvents1764403000000,
 ];
