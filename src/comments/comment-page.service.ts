@@ -169,9 +169,13 @@ export class CommentPageService {
     }
     try {
       const posted = await this.posting.post(slug, parsed.input, writer);
+      // A held comment's id and edit token ride in the fragment, which never reaches a server:
+      // the page script keeps them so this browser alone can show the comment while it waits.
       return posted.comment.status === 'approved'
         ? { redirect: `/articles/${slug}#comment-${posted.comment.id}` }
-        : { redirect: `/articles/${slug}?held=1#comment-form` };
+        : {
+            redirect: `/articles/${slug}?held=1#held=${posted.comment.id}.${posted.editToken}`,
+          };
     } catch (error) {
       if (
         error instanceof HttpException &&

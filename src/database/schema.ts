@@ -7,6 +7,7 @@ import { CreateArticlesAndAdminTokens1764400000000 } from '../../migrations/1764
 import { CreateRateLimitBuckets1764400001000 } from '../../migrations/1764400001000-CreateRateLimitBuckets';
 import { CreateComments1764401000000 } from '../../migrations/1764401000000-CreateComments';
 import { CreateModerationSettingsAndEvents1764403000000 } from '../../migrations/1764403000000-CreateModerationSettingsAndEvents';
+import { CreateCommentReportsAndQueueIndexes1764403001000 } from '../../migrations/1764403001000-CreateCommentReportsAndQueueIndexes';
 
 /**
  * Every entity and every migration, listed explicitly rather than found by glob: the same list
@@ -26,4 +27,5 @@ export const migrations = [
   CreateRateLimitBuckets1764400001000,
   CreateComments1764401000000,
   CreateModerationSettingsAndEvents1764403000000,
+  CreateCommentReportsAndQueueIndexes1764403001000,
 ];
