@@ -305,6 +305,34 @@ describe('moderation decisions', () => {
     }
   });
 
+  it('runs bulk calls over the same articles in parallel without deadlocking', async () => {
+    const a = await createArticle(t);
+    const b = await createArticle(t);
+    for (let round = 0; round < 4; round += 1) {
+      const onA = await insertPendingComments(t, a.id, 30);
+      const onB = await insertPendingComments(t, b.id, 30);
+      // Disjoint comments, both articles, opposite orders: without one lock order they would
+      // take the two article rows in opposite orders.
+      const answers = await Promise.all([
+        request(t.http)
+          .post('/api/admin/comments/bulk')
+          .set(moderator)
+          .send({ ids: [...onA.slice(0, 15), ...onB.slice(0, 15)], status: 'approved' }),
+        request(t.http)
+          .post('/api/admin/comments/bulk')
+          .set(t.admin)
+          .send({ ids: [...onB.slice(15), ...onA.slice(15)], status: 'approved' }),
+      ]);
+      expect(answers.map((r) => r.status)).toEqual([200, 200]);
+      expect(answers.map((r) => r.body.updated)).toEqual([30, 30]);
+    }
+    for (const article of [a, b]) {
+      const { stored, fresh } = await countersAndTruth(t, article.id);
+      expect(stored).toEqual(fresh);
+      expect((stored as { total: number }).total).toBe(120);
+    }
+  });
+
   it('purges a comment without replies for good; its audit survives', async () => {
     const a = await createArticle(t);
     const { comment } = await postComment(t, a.slug, { anchor: { blockId: a.blocks[0].id } });

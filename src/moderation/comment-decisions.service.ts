@@ -13,6 +13,7 @@ import { AuditLog } from './audit-log';
 import { CommentQueueService } from './comment-queue.service';
 import { AdminComment, Decision, DecideCommentDto } from './dto/admin-comment.dto';
 import { ModerationRepository } from './moderation.repository';
+import { retryOnDeadlock } from './retry-on-deadlock';
 
 const ACTIONS: Record<Decision, string> = {
   approved: 'comment.approve',
@@ -39,24 +40,27 @@ export class CommentDecisionsService {
     if (input.status === undefined && input.pinned === undefined && input.body === undefined) {
       throw new BadRequestException('give at least one of status, pinned or body');
     }
-    await this.visibility.transaction(async (tx) => {
-      const comment = await this.comments.findByIdForUpdate(tx.manager, id);
-      if (!comment) {
-        throw new NotFoundException('comment not found');
-      }
-      if (comment.status === 'deleted') {
-        throw new ConflictException('this comment was deleted; it can only be purged');
-      }
-      if (input.status !== undefined) {
-        await this.move(tx, comment, input.status, actor, input.reason);
-      }
-      if (input.pinned !== undefined && input.pinned !== comment.pinned) {
-        await this.pin(tx, comment, input.pinned, actor, input.reason);
-      }
-      if (input.body !== undefined && input.body !== comment.bodySource) {
-        await this.editBody(tx, comment, input.body, actor, input.reason);
-      }
-    });
+    await retryOnDeadlock(() =>
+      this.visibility.transaction(async (tx) => {
+        await this.moderation.lockArticlesOf(tx.manager, [id]);
+        const comment = await this.comments.findByIdForUpdate(tx.manager, id);
+        if (!comment) {
+          throw new NotFoundException('comment not found');
+        }
+        if (comment.status === 'deleted') {
+          throw new ConflictException('this comment was deleted; it can only be purged');
+        }
+        if (input.status !== undefined) {
+          await this.move(tx, comment, input.status, actor, input.reason);
+        }
+        if (input.pinned !== undefined && input.pinned !== comment.pinned) {
+          await this.pin(tx, comment, input.pinned, actor, input.reason);
+        }
+        if (input.body !== undefined && input.body !== comment.bodySource) {
+          await this.editBody(tx, comment, input.body, actor, input.reason);
+        }
+      }),
+    );
     return this.queue.get(id);
   }
 
@@ -66,18 +70,21 @@ export class CommentDecisionsService {
    */
   async bulk(ids: string[], status: Decision, actor: string): Promise<{ updated: number }> {
     const unique = [...new Set(ids)];
-    return this.visibility.transaction(async (tx) => {
-      const locked = await this.moderation.lockManyInIdOrder(tx.manager, unique);
-      let updated = 0;
-      for (const comment of locked) {
-        if (comment.status === 'deleted' || comment.status === status) {
-          continue;
+    return retryOnDeadlock(() =>
+      this.visibility.transaction(async (tx) => {
+        await this.moderation.lockArticlesOf(tx.manager, unique);
+        const locked = await this.moderation.lockManyInIdOrder(tx.manager, unique);
+        let updated = 0;
+        for (const comment of locked) {
+          if (comment.status === 'deleted' || comment.status === status) {
+            continue;
+          }
+          await this.move(tx, comment, status, actor, undefined, { bulk: true });
+          updated += 1;
         }
-        await this.move(tx, comment, status, actor, undefined, { bulk: true });
-        updated += 1;
-      }
-      return { updated };
-    });
+        return { updated };
+      }),
+    );
   }
 
   private async move(
