@@ -202,6 +202,33 @@ describe('moderation decisions', () => {
     });
   });
 
+  it('shows the author their own held comment with the edit token, and no one else', async () => {
+    const a = await createArticle(t);
+    const posted = await postComment(t, a.slug);
+    const own = (token?: string) => {
+      const req = request(t.http).get(`/api/comments/${posted.comment.id}`);
+      return token ? req.set('X-Edit-Token', token) : req;
+    };
+    const mine = await own(posted.editToken).expect(200);
+    expect(mine.body).toMatchObject({ id: posted.comment.id, status: 'pending' });
+    expect(mine.body).not.toHaveProperty('authorEmail');
+    await own().expect(403);
+    await own('cet_wrong').expect(403);
+    await request(t.http)
+      .patch(`/api/admin/comments/${posted.comment.id}`)
+      .set(t.admin)
+      .send({ status: 'spam' })
+      .expect(200);
+    // Spam reads as "pending" to its author: nothing tells a spammer they were caught.
+    expect((await own(posted.editToken).expect(200)).body.status).toBe('pending');
+    await approve(t, posted.comment.id).expect(200);
+    expect((await own(posted.editToken).expect(200)).body.status).toBe('approved');
+    await request(t.http)
+      .get('/api/comments/00000000-0000-4000-8000-000000000000')
+      .set('X-Edit-Token', posted.editToken)
+      .expect(404);
+  });
+
   it('refuses what it cannot do with the right status codes', async () => {
     const a = await createArticle(t);
     const { comment } = await postComment(t, a.slug);

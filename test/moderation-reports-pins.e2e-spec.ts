@@ -165,6 +165,17 @@ describe('reader reports', () => {
     expect(row.reason).toBe('off topic');
     const pageHtml = (await request(t.http).get(`/articles/${article.slug}`).expect(200)).text;
     expect(pageHtml).toContain(`action="/comments/${comment.id}/report"`);
+    expect(pageHtml).not.toContain('Thank you for the report');
+    const back = (await request(t.http).get(res.headers.location.split('#')[0]).expect(200)).text;
+    expect(back).toContain('Thank you for the report. A moderator will take a look.');
+    // Without a reason the form still reports, and a second time from the same browser is no
+    // second report.
+    await request(t.http).post(`/comments/${comment.id}/report`).type('form').send({}).expect(303);
+    const rows = await t.dataSource.query(
+      'SELECT count(*)::integer AS n FROM comment_reports WHERE comment_id = $1',
+      [comment.id],
+    );
+    expect(rows[0].n).toBe(1);
   });
 });
 

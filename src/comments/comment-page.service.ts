@@ -13,6 +13,7 @@ export interface ThreadPageQuery {
   anchor?: string;
   replyTo?: string;
   held?: string;
+  reported?: string;
 }
 
 /** A form being shown again with what the reader typed and what was wrong with it. */
@@ -131,6 +132,7 @@ export class CommentPageService {
           : null,
       cancelReplyHref: query({ sort, anchor }, '#reply-form'),
       held: params.held === '1',
+      reported: params.reported === '1',
       form: form ?? { values: {}, errors: [] },
       inlineCounts: JSON.stringify(inline),
       notifyChoices: [
