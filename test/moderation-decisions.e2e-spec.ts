@@ -406,7 +406,7 @@ describe('moderation decisions', () => {
       bodyHtml: null,
     });
     const [row] = await t.dataSource.query(
-      'SELECT author_name, author_email, body_source, body_html, status FROM comments WHERE id = $1',
+      'SELECT author_name, author_email, body_source, body_html, reasons, status FROM comments WHERE id = $1',
       [root.comment.id],
     );
     expect(row).toEqual({
@@ -414,6 +414,7 @@ describe('moderation decisions', () => {
       author_email: '',
       body_source: '',
       body_html: '',
+      reasons: [],
       status: 'deleted',
     });
     const page = await request(t.http).get(`/articles/${a.slug}`).expect(200);

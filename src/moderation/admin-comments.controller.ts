@@ -4,7 +4,6 @@ import {
   Delete,
   Get,
   HttpCode,
-  NotFoundException,
   Param,
   Patch,
   Post,
@@ -15,6 +14,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { AdminRequest, AllowRoles } from '../auth/admin-auth.guard';
 import { Page } from '../common/list.dto';
 import { AuditEvent } from './audit-log';
+import { commentId } from './comment-id';
 import { CommentDecisionsService } from './comment-decisions.service';
 import { CommentPurgeService } from './comment-purge.service';
 import { CommentQueueService } from './comment-queue.service';
@@ -24,15 +24,6 @@ import {
   DecideCommentDto,
   QueueQuery,
 } from './dto/admin-comment.dto';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function commentId(id: string): string {
-  if (!UUID.test(id)) {
-    throw new NotFoundException('comment not found');
-  }
-  return id.toLowerCase();
-}
 
 /** Comment moderation: the one part of the admin API that moderator tokens may use. */
 @ApiTags('admin')

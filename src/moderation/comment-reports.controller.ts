@@ -4,7 +4,6 @@ import {
   Controller,
   Headers,
   HttpCode,
-  NotFoundException,
   Param,
   Post,
   Req,
@@ -13,18 +12,10 @@ import {
 import { ApiExcludeEndpoint, ApiHeader, ApiTags } from '@nestjs/swagger';
 import { Request, Response } from 'express';
 import { writerOf } from '../comments/comment-rate-limits';
+import { commentId } from './comment-id';
 import { CommentReportsService } from './comment-reports.service';
 import { ReportDto } from './dto/admin-comment.dto';
 import { ModerationRepository } from './moderation.repository';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function commentId(id: string): string {
-  if (!UUID.test(id)) {
-    throw new NotFoundException('comment not found');
-  }
-  return id.toLowerCase();
-}
 
 @ApiTags('comments')
 @Controller()

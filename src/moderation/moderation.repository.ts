@@ -140,7 +140,7 @@ export class ModerationRepository {
     await manager.query(
       `UPDATE comments SET author_name = '', author_email = '', author_email_hash = '',
          body_source = '', body_html = '', anchor_quote = NULL, ip_hash = NULL,
-         user_agent = NULL, pinned = false
+         user_agent = NULL, pinned = false, reasons = '{}'
        WHERE id = $1`,
       [id],
     );
