@@ -9,7 +9,7 @@ import { renderCommentBody } from '../comments/comment-body';
 import { CommentEntity } from '../comments/comment.entity';
 import { CommentVisibility, VisibilityTransaction } from '../comments/comment-visibility.service';
 import { CommentsRepository } from '../comments/comments.repository';
-import { AuditLog } from './audit-log';
+import { AuditEntry, AuditLog } from './audit-log';
 import { CommentQueueService } from './comment-queue.service';
 import { AdminComment, Decision, DecideCommentDto } from './dto/admin-comment.dto';
 import { ModerationRepository } from './moderation.repository';
@@ -74,14 +74,25 @@ export class CommentDecisionsService {
       this.visibility.transaction(async (tx) => {
         await this.moderation.lockArticlesOf(tx.manager, unique);
         const locked = await this.moderation.lockManyInIdOrder(tx.manager, unique);
-        let updated = 0;
+        const audited: AuditEntry[] = [];
         for (const comment of locked) {
-          if (comment.status === 'deleted' || comment.status === status) {
+          const from = comment.status;
+          if (from === 'deleted' || from === status) {
             continue;
           }
-          await this.move(tx, comment, status, actor, undefined, { bulk: true });
-          updated += 1;
+          await tx.setStatus(comment, status);
+          audited.push({
+            actor,
+            action: ACTIONS[status],
+            commentId: comment.id,
+            articleId: comment.articleId,
+            fromStatus: from,
+            toStatus: status,
+            details: { bulk: true },
+          });
         }
+        await this.audit.recordMany(tx.manager, audited);
+        const updated = audited.length;
         return { updated };
       }),
     );
@@ -93,7 +104,6 @@ export class CommentDecisionsService {
     status: Decision,
     actor: string,
     reason: string | undefined,
-    details: Record<string, unknown> = {},
   ): Promise<void> {
     const from = comment.status;
     if (from === status) {
@@ -108,7 +118,6 @@ export class CommentDecisionsService {
       fromStatus: from,
       toStatus: status,
       reason: reason ?? null,
-      details,
     });
   }
 
