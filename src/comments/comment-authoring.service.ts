@@ -23,6 +23,21 @@ export class CommentAuthoringService {
     private readonly limiter: RateLimiter,
   ) {}
 
+  /**
+   * The author's own view of a comment in any status but deleted (held, spam and trash all read as
+   * "pending"), so the reader page can show a held comment to the browser that wrote it.
+   */
+  async ownComment(id: string, token: string | undefined): Promise<CommentNode> {
+    const found = await this.comments.findById(id);
+    if (!found || found.status === 'deleted') {
+      throw new NotFoundException('comment not found');
+    }
+    if (!token || !sameHash(hashToken(token), found.editTokenHash)) {
+      throw new ForbiddenException('the edit token does not match this comment');
+    }
+    return toCommentResponse(found);
+  }
+
   async edit(
     id: string,
     token: string | undefined,

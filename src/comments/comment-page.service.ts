@@ -13,6 +13,7 @@ export interface ThreadPageQuery {
   anchor?: string;
   replyTo?: string;
   held?: string;
+  reported?: string;
 }
 
 /** A form being shown again with what the reader typed and what was wrong with it. */
@@ -132,6 +133,7 @@ export class CommentPageService {
           : null,
       cancelReplyHref: query({ sort, anchor }, '#reply-form'),
       held: params.held === '1',
+      reported: params.reported === '1',
       form: form ?? { values: {}, errors: [] },
       inlineCounts: JSON.stringify(inline),
       notifyChoices: [
@@ -170,9 +172,13 @@ export class CommentPageService {
     }
     try {
       const posted = await this.posting.post(slug, parsed.input, writer);
+      // A held comment's id and edit token ride in the fragment, which never reaches a server:
+      // the page script keeps them so this browser alone can show the comment while it waits.
       return posted.comment.status === 'approved'
         ? { redirect: `/articles/${slug}#comment-${posted.comment.id}` }
-        : { redirect: `/articles/${slug}?held=1#comment-form` };
+        : {
+            redirect: `/articles/${slug}?held=1#held=${posted.comment.id}.${posted.editToken}`,
+          };
     } catch (error) {
       if (
         error instanceof HttpException &&

@@ -25,6 +25,11 @@ function sortKey(row: PublicCommentRow, sort: ThreadSort): (string | number)[] {
   return sort === 'top' ? [row.upCount - row.downCount, time, row.id] : [time, row.id];
 }
 
+/** A thread page's cursor: the segment (pinned first) and the sort key within it. */
+function pageKey(row: PublicCommentRow, sort: ThreadSort): (string | number)[] {
+  return [row.pinned ? 1 : 0, ...sortKey(row, sort)];
+}
+
 /** Reading threads and counts: the public side of comments. */
 @Injectable()
 export class CommentThreadService {
@@ -77,7 +82,7 @@ export class CommentThreadService {
     return {
       items: roots,
       nextCursor:
-        found.top.length > options.limit && last ? encodeCursor(sortKey(last, options.sort)) : null,
+        found.top.length > options.limit && last ? encodeCursor(pageKey(last, options.sort)) : null,
       total: found.article.commentCount,
     };
   }

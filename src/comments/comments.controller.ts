@@ -92,6 +92,15 @@ export class CommentsController {
     return this.threads.listReplies(commentId(id), query.limit, query.cursor);
   }
 
+  @Get(':id')
+  @ApiHeader({ name: 'X-Edit-Token', required: true })
+  own(
+    @Param('id') id: string,
+    @Headers('x-edit-token') token: string | undefined,
+  ): Promise<CommentNode> {
+    return this.authoring.ownComment(commentId(id), token);
+  }
+
   @Patch(':id')
   @ApiHeader({ name: 'X-Edit-Token', required: true })
   edit(

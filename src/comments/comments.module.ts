@@ -7,6 +7,7 @@ import { CommentAuthoringService } from './comment-authoring.service';
 import { CommentEntity } from './comment.entity';
 import { CommentPageService } from './comment-page.service';
 import { CommentRevisionEntity } from './comment-revision.entity';
+import { CommentScreening } from './comment-screening';
 import { CommentThreadService } from './comment-thread.service';
 import { CommentVisibility } from './comment-visibility.service';
 import { CommentVoteEntity } from './comment-vote.entity';
@@ -31,14 +32,17 @@ import { PostCommentService } from './post-comment.service';
     CommentVotesService,
     CommentAnchorsListener,
     CommentPageService,
+    CommentScreening,
   ],
-  // The page reads threads and posts forms; moderation moves comments between statuses.
+  // The page reads threads and posts forms; moderation moves comments between statuses and
+  // screens new ones.
   exports: [
     CommentThreadService,
     PostCommentService,
     CommentPageService,
     CommentVisibility,
     CommentsRepository,
+    CommentScreening,
   ],
 })
 export class CommentsModule {}

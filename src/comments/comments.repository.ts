@@ -42,26 +42,30 @@ export interface ThreadPageQuery {
   anchor?: string;
 }
 
-const ORDER: Record<ThreadSort, { order: string; keyset: string; arity: number }> = {
+const ORDER: Record<ThreadSort, { order: string; keyset: string; outer: string; arity: number }> = {
   newest: {
     order: 'c.created_at DESC, c.id DESC',
     keyset: '(c.created_at, c.id) < ($4::timestamptz, $5::uuid)',
+    outer: 'u."createdAt" DESC, u.id DESC',
     arity: 2,
   },
   oldest: {
     order: 'c.created_at ASC, c.id ASC',
     keyset: '(c.created_at, c.id) > ($4::timestamptz, $5::uuid)',
+    outer: 'u."createdAt" ASC, u.id ASC',
     arity: 2,
   },
   top: {
     order: 'c.score DESC, c.created_at DESC, c.id DESC',
     keyset: '(c.score, c.created_at, c.id) < ($4::integer, $5::timestamptz, $6::uuid)',
+    outer: 'u."upCount" - u."downCount" DESC, u."createdAt" DESC, u.id DESC',
     arity: 3,
   },
 };
 
+/** A thread cursor is [pinned 1|0, ...the sort key]: pinned comments come first in every sort. */
 export function cursorArity(sort: ThreadSort): number {
-  return ORDER[sort].arity;
+  return ORDER[sort].arity + 1;
 }
 
 @Injectable()
@@ -76,16 +80,17 @@ export class CommentsRepository {
    * The hot read, one statement: the article's id and comment count, one page of its top-level
    * comments and up to NESTED_REPLY_CAP + 1 replies under each of them, oldest first. The page is
    * served by comments_thread_time_idx (newest/oldest) or comments_thread_top_idx (top), the
-   * anchor filter by comments_thread_anchor_idx, and the replies by comments_replies_idx, one index
-   * range per top-level comment; so its cost depends on the page size, not on the thread's size.
-   * `article` is null when there is no such (published) article.
+   * anchor filter by comments_thread_anchor_idx, pinned comments by comments_pinned_idx, and the
+   * replies by comments_replies_idx, one index range per top-level comment; so its cost depends on
+   * the page size, not on the thread's size. `article` is null when there is no such (published)
+   * article.
    */
   async findThreadPage(query: ThreadPageQuery): Promise<{
     article: { id: string; commentCount: number } | null;
     top: PublicCommentRow[];
     replies: PublicCommentRow[];
   }> {
-    const { order, keyset } = ORDER[query.sort];
+    const { order, keyset, outer } = ORDER[query.sort];
     const bySlug = 'slug' in query.article;
     const params: unknown[] = [
       'slug' in query.article ? query.article.slug : query.article.id,
@@ -93,9 +98,19 @@ export class CommentsRepository {
       NESTED_REPLY_CAP + 1,
     ];
     const where = ['c.article_id = (SELECT id FROM a)', 'c.parent_id IS NULL', VISIBLE];
+    // Pinned comments (comments_pinned_idx, a handful at most) come before the keyset scan of the
+    // rest; the cursor says which of the two segments the previous page ended in.
+    let pinnedSegment = 'c.pinned';
+    let restSegment = 'NOT c.pinned';
     if (query.after) {
-      params.push(...query.after);
-      where.push(keyset);
+      const [pinned, ...key] = query.after;
+      params.push(...key);
+      if (pinned === 1) {
+        pinnedSegment += ` AND ${keyset}`;
+      } else {
+        pinnedSegment = 'FALSE';
+        restSegment += ` AND ${keyset}`;
+      }
     }
     if (query.anchor === 'inline') {
       where.push('c.anchor_block_id IS NOT NULL');
@@ -104,35 +119,44 @@ export class CommentsRepository {
       where.push(`c.anchor_block_id = $${params.length}`);
     }
     // The last branch is the article itself: its id in "id", its comment count in "replyCount".
-    const rows: (RawPublicRow & { part: number })[] = await this.dataSource.query(
+    const rows: (RawPublicRow & { part: number; segment: number })[] = await this.dataSource.query(
       `WITH a AS (
          SELECT id, comment_count FROM articles
          WHERE ${bySlug ? "slug = $1 AND status = 'published'" : 'id = $1'}
        ), page AS (
-         SELECT ${PUBLIC_COLUMNS} FROM comments c
-         WHERE ${where.join(' AND ')}
-         ORDER BY ${order}
+         SELECT u.* FROM (
+           (SELECT 0 AS segment, ${PUBLIC_COLUMNS} FROM comments c
+            WHERE ${where.join(' AND ')} AND ${pinnedSegment}
+            ORDER BY ${order} LIMIT $2)
+           UNION ALL
+           (SELECT 1 AS segment, ${PUBLIC_COLUMNS} FROM comments c
+            WHERE ${where.join(' AND ')} AND ${restSegment}
+            ORDER BY ${order} LIMIT $2)
+         ) u
+         ORDER BY u.segment, ${outer}
          LIMIT $2
        )
        SELECT 0 AS part, page.* FROM page
        UNION ALL
-       SELECT 1 AS part, r.* FROM page p CROSS JOIN LATERAL (
+       SELECT 1 AS part, 1 AS segment, r.* FROM page p CROSS JOIN LATERAL (
          SELECT ${PUBLIC_COLUMNS} FROM comments c
          WHERE c.root_id = p.id AND c.parent_id IS NOT NULL AND ${VISIBLE}
          ORDER BY c.created_at, c.id
          LIMIT $3
        ) r
        UNION ALL
-       SELECT 2 AS part, a.id, ${'NULL, '.repeat(14)}a.comment_count FROM a`,
+       SELECT 2 AS part, 0 AS segment, a.id, ${'NULL, '.repeat(14)}a.comment_count FROM a`,
       params,
     );
     const part = (n: number) =>
-      rows.filter((r) => Number(r.part) === n).map(({ part: _part, ...r }) => r);
+      rows.filter((r) => Number(r.part) === n).map(({ part: _part, segment: _segment, ...r }) => r);
     const [article] = part(2);
     // UNION ALL keeps no order of its own: restore the page order and the reply order.
+    const pinnedFirst = (a: PublicCommentRow, b: PublicCommentRow) =>
+      Number(b.pinned) - Number(a.pinned);
     return {
       article: article ? { id: article.id, commentCount: Number(article.replyCount) } : null,
-      top: sortLike(part(0).map(toPublicRow), query.sort),
+      top: sortLike(part(0).map(toPublicRow), query.sort).sort(pinnedFirst),
       replies: sortLike(part(1).map(toPublicRow), 'oldest'),
     };
   }
@@ -186,6 +210,26 @@ export class CommentsRepository {
     const rows: unknown[] = await this.dataSource.query(
       "SELECT 1 FROM comments WHERE author_email_hash = $1 AND status = 'approved' LIMIT 1",
       [emailHash],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Takes a transaction-scoped lock on the address, then looks for the same body from it on the
+   * same article since `since` (comments_author_time_idx). The lock holds until the caller's
+   * insert commits, so two identical posts racing each other cannot both pass.
+   */
+  async lockAndFindSameBody(
+    manager: EntityManager,
+    duplicate: { emailHash: string; articleId: string; body: string; since: Date },
+  ): Promise<boolean> {
+    await manager.query("SELECT pg_advisory_xact_lock(hashtext('comment-author:' || $1))", [
+      duplicate.emailHash,
+    ]);
+    const rows: unknown[] = await manager.query(
+      `SELECT 1 FROM comments WHERE author_email_hash = $1 AND created_at >= $2
+         AND article_id = $3 AND body_source = $4 LIMIT 1`,
+      [duplicate.emailHash, duplicate.since, duplicate.articleId, duplicate.body],
     );
     return rows.length > 0;
   }

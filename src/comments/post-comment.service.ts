@@ -15,11 +15,15 @@ import { normalizeQuote, quoteFoundIn } from './anchoring';
 import { renderCommentBody } from './comment-body';
 import { CommentEntity, CommentStatus, Quote } from './comment.entity';
 import { COMMENT_RATE_RULES, WriterContext } from './comment-rate-limits';
+import { CommentScreening } from './comment-screening';
 import { CommentVisibility } from './comment-visibility.service';
 import { CommentsRepository } from './comments.repository';
 import { PostCommentDto, PostedComment, toCommentResponse } from './dto/comment.dto';
 
 export const EDIT_WINDOW_MS = 15 * 60 * 1000;
+
+/** The same body from the same address within this window is a double submit or a flood. */
+export const DUPLICATE_WINDOW_MS = 60 * 1000;
 
 /** Reasons a comment is not published on arrival, stored with it for the moderators. */
 export const HOLD_REASONS = {
@@ -40,6 +44,7 @@ export class PostCommentService {
     private readonly comments: CommentsRepository,
     private readonly visibility: CommentVisibility,
     private readonly limiter: RateLimiter,
+    private readonly screening: CommentScreening,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -59,7 +64,7 @@ export class PostCommentService {
     const parent = input.parentId ? await this.findParent(input.parentId, article) : null;
     const anchor = input.anchor ? this.resolveAnchor(input, article) : null;
     const hash = emailHash(email, this.config.hashSecret);
-    const { status, reasons } = await this.statusOnArrival(input, hash);
+    const { status, reasons } = await this.statusOnArrival(input, email, hash, writer);
     const body = renderCommentBody(input.body);
     const editToken = newToken('cet_');
     const id = randomUUID();
@@ -100,6 +105,17 @@ export class PostCommentService {
       // Reset on every attempt: a transaction retried after a deadlock starts from scratch.
       comment.status = status === 'spam' ? 'spam' : 'pending';
       comment.reasons = reasons;
+      const duplicate = await this.comments.lockAndFindSameBody(tx.manager, {
+        emailHash: hash,
+        articleId: article.id,
+        body: input.body,
+        since: new Date(now.getTime() - DUPLICATE_WINDOW_MS),
+      });
+      if (duplicate) {
+        throw new ConflictException(
+          'duplicate comment: this text was just posted from this address',
+        );
+      }
       await this.comments.insert(tx.manager, comment);
       if (status === 'approved') {
         await tx.setStatus(comment, 'approved');
@@ -155,9 +171,23 @@ export class PostCommentService {
 
   private async statusOnArrival(
     input: PostCommentDto,
+    email: string,
     hash: string,
+    writer: WriterContext,
   ): Promise<{ status: CommentStatus; reasons: string[] }> {
-    if (input.website && input.website.trim() !== '') {
+    const honeypotFilled = !!input.website && input.website.trim() !== '';
+    const screen = this.screening.active;
+    if (screen) {
+      return screen({
+        body: input.body,
+        authorName: input.authorName.trim(),
+        authorEmail: email,
+        ip: writer.ip,
+        honeypotFilled,
+        trustedAuthor: await this.comments.hasApprovedCommentFrom(hash),
+      });
+    }
+    if (honeypotFilled) {
       return { status: 'spam', reasons: [HOLD_REASONS.honeypot] };
     }
     switch (this.config.moderation) {

@@ -15,6 +15,7 @@ import { SuppressionEntity } from '../mail/suppression.entity';
 import { NewsletterIssueEntity } from '../newsletter/newsletter-issue.entity';
 import { SubscriptionEntity } from '../subscriptions/subscription.entity';
 import { CreateModerationSettingsAndEvents1764403000000 } from '../../migrations/1764403000000-CreateModerationSettingsAndEvents';
+import { CreateCommentReportsAndQueueIndexes1764403001000 } from '../../migrations/1764403001000-CreateCommentReportsAndQueueIndexes';
 
 /**
  * Every entity and every migration, listed explicitly rather than found by glob: the same list
@@ -42,4 +43,5 @@ export const migrations = [
   CreateSubscriptions1764402001000,
   CreateNewsletterIssues1764402002000,
   CreateModerationSettingsAndEvents1764403000000,
+  CreateCommentReportsAndQueueIndexes1764403001000,
 ];

@@ -55,6 +55,32 @@ export class AuditLog {
     );
   }
 
+  /** Many entries in one statement (a bulk decision), in the order given. */
+  async recordMany(manager: EntityManager, entries: AuditEntry[]): Promise<void> {
+    if (entries.length === 0) {
+      return;
+    }
+    const column = <T>(pick: (e: AuditEntry) => T) => entries.map(pick);
+    await manager.query(
+      `INSERT INTO moderation_events
+         (comment_id, article_id, actor, action, from_status, to_status, reason, details)
+       SELECT c, a, ac, an, f, t, r, d
+       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[],
+         $7::text[], $8::jsonb[]) WITH ORDINALITY AS e(c, a, ac, an, f, t, r, d, n)
+       ORDER BY n`,
+      [
+        column((e) => e.commentId ?? null),
+        column((e) => e.articleId ?? null),
+        column((e) => e.actor),
+        column((e) => e.action),
+        column((e) => e.fromStatus ?? null),
+        column((e) => e.toStatus ?? null),
+        column((e) => e.reason ?? null),
+        column((e) => JSON.stringify(e.details ?? {})),
+      ],
+    );
+  }
+
   async forComment(manager: EntityManager, commentId: string): Promise<AuditEvent[]> {
     const rows: AuditRow[] = await manager.query(
       `SELECT id, actor, action, from_status, to_status, reason, details, created_at

@@ -1,3 +1,5 @@
+// The same words the comments feature uses when no rules are registered, so the queue reads alike.
+import { HOLD_REASONS } from '../comments/post-comment.service';
 import { ModerationMode } from '../config/app-config';
 import { countLinks, emailMatches, ipMatches, wordMatcher } from './moderation-rules';
 
@@ -44,7 +46,7 @@ export interface Verdict {
 export function judge(submission: Submission, settings: ModerationSettings): Verdict {
   const spam: string[] = [];
   if (submission.honeypotFilled) {
-    spam.push('honeypot field was filled');
+    spam.push(HOLD_REASONS.honeypot);
   }
   const blockWords = wordMatcher(settings.blockWords);
   for (const word of blockWords(`${submission.authorName}\n${submission.body}`)) {
@@ -64,9 +66,9 @@ export function judge(submission: Submission, settings: ModerationSettings): Ver
 
   const hold: string[] = [];
   if (settings.mode === 'all') {
-    hold.push('every comment is held for review (mode "all")');
+    hold.push(HOLD_REASONS.all);
   } else if (settings.mode === 'first' && !submission.trustedAuthor) {
-    hold.push('first comment of this address (mode "first")');
+    hold.push(HOLD_REASONS.first);
   }
   const links = countLinks(submission.body);
   if (links > settings.maxLinks) {

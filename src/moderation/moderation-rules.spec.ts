@@ -94,7 +94,7 @@ describe('judge', () => {
     );
     expect(verdict.status).toBe('spam');
     expect(verdict.reasons).toEqual([
-      'honeypot field was filled',
+      'honeypot field filled',
       'block word "casino"',
       'blocked ip 10.0.0.0/24',
     ]);

@@ -1,0 +1,60 @@
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Req,
+  Res,
+} from '@nestjs/common';
+import { ApiExcludeEndpoint, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { Request, Response } from 'express';
+import { writerOf } from '../comments/comment-rate-limits';
+import { commentId } from './comment-id';
+import { CommentReportsService } from './comment-reports.service';
+import { ReportDto } from './dto/admin-comment.dto';
+import { ModerationRepository } from './moderation.repository';
+
+@ApiTags('comments')
+@Controller()
+export class CommentReportsController {
+  constructor(
+    private readonly reports: CommentReportsService,
+    private readonly moderation: ModerationRepository,
+  ) {}
+
+  @Post('api/comments/:id/reports')
+  @HttpCode(202)
+  @ApiHeader({ name: 'X-Voter-Id', required: true, description: 'opaque, 16–128 characters' })
+  async report(
+    @Param('id') id: string,
+    @Headers('x-voter-id') voterId: string | undefined,
+    @Body() body: ReportDto,
+    @Req() req: Request,
+  ): Promise<void> {
+    await this.reports.reportAsVoter(commentId(id), voterId, body.reason, writerOf(req));
+  }
+
+  /** The reader page's report form without JavaScript: 303 back to the comment. */
+  @Post('comments/:id/report')
+  @ApiExcludeEndpoint()
+  async reportFromPage(
+    @Param('id') id: string,
+    @Body() form: Record<string, unknown>,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const raw = form?.reason;
+    const reason =
+      typeof raw === 'string' && raw.trim() !== '' ? raw.trim() : 'reported by a reader';
+    if ([...reason].length > 500) {
+      throw new BadRequestException('reason must be at most 500 characters');
+    }
+    const comment = commentId(id);
+    await this.reports.reportFromPage(comment, reason, writerOf(req));
+    const slug = await this.moderation.findArticleSlugOf(comment);
+    res.redirect(303, `/articles/${slug}?reported=1#comment-${comment}`);
+  }
+}

@@ -1,0 +1,100 @@
+import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { WriterContext } from '../comments/comment-rate-limits';
+import { CommentVisibility } from '../comments/comment-visibility.service';
+import { CommentsRepository } from '../comments/comments.repository';
+import { RateLimiter, RateRule } from '../common/rate-limit';
+import { hashPersonal } from '../common/tokens';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { AuditLog } from './audit-log';
+import { ModerationSettingsService } from './moderation-settings.service';
+import { ModerationRepository } from './moderation.repository';
+import { retryOnDeadlock } from './retry-on-deadlock';
+
+const VOTER_ID = /^[\x21-\x7e]{16,128}$/;
+
+export const REPORT_RATE_RULE: RateRule = {
+  name: 'comment:report:ip',
+  limit: 10,
+  windowSeconds: 60,
+};
+
+/** The actor named in the audit trail when reports, not a person, hold a comment. */
+export const REPORTS_ACTOR = 'reader reports';
+
+/** Readers flag comments; enough reports since the last approval hold one for review. */
+@Injectable()
+export class CommentReportsService {
+  constructor(
+    private readonly comments: CommentsRepository,
+    private readonly visibility: CommentVisibility,
+    private readonly moderation: ModerationRepository,
+    private readonly settings: ModerationSettingsService,
+    private readonly audit: AuditLog,
+    private readonly limiter: RateLimiter,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Reports from the API: the reader's browser keeps a voter id, as for votes. */
+  reportAsVoter(
+    id: string,
+    voterId: string | undefined,
+    reason: string,
+    writer: WriterContext,
+  ): Promise<void> {
+    if (!voterId || !VOTER_ID.test(voterId)) {
+      throw new BadRequestException('X-Voter-Id must be 16 to 128 printable characters');
+    }
+    return this.report(id, `voter:${voterId}`, reason, writer);
+  }
+
+  /** Reports from the page without JavaScript: the reader is known only by address and browser. */
+  reportFromPage(id: string, reason: string, writer: WriterContext): Promise<void> {
+    return this.report(id, `page:${writer.ip}:${writer.userAgent ?? ''}`, reason, writer);
+  }
+
+  private async report(
+    id: string,
+    reporter: string,
+    reason: string,
+    writer: WriterContext,
+  ): Promise<void> {
+    await this.limiter.consume([{ rule: REPORT_RATE_RULE, subject: writer.ip }]);
+    const { reportThreshold } = await this.settings.current();
+    await retryOnDeadlock(() =>
+      this.visibility.transaction(async (tx) => {
+        // Article first, as every moderation transaction does (see lockArticlesOf). The comment's
+        // row lock orders concurrent reports, so exactly one of them crosses the threshold.
+        await this.moderation.lockArticlesOf(tx.manager, [id]);
+        const comment = await this.comments.findByIdForUpdate(tx.manager, id);
+        if (!comment || !['approved', 'pending'].includes(comment.status)) {
+          throw new NotFoundException('comment not found');
+        }
+        const added = await this.moderation.addReport(tx.manager, {
+          commentId: id,
+          articleId: comment.articleId,
+          voterKey: hashPersonal(`reporter:${reporter}`, this.config.hashSecret),
+          reason: reason.trim(),
+          ipHash: hashPersonal(`ip:${writer.ip}`, this.config.hashSecret),
+        });
+        if (!added || comment.status !== 'approved') {
+          return;
+        }
+        const count = await this.moderation.countReportsSinceApproval(tx.manager, comment);
+        if (count < reportThreshold) {
+          return;
+        }
+        const why = `reported ${count} times`;
+        await tx.setStatus(comment, 'pending', why);
+        await this.audit.record(tx.manager, {
+          actor: REPORTS_ACTOR,
+          action: 'comment.hold',
+          commentId: id,
+          articleId: comment.articleId,
+          fromStatus: 'approved',
+          toStatus: 'pending',
+          reason: why,
+        });
+      }),
+    );
+  }
+}

@@ -1,0 +1,194 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
+import { CommentEntity } from '../comments/comment.entity';
+import { QueueView, ReportView } from './dto/admin-comment.dto';
+
+export interface QueueFilter {
+  view: QueueView;
+  articleSlug?: string;
+  limit: number;
+  /** [createdAt, id] of the last comment of the previous page. */
+  after?: (string | number)[];
+}
+
+/**
+ * "Reported": reports received since the comment was last approved, and not decided away since.
+ * Driven from comment_reports (small) into the comments by primary key, then sorted.
+ */
+const REPORTED = `c.status IN ('approved', 'pending')
+  AND c.id IN (SELECT comment_id FROM comment_reports)
+  AND EXISTS (SELECT 1 FROM comment_reports r WHERE r.comment_id = c.id
+    AND r.created_at > COALESCE(c.approved_at, '-infinity'::timestamptz))`;
+
+/** The moderators' reads and writes on comments that the public side never needs. */
+@Injectable()
+export class ModerationRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * One page of the queue, newest first, keyset by (created_at, id): served by comments_pending_idx,
+   * comments_status_time_idx or, for one article, comments_article_status_time_idx.
+   */
+  async findQueuePage(filter: QueueFilter): Promise<{ id: string; createdAt: Date }[]> {
+    const params: unknown[] = [filter.limit + 1];
+    const where: string[] = [];
+    if (filter.view === 'reported') {
+      where.push(REPORTED);
+    } else {
+      params.push(filter.view);
+      where.push(`c.status = $${params.length}`);
+    }
+    if (filter.articleSlug) {
+      params.push(filter.articleSlug);
+      where.push(`c.article_id = (SELECT id FROM articles WHERE slug = $${params.length})`);
+    }
+    if (filter.after) {
+      params.push(...filter.after);
+      where.push(
+        `(c.created_at, c.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
+      );
+    }
+    const rows: { id: string; created_at: Date }[] = await this.dataSource.query(
+      `SELECT c.id, c.created_at FROM comments c WHERE ${where.join(' AND ')}
+       ORDER BY c.created_at DESC, c.id DESC LIMIT $1`,
+      params,
+    );
+    return rows.map((r) => ({ id: r.id, createdAt: new Date(r.created_at) }));
+  }
+
+  /** The comments with these ids and their articles' slugs, in no particular order. */
+  async findWithSlugs(
+    ids: string[],
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<{ comments: CommentEntity[]; slugs: Map<string, string> }> {
+    if (ids.length === 0) {
+      return { comments: [], slugs: new Map() };
+    }
+    const comments = await manager.find(CommentEntity, { where: { id: In(ids) } });
+    const rows: { id: string; slug: string }[] = await manager.query(
+      'SELECT id, slug FROM articles WHERE id = ANY($1::uuid[])',
+      [[...new Set(comments.map((c) => c.articleId))]],
+    );
+    return { comments, slugs: new Map(rows.map((r) => [r.id, r.slug])) };
+  }
+
+  /** Every report on these comments, newest first. */
+  async findReports(
+    ids: string[],
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<Map<string, ReportView[]>> {
+    const byComment = new Map<string, ReportView[]>();
+    if (ids.length === 0) {
+      return byComment;
+    }
+    const rows: { comment_id: string; reason: string; created_at: Date }[] = await manager.query(
+      `SELECT comment_id, reason, created_at FROM comment_reports
+       WHERE comment_id = ANY($1::uuid[]) ORDER BY created_at DESC, voter_key`,
+      [ids],
+    );
+    for (const row of rows) {
+      const list = byComment.get(row.comment_id) ?? [];
+      list.push({ reason: row.reason, at: new Date(row.created_at).toISOString() });
+      byComment.set(row.comment_id, list);
+    }
+    return byComment;
+  }
+
+  /**
+   * Locks the articles of these comments, in id order, before any comment is locked: every
+   * moderation transaction moves article counters, so taking the article first gives them all
+   * one lock order (articles, then comments in id order) and two of them never deadlock.
+   */
+  async lockArticlesOf(manager: EntityManager, commentIds: string[]): Promise<void> {
+    await manager.query(
+      `SELECT id FROM articles
+       WHERE id IN (SELECT article_id FROM comments WHERE id = ANY($1::uuid[]))
+       ORDER BY id FOR UPDATE`,
+      [commentIds],
+    );
+  }
+
+  /**
+   * Locks many comments for a bulk decision. Rows are locked in id order, so two bulk calls over
+   * overlapping ids queue behind each other instead of deadlocking.
+   */
+  lockManyInIdOrder(manager: EntityManager, ids: string[]): Promise<CommentEntity[]> {
+    return manager
+      .createQueryBuilder(CommentEntity, 'c')
+      .where('c.id IN (:...ids)', { ids })
+      .orderBy('c.id')
+      .setLock('pessimistic_write')
+      .getMany();
+  }
+
+  async setPinned(manager: EntityManager, id: string, pinned: boolean): Promise<void> {
+    await manager.query('UPDATE comments SET pinned = $2 WHERE id = $1', [id, pinned]);
+  }
+
+  /** Any reply at all, whatever its status: the foreign key keeps the parent row while it exists. */
+  async hasReplies(manager: EntityManager, id: string): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      'SELECT 1 FROM comments WHERE parent_id = $1 LIMIT 1',
+      [id],
+    );
+    return rows.length > 0;
+  }
+
+  /** Erases what a purged comment said and who said it, keeping the row as its replies' parent. */
+  async erasePlaceholder(manager: EntityManager, id: string): Promise<void> {
+    await manager.query(
+      `UPDATE comments SET author_name = '', author_email = '', author_email_hash = '',
+         body_source = '', body_html = '', anchor_quote = NULL, ip_hash = NULL,
+         user_agent = NULL, pinned = false, reasons = '{}'
+       WHERE id = $1`,
+      [id],
+    );
+    await manager.query('DELETE FROM comment_revisions WHERE comment_id = $1', [id]);
+    await manager.query('DELETE FROM comment_reports WHERE comment_id = $1', [id]);
+  }
+
+  /** Deletes the row; its votes, revisions and reports go with it (ON DELETE CASCADE). */
+  async deleteComment(manager: EntityManager, id: string): Promise<void> {
+    await manager.query('DELETE FROM comments WHERE id = $1', [id]);
+  }
+
+  /** Records one voter's report; false when that voter had already reported the comment. */
+  async addReport(
+    manager: EntityManager,
+    report: {
+      commentId: string;
+      articleId: string;
+      voterKey: string;
+      reason: string;
+      ipHash: string;
+    },
+  ): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      `INSERT INTO comment_reports (comment_id, voter_key, article_id, reason, ip_hash)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT ON CONSTRAINT comment_reports_one_per_voter DO NOTHING
+       RETURNING 1`,
+      [report.commentId, report.voterKey, report.articleId, report.reason, report.ipHash],
+    );
+    return rows.length > 0;
+  }
+
+  /** Reports received since the comment was last approved: a moderator's approval clears them. */
+  async countReportsSinceApproval(manager: EntityManager, comment: CommentEntity): Promise<number> {
+    const rows: { n: number }[] = await manager.query(
+      `SELECT count(*)::integer AS n FROM comment_reports
+       WHERE comment_id = $1 AND created_at > COALESCE($2::timestamptz, '-infinity'::timestamptz)`,
+      [comment.id, comment.approvedAt],
+    );
+    return Number(rows[0].n);
+  }
+
+  async findArticleSlugOf(commentId: string): Promise<string | null> {
+    const rows: { slug: string }[] = await this.dataSource.query(
+      'SELECT a.slug FROM comments c JOIN articles a ON a.id = c.article_id WHERE c.id = $1',
+      [commentId],
+    );
+    return rows[0]?.slug ?? null;
+  }
+}
