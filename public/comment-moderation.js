@@ -7,7 +7,7 @@
 (function () {
   'use strict';
 
-  var VOTER_KEY = 'marginalia:voter-id';
+  var VOTER_KEY = 'marginalia.voterId';
   var HELD_KEY = 'marginalia:held-comments';
   var HELD_MAX = 20;
 

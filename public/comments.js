@@ -360,6 +360,10 @@
           return;
         }
         var comment = answer.body.comment;
+        // Other scripts on the page (the author's own held comments) hear of every post.
+        document.dispatchEvent(
+          new CustomEvent('marginalia:comment-posted', { detail: answer.body }),
+        );
         field('body').value = '';
         clearPassage();
         if (comment.status !== 'approved') {
