@@ -112,7 +112,7 @@ describe('two instances starting at once on one empty database', () => {
   });
 });
 
-describe('two processes starting at once on one empty database', () => {
+describe('two processes starting at once on one empty database', { timeout: 180_000 }, () => {
   const running: RunningMain[] = [];
   afterAll(() => running.forEach((m) => m.kill()));
 
