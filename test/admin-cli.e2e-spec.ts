@@ -3,7 +3,8 @@ import request from 'supertest';
 import { createTestApp, TestApp } from './support/app';
 import { runTs } from './support/process';
 
-describe('admin CLI (npm run admin -- token …)', () => {
+// Every case spawns the CLI; on a loaded two-core machine each spawn can take several seconds.
+describe('admin CLI (npm run admin -- token …)', { timeout: 180_000 }, () => {
   let t: TestApp;
   const cli = (...args: string[]) =>
     runTs('src/cli/admin.ts', args, { DATABASE_URL: t.databaseUrl });

@@ -33,7 +33,7 @@ function get(url: string, agent: Agent): Promise<Answer> {
   });
 }
 
-describe('SIGTERM', () => {
+describe('SIGTERM', { timeout: 120_000 }, () => {
   let main: RunningMain | undefined;
   let locker: Client | undefined;
   afterAll(async () => {

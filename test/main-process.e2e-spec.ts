@@ -24,7 +24,7 @@ async function waitFor<T>(probe: () => T | undefined, ms = 5000): Promise<T> {
   }
 }
 
-describe('main.ts refuses a bad configuration', () => {
+describe('main.ts refuses a bad configuration', { timeout: 120_000 }, () => {
   it.each([
     [{ DATABASE_URL: 'nonsense' }, /^marginalia: configuration error: DATABASE_URL must look like/],
     [{ PORT: 'abc' }, /^marginalia: configuration error: PORT must be a whole number/],
@@ -50,10 +50,10 @@ describe('main.ts refuses a bad configuration', () => {
     const lines = run.stderr.split('\n').filter((l) => l.startsWith('marginalia:'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^marginalia: failed to start: /);
-  }, 60_000);
+  });
 });
 
-describe('main.ts behind proxies', () => {
+describe('main.ts behind proxies', { timeout: 120_000 }, () => {
   let direct: RunningMain;
   let proxied: RunningMain;
 
