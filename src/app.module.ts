@@ -10,6 +10,9 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { HttpExceptionFilter } from './http/http-exception.filter';
+import { MailModule } from './mail/mail.module';
+import { NewsletterModule } from './newsletter/newsletter.module';
+import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { WebModule } from './web/web.module';
 
 @Module({})
@@ -27,6 +30,9 @@ export class AppModule {
         ArticlesModule,
         CommentsModule,
         WebModule,
+        MailModule,
+        SubscriptionsModule,
+        NewsletterModule,
       ],
       providers: [
         {

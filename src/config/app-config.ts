@@ -1,3 +1,5 @@
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { appRoot } from './app-root';
 
@@ -28,6 +30,26 @@ export interface AppConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Extra secret mixed into hashes of emails and IPs; keeps ip hashes unlinkable across sites. */
   hashSecret: string;
+  /** The outbox dispatcher's knobs, DKIM and the unsubscribe-link key. */
+  mail: MailConfig;
+}
+
+export interface MailConfig {
+  /** How long a claimed batch belongs to one dispatcher; must outlast one send's deadline. */
+  leaseMs: number;
+  /** How often an idle dispatcher looks for due rows (NOTIFY wakes it sooner on PostgreSQL). */
+  pollMs: number;
+  /** First retry delay; doubles per attempt, with jitter, capped at six hours. */
+  retryBaseMs: number;
+  maxAttempts: number;
+  /** Hard deadline around one SMTP send, whatever nodemailer's own timeouts do. */
+  sendTimeoutMs: number;
+  batchSize: number;
+  /** Sends in flight at once (and SMTP pool connections). */
+  concurrency: number;
+  dkim: { domainName: string; keySelector: string; privateKey: string } | null;
+  /** Key unsubscribe tokens are derived from; unset → generated once and kept in the database. */
+  tokenSecret: string | null;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -94,6 +116,62 @@ function databaseConfig(env: Env, dataDir: string): DatabaseConfig {
   return { kind: 'postgres', url: raw, poolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 2, 200) };
 }
 
+function dkimConfig(env: Env): MailConfig['dkim'] {
+  const domainName = env.DKIM_DOMAIN?.trim();
+  const keySelector = env.DKIM_SELECTOR?.trim();
+  const inline = env.DKIM_PRIVATE_KEY?.trim();
+  const file = env.DKIM_PRIVATE_KEY_FILE?.trim();
+  if (!domainName && !keySelector && !inline && !file) {
+    return null;
+  }
+  if (!domainName || !keySelector || (!inline && !file)) {
+    throw new ConfigError(
+      'DKIM needs DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY (or DKIM_PRIVATE_KEY_FILE)',
+    );
+  }
+  if (!/^[a-z0-9.-]+$/i.test(domainName) || !/^[a-z0-9._-]+$/i.test(keySelector)) {
+    throw new ConfigError('DKIM_DOMAIN and DKIM_SELECTOR must be plain DNS labels');
+  }
+  let privateKey = inline ?? '';
+  if (file) {
+    try {
+      privateKey = readFileSync(file, 'utf8');
+    } catch {
+      throw new ConfigError(`DKIM_PRIVATE_KEY_FILE cannot be read: "${file}"`);
+    }
+  }
+  privateKey = privateKey.replace(/\\n/g, '\n');
+  try {
+    createPrivateKey(privateKey);
+  } catch {
+    throw new ConfigError('DKIM private key is not a valid PEM private key');
+  }
+  return { domainName: domainName.toLowerCase(), keySelector, privateKey };
+}
+
+function mailConfig(env: Env): MailConfig {
+  const sendTimeoutMs = integer(env, 'MAIL_SEND_TIMEOUT_MS', 30_000, 100, 600_000);
+  const leaseMs = integer(env, 'MAIL_LEASE_MS', 120_000, 200, 3_600_000);
+  if (leaseMs <= sendTimeoutMs) {
+    throw new ConfigError('MAIL_LEASE_MS must be longer than MAIL_SEND_TIMEOUT_MS');
+  }
+  const tokenSecret = env.TOKEN_SECRET?.trim() || null;
+  if (tokenSecret !== null && tokenSecret.length < 32) {
+    throw new ConfigError('TOKEN_SECRET must be at least 32 characters long');
+  }
+  return {
+    leaseMs,
+    pollMs: integer(env, 'MAIL_POLL_MS', 2_000, 10, 600_000),
+    retryBaseMs: integer(env, 'MAIL_RETRY_BASE_MS', 30_000, 1, 3_600_000),
+    maxAttempts: integer(env, 'MAIL_MAX_ATTEMPTS', 10, 1, 100),
+    sendTimeoutMs,
+    batchSize: integer(env, 'MAIL_BATCH_SIZE', 50, 1, 1000),
+    concurrency: integer(env, 'MAIL_CONCURRENCY', 5, 1, 50),
+    dkim: dkimConfig(env),
+    tokenSecret,
+  };
+}
+
 function smtpUrl(env: Env): string | null {
   const raw = env.SMTP_URL?.trim();
   if (!raw) {
@@ -153,5 +231,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     trustProxyHops: integer(env, 'TRUST_PROXY_HOPS', 0, 0, 10),
     logLevel,
     hashSecret: env.HASH_SECRET?.trim() || 'marginalia',
+    mail: mailConfig(env),
   };
 }

@@ -6,6 +6,13 @@ import { CommentVoteEntity } from '../comments/comment-vote.entity';
 import { CreateArticlesAndAdminTokens1764400000000 } from '../../migrations/1764400000000-CreateArticlesAndAdminTokens';
 import { CreateRateLimitBuckets1764400001000 } from '../../migrations/1764400001000-CreateRateLimitBuckets';
 import { CreateComments1764401000000 } from '../../migrations/1764401000000-CreateComments';
+import { CreateEmailOutboxAndSuppressions1764402000000 } from '../../migrations/1764402000000-CreateEmailOutboxAndSuppressions';
+import { CreateSubscriptions1764402001000 } from '../../migrations/1764402001000-CreateSubscriptions';
+import { CreateNewsletterIssues1764402002000 } from '../../migrations/1764402002000-CreateNewsletterIssues';
+import { EmailOutboxEntity } from '../mail/email-outbox.entity';
+import { SuppressionEntity } from '../mail/suppression.entity';
+import { NewsletterIssueEntity } from '../newsletter/newsletter-issue.entity';
+import { SubscriptionEntity } from '../subscriptions/subscription.entity';
 
 /**
  * Every entity and every migration, listed explicitly rather than found by glob: the same list
@@ -18,10 +25,17 @@ export const entities = [
   CommentEntity,
   CommentVoteEntity,
   CommentRevisionEntity,
+  EmailOutboxEntity,
+  SuppressionEntity,
+  SubscriptionEntity,
+  NewsletterIssueEntity,
 ];
 
 export const migrations = [
   CreateArticlesAndAdminTokens1764400000000,
   CreateRateLimitBuckets1764400001000,
   CreateComments1764401000000,
+  CreateEmailOutboxAndSuppressions1764402000000,
+  CreateSubscriptions1764402001000,
+  CreateNewsletterIssues1764402002000,
 ];

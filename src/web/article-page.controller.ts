@@ -93,7 +93,7 @@ export class ArticlePageController {
         (html) => this.pages.trusted(html),
         form,
       ),
-      scripts: ['comments.js'],
+      scripts: ['comments.js', 'newsletter.js'],
     });
   }
 }

@@ -1,0 +1,260 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import {
+  classifyDeliveryError,
+  resendWhenUncertain,
+  retryDelayMs,
+  SendDeadlineError,
+} from './delivery-errors';
+import { emailKey, senderDomain } from './email-address';
+import { mailHeaders, messageIdFor } from './mail-headers';
+import { MailBouncedEvent } from './mail.events';
+import { MailRenderer } from './mail-renderer.service';
+import { MAIL_TRANSPORT, MailTransport } from './mail-transport';
+import { ClaimedEmail, OutboxRepository } from './outbox.repository';
+import { OutboxWakeup } from './outbox-wakeup';
+import { SuppressionsRepository } from './suppressions.repository';
+import { UnsubscribeLinks } from './unsubscribe-links';
+
+/**
+ * Sends what the outbox holds. Each cycle: hand back rows of dead dispatchers, lease a batch of
+ * due rows, then send it in waves of `concurrency`: a wave is marked `sending` (one statement),
+ * sent, and its successes recorded (one statement). Only a crash inside a wave's sends leaves a
+ * row whose fate is unknown. Runs in every instance unless MAIL_DISPATCHER=off.
+ */
+@Injectable()
+export class MailDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('MailDispatcher');
+  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly domain: string;
+  private stopping = false;
+  private loop: Promise<void> | null = null;
+  private wakeup: OutboxWakeup | null = null;
+  private sleeper: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
+  private woken = false;
+  private lastReclaim = 0;
+
+  constructor(
+    private readonly outbox: OutboxRepository,
+    private readonly suppressions: SuppressionsRepository,
+    private readonly renderer: MailRenderer,
+    private readonly links: UnsubscribeLinks,
+    @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
+    private readonly events: EventEmitter2,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.domain = senderDomain(config.mailFrom);
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.mailDispatcher) {
+      this.logger.log('MAIL_DISPATCHER=off: this instance sends no mail');
+      return;
+    }
+    if (this.config.database.kind === 'postgres') {
+      this.wakeup = new OutboxWakeup(this.config.database.url, () => this.wake());
+      this.wakeup.start();
+    }
+    this.logger.log(`dispatching via ${this.transport.description}`);
+    this.loop = this.run();
+  }
+
+  /** Stops claiming, lets the current wave finish (sends are bounded), hands back the rest. */
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    this.wake();
+    await this.loop;
+    await this.wakeup?.stop();
+    if (this.loop) {
+      await this.outbox
+        .releaseClaims(this.owner)
+        .catch((error: unknown) => this.logger.warn(`could not release claims: ${String(error)}`));
+    }
+    this.transport.close();
+  }
+
+  /** Cuts an idle wait short: new rows were committed (NOTIFY) or shutdown began. */
+  wake(): void {
+    this.woken = true;
+    if (this.sleeper) {
+      clearTimeout(this.sleeper.timer);
+      this.sleeper.resolve();
+      this.sleeper = null;
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.woken || this.stopping) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      this.sleeper = {
+        resolve,
+        timer: setTimeout(() => {
+          this.sleeper = null;
+          resolve();
+        }, ms),
+      };
+    }).then(() => {
+      this.woken = false;
+    });
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      try {
+        await this.reclaimIfDue();
+        this.woken = false;
+        const batch = await this.outbox.claimDue(
+          this.owner,
+          this.config.mail.batchSize,
+          this.config.mail.leaseMs,
+        );
+        failures = 0;
+        if (batch.length === 0) {
+          await this.sleep(this.config.mail.pollMs);
+          continue;
+        }
+        await this.deliverBatch(batch);
+      } catch (error) {
+        // Typically the database is unreachable: back off, never spin.
+        failures += 1;
+        this.logger.warn(`dispatch cycle failed: ${String(error)}`);
+        await this.sleep(Math.min(30_000, this.config.mail.pollMs * 2 ** Math.min(failures, 5)));
+      }
+    }
+  }
+
+  private async reclaimIfDue(): Promise<void> {
+    const every = Math.min(30_000, this.config.mail.leaseMs / 2);
+    if (Date.now() - this.lastReclaim < every) {
+      return;
+    }
+    this.lastReclaim = Date.now();
+    const { requeued, ambiguous } = await this.outbox.reclaimExpiredLeases();
+    if (requeued || ambiguous) {
+      this.logger.warn(`expired leases: ${requeued} mails queued again, ${ambiguous} ambiguous`);
+    }
+  }
+
+  private async deliverBatch(batch: ClaimedEmail[]): Promise<void> {
+    const { concurrency, leaseMs } = this.config.mail;
+    for (let i = 0; i < batch.length; i += concurrency) {
+      if (this.stopping) {
+        return;
+      }
+      const wave = batch.slice(i, i + concurrency);
+      const mine = await this.outbox.beginAttempts(
+        wave.map((row) => row.id),
+        this.owner,
+        leaseMs,
+      );
+      const results = await Promise.all(
+        wave.filter((row) => mine.has(row.id)).map((row) => this.deliverOne(row)),
+      );
+      const sent = results.filter((r): r is { id: string; messageId: string } => r !== null);
+      const recorded = await this.outbox.markSent(sent, this.owner);
+      if (recorded < sent.length) {
+        this.logger.warn(`${sent.length - recorded} sent mails were no longer leased to us`);
+      }
+    }
+  }
+
+  /** Sends one row; returns it when accepted, records any failure itself. */
+  private async deliverOne(row: ClaimedEmail): Promise<{ id: string; messageId: string } | null> {
+    const messageId = messageIdFor(row.id, this.domain);
+    try {
+      const unsubscribeUrl = row.subscriptionId
+        ? this.links.urlFor(await this.links.tokenFor(row.subscriptionId))
+        : null;
+      const rendered = this.renderer.renderStored(row.template, row.payload, unsubscribeUrl);
+      await this.withDeadline(
+        this.transport.send({
+          from: this.config.mailFrom,
+          to: row.recipient,
+          subject: rendered.subject,
+          html: rendered.html,
+          text: rendered.text,
+          messageId,
+          headers: mailHeaders({ stream: row.stream, domain: this.domain, unsubscribeUrl }),
+          outboxId: row.id,
+        }),
+      );
+      return { id: row.id, messageId };
+    } catch (error) {
+      await this.recordFailure(row, error).catch((e: unknown) =>
+        this.logger.error(`could not record the failure of mail ${row.id}: ${String(e)}`),
+      );
+      return null;
+    }
+  }
+
+  private async withDeadline(send: Promise<void>): Promise<void> {
+    const ms = this.config.mail.sendTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new SendDeadlineError(ms)), ms);
+    });
+    try {
+      await Promise.race([send, deadline]);
+    } catch (error) {
+      if (error instanceof SendDeadlineError) {
+        // The stuck connection must not hold later mail: drop the pool, reconnect lazily.
+        send.catch(() => undefined);
+        this.transport.reset();
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async recordFailure(row: ClaimedEmail, error: unknown): Promise<void> {
+    const outcome = classifyDeliveryError(error);
+    const attempts = row.attempts + 1;
+    if (outcome.kind === 'permanent') {
+      if (outcome.recipientRejected) {
+        const key = emailKey(row.recipient);
+        await this.suppressions.suppress(key, 'hard_bounce', outcome.reason);
+        await this.events.emitAsync(
+          MailBouncedEvent.type,
+          new MailBouncedEvent(key, outcome.reason),
+        );
+      }
+      this.logger.warn(`mail ${row.id} rejected permanently: ${outcome.reason}`);
+      await this.outbox.markFinalFailure(row.id, this.owner, 'dead', outcome.reason);
+      return;
+    }
+    if (outcome.kind === 'uncertain' && !resendWhenUncertain(row.stream)) {
+      this.logger.warn(`mail ${row.id} may or may not have been delivered: ${outcome.reason}`);
+      await this.outbox.markFinalFailure(row.id, this.owner, 'ambiguous', outcome.reason);
+      return;
+    }
+    if (attempts >= this.config.mail.maxAttempts) {
+      await this.outbox.markFinalFailure(
+        row.id,
+        this.owner,
+        'dead',
+        `gave up after ${attempts} attempts: ${outcome.reason}`,
+      );
+      return;
+    }
+    await this.outbox.markForRetry(
+      row.id,
+      this.owner,
+      outcome.reason,
+      retryDelayMs(attempts, this.config.mail.retryBaseMs),
+    );
+  }
+}

@@ -1,0 +1,147 @@
+import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { decodeCursor, encodeCursor } from '../common/cursor';
+import { Page } from '../common/list.dto';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { EmailResponse, toEmailResponse } from './dto/email.dto';
+import { canonicalEmail, emailKey, isDeliverableAddress } from './email-address';
+import { EmailStatus, MailStream } from './email-outbox.entity';
+import { MailTemplateData, MailTemplateName } from './mail-templates';
+import { OutboxRepository } from './outbox.repository';
+import { SuppressionsRepository } from './suppressions.repository';
+
+export interface EnqueueMail<K extends MailTemplateName> {
+  /** One logical email, e.g. `confirm:<subscriptionId>:<n>` or `reply:<commentId>:<recipient>`. */
+  key: string;
+  stream: MailStream;
+  template: K;
+  to: string;
+  data: MailTemplateData[K];
+  /** Gives the mail that subscription's List-Unsubscribe and visible unsubscribe link. */
+  subscriptionId?: string;
+  notBefore?: Date;
+}
+
+/**
+ * The outbox as other features see it. `enqueue` is called inside the caller's own transaction,
+ * so the mail exists exactly when the change that causes it commits, and once per key.
+ */
+@Injectable()
+export class MailOutbox {
+  constructor(
+    private readonly outbox: OutboxRepository,
+    private readonly suppressions: SuppressionsRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Returns whether a new row was written (false: that key was already queued once). */
+  async enqueue<K extends MailTemplateName>(
+    manager: EntityManager,
+    mail: EnqueueMail<K>,
+  ): Promise<boolean> {
+    const to = canonicalEmail(mail.to);
+    if (!isDeliverableAddress(to)) {
+      throw new Error('refusing to queue mail to an address that is not a single plain address');
+    }
+    const inserted = await this.outbox.insertOnce(manager, {
+      idempotencyKey: mail.key,
+      stream: mail.stream,
+      template: mail.template,
+      recipient: to,
+      payload: mail.data,
+      subscriptionId: mail.subscriptionId ?? null,
+      notBefore: mail.notBefore ?? null,
+    });
+    if (inserted) {
+      await this.wakeDispatchers(manager);
+    }
+    return inserted;
+  }
+
+  /**
+   * The same mail to many recipients (a newsletter batch), in the caller's transaction; returns
+   * how many rows were added. Suppressed addresses and keys queued before are left out.
+   */
+  async enqueueMany<K extends MailTemplateName>(
+    manager: EntityManager,
+    mail: { stream: MailStream; template: K; data: MailTemplateData[K] },
+    recipients: { key: string; to: string; subscriptionId?: string }[],
+  ): Promise<number> {
+    // An address that is not a single plain one is left out rather than failing the batch.
+    const rows = recipients
+      .map((r) => ({
+        key: r.key,
+        to: canonicalEmail(r.to),
+        subscriptionId: r.subscriptionId ?? null,
+      }))
+      .filter((r) => isDeliverableAddress(r.to));
+    const inserted = await this.outbox.insertMany(
+      manager,
+      { stream: mail.stream, template: mail.template, payload: mail.data },
+      rows,
+    );
+    if (inserted > 0) {
+      await this.wakeDispatchers(manager);
+    }
+    return inserted;
+  }
+
+  private async wakeDispatchers(manager: EntityManager): Promise<void> {
+    if (this.config.database.kind === 'postgres') {
+      await this.outbox.notifyDispatchers(manager);
+    }
+  }
+
+  /** Mail not yet attempted for a subscription that was withdrawn is not sent. */
+  skipUnsentForSubscription(manager: EntityManager, subscriptionId: string): Promise<void> {
+    return this.outbox.skipUnsentForSubscription(
+      manager,
+      subscriptionId,
+      'not sent: the subscription was withdrawn',
+    );
+  }
+
+  countRecent(
+    manager: EntityManager,
+    email: string,
+    template: MailTemplateName,
+    since: Date,
+  ): Promise<number> {
+    return this.outbox.countRecentTo(manager, emailKey(email), template, since);
+  }
+
+  isSuppressed(email: string, manager?: EntityManager): Promise<boolean> {
+    return this.suppressions.isSuppressed(emailKey(email), manager);
+  }
+
+  async list(
+    limit: number,
+    status: EmailStatus | undefined,
+    cursor?: string,
+  ): Promise<Page<EmailResponse>> {
+    const after = cursor ? decodeCursor(cursor, 2) : undefined;
+    const rows = await this.outbox.findPage(
+      limit,
+      status,
+      after && { createdAt: String(after[0]), id: String(after[1]) },
+    );
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map(toEmailResponse),
+      nextCursor:
+        rows.length > limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null,
+    };
+  }
+
+  async retry(id: string): Promise<EmailResponse> {
+    const requeued = await this.outbox.requeueFinal(id);
+    if (requeued) {
+      return toEmailResponse(requeued);
+    }
+    if (!(await this.outbox.findById(id))) {
+      throw new NotFoundException('email not found');
+    }
+    throw new ConflictException('only dead or ambiguous emails can be retried');
+  }
+}

@@ -1,0 +1,329 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { EmailOutboxEntity, EmailStatus, MailStream } from './email-outbox.entity';
+
+/** A row as the dispatcher needs it. */
+export interface ClaimedEmail {
+  id: string;
+  stream: MailStream;
+  template: string;
+  recipient: string;
+  payload: unknown;
+  subscriptionId: string | null;
+  attempts: number;
+}
+
+export interface NewEmailRow {
+  idempotencyKey: string;
+  stream: MailStream;
+  template: string;
+  recipient: string;
+  payload: unknown;
+  subscriptionId: string | null;
+  notBefore: Date | null;
+}
+
+interface ClaimedRow {
+  id: string;
+  stream: MailStream;
+  template: string;
+  recipient: string;
+  payload: unknown;
+  subscription_id: string | null;
+  attempts: number;
+}
+
+/**
+ * TypeORM answers UPDATE … RETURNING with `[rows, affected]` on pg; the PGlite driver may answer
+ * with the rows alone. Either way: the rows and their count.
+ */
+function updated<T>(result: unknown): { rows: T[]; count: number } {
+  if (
+    Array.isArray(result) &&
+    result.length === 2 &&
+    Array.isArray(result[0]) &&
+    typeof result[1] === 'number'
+  ) {
+    return { rows: result[0] as T[], count: result[1] };
+  }
+  const rows = Array.isArray(result) ? (result as T[]) : [];
+  return { rows, count: rows.length };
+}
+
+function toClaimed(row: ClaimedRow): ClaimedEmail {
+  return {
+    id: row.id,
+    stream: row.stream,
+    template: row.template,
+    recipient: row.recipient,
+    payload: row.payload,
+    subscriptionId: row.subscription_id,
+    attempts: row.attempts,
+  };
+}
+
+/** Hand-written SQL where the dispatcher's correctness lives; each statement says its index. */
+@Injectable()
+export class OutboxRepository {
+  constructor(
+    @InjectRepository(EmailOutboxEntity) private readonly rows: Repository<EmailOutboxEntity>,
+  ) {}
+
+  /** Inserts unless the idempotency key exists; returns whether a row was added. */
+  async insertOnce(manager: EntityManager, row: NewEmailRow): Promise<boolean> {
+    const inserted: unknown[] = await manager.query(
+      `INSERT INTO email_outbox
+         (idempotency_key, stream, template, recipient, payload, subscription_id, next_attempt_at)
+       VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, now()))
+       ON CONFLICT ON CONSTRAINT email_outbox_idempotency_key_uq DO NOTHING
+       RETURNING id`,
+      [
+        row.idempotencyKey,
+        row.stream,
+        row.template,
+        row.recipient,
+        JSON.stringify(row.payload),
+        row.subscriptionId,
+        row.notBefore,
+      ],
+    );
+    return inserted.length > 0;
+  }
+
+  /**
+   * Many recipients of one mail in one statement (a newsletter batch): the payload travels once,
+   * suppressed addresses are left out, and a key that exists already is skipped.
+   */
+  async insertMany(
+    manager: EntityManager,
+    common: { stream: MailStream; template: string; payload: unknown },
+    recipients: { key: string; to: string; subscriptionId: string | null }[],
+  ): Promise<number> {
+    if (recipients.length === 0) {
+      return 0;
+    }
+    const inserted: unknown[] = await manager.query(
+      `INSERT INTO email_outbox
+         (idempotency_key, stream, template, recipient, payload, subscription_id)
+       SELECT r.key, $1, $2, r.recipient, $3::jsonb, r.subscription_id
+         FROM unnest($4::text[], $5::text[], $6::uuid[]) AS r(key, recipient, subscription_id)
+        WHERE NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.email_key = lower(r.recipient))
+       ON CONFLICT ON CONSTRAINT email_outbox_idempotency_key_uq DO NOTHING
+       RETURNING id`,
+      [
+        common.stream,
+        common.template,
+        JSON.stringify(common.payload),
+        recipients.map((r) => r.key),
+        recipients.map((r) => r.to),
+        recipients.map((r) => r.subscriptionId),
+      ],
+    );
+    return inserted.length;
+  }
+
+  /** Wakes every listening dispatcher once the surrounding transaction commits. */
+  async notifyDispatchers(manager: EntityManager): Promise<void> {
+    await manager.query("SELECT pg_notify('email_outbox', '')");
+  }
+
+  /**
+   * Leases up to `limit` due rows to `owner`. SKIP LOCKED lets several instances claim at once
+   * without waiting on or taking each other's rows. Uses email_outbox_due_idx.
+   */
+  async claimDue(owner: string, limit: number, leaseMs: number): Promise<ClaimedEmail[]> {
+    const { rows } = updated<ClaimedRow>(
+      await this.rows.query(
+        `UPDATE email_outbox
+          SET status = 'claimed', lease_owner = $1,
+              lease_until = now() + $3 * interval '1 millisecond', updated_at = now()
+        WHERE id IN (
+          SELECT id FROM email_outbox
+           WHERE status IN ('queued', 'failed') AND next_attempt_at <= now()
+           ORDER BY next_attempt_at
+           LIMIT $2
+           FOR UPDATE SKIP LOCKED)
+       RETURNING id, stream, template, recipient, payload, subscription_id, attempts`,
+        [owner, limit, leaseMs],
+      ),
+    );
+    return rows.map(toClaimed);
+  }
+
+  /**
+   * Marks claimed rows as being attempted (this is what makes a crash from here on "uncertain"),
+   * renewing their lease; rows whose address was suppressed meanwhile are skipped instead.
+   * Returns the ids this owner may now send; a row reclaimed by someone else is not among them.
+   */
+  async beginAttempts(ids: string[], owner: string, leaseMs: number): Promise<Set<string>> {
+    const { rows } = updated<{ id: string; status: EmailStatus }>(
+      await this.rows.query(
+        `UPDATE email_outbox o
+          SET status = CASE WHEN s.email_key IS NULL THEN 'sending' ELSE 'skipped' END,
+              attempts = o.attempts + CASE WHEN s.email_key IS NULL THEN 1 ELSE 0 END,
+              lease_until = CASE WHEN s.email_key IS NULL
+                              THEN now() + $3 * interval '1 millisecond' END,
+              lease_owner = CASE WHEN s.email_key IS NULL THEN o.lease_owner END,
+              last_error = CASE WHEN s.email_key IS NULL THEN o.last_error
+                                ELSE 'not sent: the address is suppressed' END,
+              updated_at = now()
+         FROM email_outbox o2
+         LEFT JOIN suppressions s ON s.email_key = lower(o2.recipient)
+        WHERE o.id = o2.id AND o.id = ANY($1::uuid[])
+          AND o.status = 'claimed' AND o.lease_owner = $2
+       RETURNING o.id, o.status`,
+        [ids, owner, leaseMs],
+      ),
+    );
+    return new Set(rows.filter((r) => r.status === 'sending').map((r) => r.id));
+  }
+
+  /** Records accepted messages in one statement; a row no longer ours is left alone. */
+  async markSent(sent: { id: string; messageId: string }[], owner: string): Promise<number> {
+    if (sent.length === 0) {
+      return 0;
+    }
+    const { count } = updated(
+      await this.rows.query(
+        `UPDATE email_outbox o
+          SET status = 'sent', sent_at = now(), message_id = v.message_id, last_error = NULL,
+              lease_owner = NULL, lease_until = NULL, updated_at = now()
+         FROM unnest($1::uuid[], $2::text[]) AS v(id, message_id)
+        WHERE o.id = v.id AND o.status = 'sending' AND o.lease_owner = $3`,
+        [sent.map((s) => s.id), sent.map((s) => s.messageId), owner],
+      ),
+    );
+    return count;
+  }
+
+  /** A transient failure: due again after `delayMs`. */
+  async markForRetry(id: string, owner: string, error: string, delayMs: number): Promise<void> {
+    await this.rows.query(
+      `UPDATE email_outbox
+          SET status = 'failed', last_error = $3,
+              next_attempt_at = now() + $4 * interval '1 millisecond',
+              lease_owner = NULL, lease_until = NULL, updated_at = now()
+        WHERE id = $1 AND status = 'sending' AND lease_owner = $2`,
+      [id, owner, error, delayMs],
+    );
+  }
+
+  /** dead (never retried automatically) or ambiguous (may have been delivered). */
+  async markFinalFailure(
+    id: string,
+    owner: string,
+    status: 'dead' | 'ambiguous',
+    error: string,
+  ): Promise<void> {
+    await this.rows.query(
+      `UPDATE email_outbox
+          SET status = $3, last_error = $4, lease_owner = NULL, lease_until = NULL,
+              updated_at = now()
+        WHERE id = $1 AND status = 'sending' AND lease_owner = $2`,
+      [id, owner, status, error],
+    );
+  }
+
+  /**
+   * Rows whose dispatcher died. Claimed but never attempted: simply due again. Mid-send: the
+   * message may have gone out; transactional mail is sent again (a second confirmation is
+   * harmless and carries the same Message-ID), the rest is marked ambiguous for a human.
+   * Uses email_outbox_lease_idx.
+   */
+  async reclaimExpiredLeases(): Promise<{ requeued: number; ambiguous: number }> {
+    const { rows } = updated<{ status: EmailStatus }>(
+      await this.rows.query(
+        `UPDATE email_outbox
+          SET status = CASE WHEN status = 'claimed' OR stream = 'transactional'
+                            THEN 'queued' ELSE 'ambiguous' END,
+              last_error = CASE WHEN status = 'claimed' THEN last_error
+                                ELSE 'the dispatcher stopped mid-send: delivery unknown' END,
+              next_attempt_at = now(), lease_owner = NULL, lease_until = NULL, updated_at = now()
+        WHERE status IN ('claimed', 'sending') AND lease_until < now()
+       RETURNING status`,
+      ),
+    );
+    return {
+      requeued: rows.filter((r) => r.status === 'queued').length,
+      ambiguous: rows.filter((r) => r.status === 'ambiguous').length,
+    };
+  }
+
+  /** On shutdown: hands back claimed rows this instance never started. */
+  async releaseClaims(owner: string): Promise<void> {
+    await this.rows.query(
+      `UPDATE email_outbox
+          SET status = 'queued', lease_owner = NULL, lease_until = NULL, updated_at = now()
+        WHERE status = 'claimed' AND lease_owner = $1`,
+      [owner],
+    );
+  }
+
+  /** Queued mail of a withdrawn subscription is not sent (uses email_outbox_subscription_idx). */
+  async skipUnsentForSubscription(
+    manager: EntityManager,
+    subscriptionId: string,
+    reason: string,
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE email_outbox
+          SET status = 'skipped', last_error = $2, updated_at = now()
+        WHERE subscription_id = $1 AND status IN ('queued', 'failed')`,
+      [subscriptionId, reason],
+    );
+  }
+
+  /** Mail of this template to this address since `since` (the confirmation cap). */
+  async countRecentTo(
+    manager: EntityManager,
+    emailKey: string,
+    template: string,
+    since: Date,
+  ): Promise<number> {
+    const rows: { n: number }[] = await manager.query(
+      `SELECT count(*)::int AS n FROM email_outbox
+        WHERE lower(recipient) = $1 AND template = $2 AND created_at > $3`,
+      [emailKey, template, since],
+    );
+    return rows[0].n;
+  }
+
+  /** The admin list, newest first (email_outbox_status_created_idx / _created_idx). */
+  findPage(
+    limit: number,
+    status: EmailStatus | undefined,
+    after?: { createdAt: string; id: string },
+  ): Promise<EmailOutboxEntity[]> {
+    const query = this.rows
+      .createQueryBuilder('e')
+      .orderBy('e.created_at', 'DESC')
+      .addOrderBy('e.id', 'DESC')
+      .limit(limit + 1);
+    if (status) {
+      query.andWhere('e.status = :status', { status });
+    }
+    if (after) {
+      query.andWhere('(e.created_at, e.id) < (:createdAt, :id)', after);
+    }
+    return query.getMany();
+  }
+
+  findById(id: string): Promise<EmailOutboxEntity | null> {
+    return this.rows.findOneBy({ id });
+  }
+
+  /** An operator's second chance for a dead or ambiguous row; returns it, or null if not so. */
+  async requeueFinal(id: string): Promise<EmailOutboxEntity | null> {
+    const { rows } = updated<{ id: string }>(
+      await this.rows.query(
+        `UPDATE email_outbox
+          SET status = 'queued', attempts = 0, next_attempt_at = now(), updated_at = now()
+        WHERE id = $1 AND status IN ('dead', 'ambiguous')
+       RETURNING id`,
+        [id],
+      ),
+    );
+    return rows.length ? this.findById(id) : null;
+  }
+}

@@ -1,0 +1,63 @@
+import { Logger } from '@nestjs/common';
+import nodemailer, { Transporter } from 'nodemailer';
+import { MailConfig } from '../config/app-config';
+import { MailTransport, OutgoingMail } from './mail-transport';
+
+/**
+ * nodemailer, pooled, with short explicit timeouts: its defaults (2 min to connect, 10 min idle
+ * socket) would hold a row far past its lease. The dispatcher adds a hard deadline on top.
+ */
+export class SmtpTransport implements MailTransport {
+  private readonly logger = new Logger('SmtpTransport');
+  private transporter: Transporter;
+  readonly description: string;
+
+  constructor(
+    private readonly url: string,
+    private readonly mail: MailConfig,
+  ) {
+    const parsed = new URL(url);
+    this.description = `SMTP ${parsed.protocol}//${parsed.hostname}:${parsed.port || 'default'}`;
+    this.transporter = this.create();
+  }
+
+  private create(): Transporter {
+    return nodemailer.createTransport({
+      url: this.url,
+      pool: true,
+      maxConnections: this.mail.concurrency,
+      maxMessages: 500,
+      connectionTimeout: 5_000,
+      greetingTimeout: 5_000,
+      socketTimeout: 15_000,
+      dnsTimeout: 5_000,
+      ...(this.mail.dkim ? { dkim: this.mail.dkim } : {}),
+    });
+  }
+
+  async send(mail: OutgoingMail): Promise<void> {
+    await this.transporter.sendMail({
+      from: mail.from,
+      to: mail.to,
+      subject: mail.subject,
+      html: mail.html,
+      text: mail.text,
+      messageId: mail.messageId,
+      headers: mail.headers,
+      // The From header can carry a display name; the envelope needs only addresses.
+      disableFileAccess: true,
+      disableUrlAccess: true,
+    });
+  }
+
+  reset(): void {
+    this.logger.warn('resetting the SMTP pool after a send outlived its deadline');
+    const old = this.transporter;
+    this.transporter = this.create();
+    old.close();
+  }
+
+  close(): void {
+    this.transporter.close();
+  }
+}

@@ -1,0 +1,82 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { Equals, IsEmail, IsIn, IsOptional, IsString, Matches, Validate } from 'class-validator';
+import { isDeliverableAddress } from '../../mail/email-address';
+import { Length, SingleLine, StorableText } from '../../common/validation';
+
+export const SIGNUP_SOURCES = ['api', 'newsletter-box', 'newsletter-form'] as const;
+export type SignupSource = (typeof SIGNUP_SOURCES)[number];
+
+class DeliverableAddress {
+  validate(value: unknown): boolean {
+    return typeof value === 'string' && isDeliverableAddress(value.trim());
+  }
+  defaultMessage(): string {
+    return 'email must be a single plain email address';
+  }
+}
+
+export class NewsletterSignupDto {
+  @ApiProperty({ maxLength: 254, example: 'reader@example.com' })
+  @IsString()
+  @Length(3, 254)
+  @IsEmail({}, { message: 'email must be an email address' })
+  @Validate(DeliverableAddress)
+  email: string;
+
+  @ApiPropertyOptional({ maxLength: 80, description: 'kept for the admin; never put into a mail' })
+  @IsOptional()
+  @IsString()
+  @SingleLine()
+  @Length(1, 80)
+  name?: string;
+
+  @ApiProperty({ enum: [true], description: 'the reader agreed to receive the newsletter' })
+  @Equals(true, { message: 'consent must be true' })
+  consent: true;
+
+  @ApiPropertyOptional({ enum: SIGNUP_SOURCES, description: 'where the signup came from' })
+  @IsOptional()
+  @IsIn(SIGNUP_SOURCES)
+  source?: SignupSource;
+}
+
+/** The same signup as a plain form post from the reader page (works without JavaScript). */
+export class NewsletterFormDto {
+  @IsString()
+  @Length(3, 254)
+  @IsEmail({}, { message: 'email must be an email address' })
+  @Validate(DeliverableAddress)
+  email: string;
+
+  @Transform(({ value }) => value === 'true' || value === 'on')
+  @Equals(true, { message: 'please tick the consent box' })
+  consent: boolean;
+}
+
+export class NewsletterIssueDto {
+  @ApiProperty({ maxLength: 200 })
+  @IsString()
+  @SingleLine()
+  @Length(1, 200)
+  subject: string;
+
+  @ApiPropertyOptional({ description: 'markdown; either body or articleSlug', maxLength: 100000 })
+  @IsOptional()
+  @IsString()
+  @StorableText()
+  @Length(1, 100000)
+  body?: string;
+
+  @ApiPropertyOptional({ description: 'a published article: its title, summary and link' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9]+(-[a-z0-9]+)*$/, { message: 'articleSlug is not a slug' })
+  @Length(1, 120)
+  articleSlug?: string;
+}
+
+export interface NewsletterIssueResponse {
+  id: string;
+  recipients: number;
+}

@@ -1,0 +1,160 @@
+import {
+  BadRequestException,
+  Inject,
+  Injectable,
+  Logger,
+  UnprocessableEntityException,
+} from '@nestjs/common';
+import MarkdownIt from 'markdown-it';
+import { DataSource } from 'typeorm';
+import { ArticlesRepository } from '../articles/articles.repository';
+import { RateLimiter } from '../common/rate-limit';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { emailKey } from '../mail/email-address';
+import { MailOutbox } from '../mail/mail-outbox.service';
+import { MailRenderer } from '../mail/mail-renderer.service';
+import { MailTemplateData } from '../mail/mail-templates';
+import { SubscriptionsService } from '../subscriptions/subscriptions.service';
+import { NewsletterIssueDto, NewsletterIssueResponse, SignupSource } from './dto/newsletter.dto';
+import { NewsletterIssuesRepository } from './newsletter-issues.repository';
+
+/** The wording next to the consent box; bump it when the text in newsletter-box.hbs changes. */
+export const NEWSLETTER_CONSENT_VERSION = 'newsletter-box-2026-11';
+
+/** Recipients queued per transaction: 10,000 subscribers never need one huge transaction. */
+export const ISSUE_BATCH_SIZE = 1000;
+
+const SIGNUP_PER_IP = { name: 'newsletter:ip', limit: 20, windowSeconds: 3600 };
+const SIGNUP_PER_ADDRESS = { name: 'newsletter:address', limit: 5, windowSeconds: 3600 };
+
+function escapeHtml(text: string): string {
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
+}
+
+@Injectable()
+export class NewsletterService {
+  private readonly logger = new Logger('Newsletter');
+  // Raw HTML off: the body is markdown only; markdown-it also refuses javascript: and data: links.
+  private readonly markdown = new MarkdownIt({ html: false, linkify: false, typographer: false });
+
+  constructor(
+    private readonly subscriptions: SubscriptionsService,
+    private readonly outbox: MailOutbox,
+    private readonly renderer: MailRenderer,
+    private readonly articles: ArticlesRepository,
+    private readonly issues: NewsletterIssuesRepository,
+    private readonly rateLimiter: RateLimiter,
+    private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Answers nothing about the address; rate-limited per client and per target address. */
+  async signup(input: {
+    email: string;
+    name?: string;
+    source: SignupSource;
+    ip: string | null;
+    userAgent: string | null;
+  }): Promise<void> {
+    await this.rateLimiter.consume([
+      { rule: SIGNUP_PER_IP, subject: input.ip ?? 'unknown' },
+      { rule: SIGNUP_PER_ADDRESS, subject: emailKey(input.email) },
+    ]);
+    await this.subscriptions.request({
+      kind: 'newsletter',
+      email: input.email,
+      name: input.name ?? null,
+      consent: {
+        ip: input.ip,
+        userAgent: input.userAgent,
+        source: input.source,
+        textVersion: NEWSLETTER_CONSENT_VERSION,
+      },
+    });
+  }
+
+  /**
+   * One outbox row per confirmed subscriber, queued in keyset batches of ISSUE_BATCH_SIZE, each
+   * its own transaction; each mail gets its recipient's own unsubscribe link when it is sent.
+   */
+  async queueIssue(
+    input: NewsletterIssueDto,
+    admin: string | null,
+  ): Promise<NewsletterIssueResponse> {
+    if ((input.body === undefined) === (input.articleSlug === undefined)) {
+      throw new BadRequestException('send either body or articleSlug');
+    }
+    const { data, articleId } = await this.issueContent(input);
+    const issue = await this.issues.create({
+      subject: input.subject,
+      bodyMarkdown: input.body ?? null,
+      articleId,
+      createdBy: admin,
+    });
+    let recipients = 0;
+    let after: string | null = null;
+    for (;;) {
+      const batch = await this.dataSource.transaction(async (m) => {
+        const subscribers = await this.subscriptions.confirmedNewsletterBatch(
+          m,
+          after,
+          ISSUE_BATCH_SIZE,
+        );
+        const queued = await this.outbox.enqueueMany(
+          m,
+          { stream: 'newsletter', template: 'newsletter-issue', data },
+          subscribers.map((s) => ({
+            key: `newsletter:${issue.id}:${s.id}`,
+            to: s.email,
+            subscriptionId: s.id,
+          })),
+        );
+        return { last: subscribers.at(-1)?.id ?? null, size: subscribers.length, queued };
+      });
+      recipients += batch.queued;
+      after = batch.last;
+      if (batch.size < ISSUE_BATCH_SIZE) {
+        break;
+      }
+    }
+    await this.issues.markQueued(issue.id, recipients);
+    this.logger.log(`issue ${issue.id} queued for ${recipients} subscribers`);
+    return { id: issue.id, recipients };
+  }
+
+  private async issueContent(
+    input: NewsletterIssueDto,
+  ): Promise<{ data: MailTemplateData['newsletter-issue']; articleId: string | null }> {
+    if (input.articleSlug !== undefined) {
+      const article = await this.articles.findPublishedBySlug(input.articleSlug);
+      if (!article) {
+        throw new UnprocessableEntityException('articleSlug names no published article');
+      }
+      const articleUrl = `${this.config.publicUrl}/articles/${article.slug}`;
+      return {
+        articleId: article.id,
+        data: {
+          subject: input.subject,
+          bodyHtml: this.renderer.inlineFragment(
+            `<h2>${escapeHtml(article.title)}</h2>\n<p>${escapeHtml(article.summary)}</p>`,
+          ),
+          bodyText: `${article.title}\n\n${article.summary}`,
+          articleUrl,
+        },
+      };
+    }
+    const body = input.body!;
+    return {
+      articleId: null,
+      data: {
+        subject: input.subject,
+        bodyHtml: this.renderer.inlineFragment(this.markdown.render(body)),
+        bodyText: body,
+        articleUrl: null,
+      },
+    };
+  }
+}

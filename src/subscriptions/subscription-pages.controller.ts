@@ -1,0 +1,186 @@
+import {
+  Body,
+  Controller,
+  Get,
+  GoneException,
+  Header,
+  HttpCode,
+  NotFoundException,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { Request, Response } from 'express';
+import { KIND_DESCRIPTIONS } from '../mail/mail-templates';
+import { PagesService } from '../web/pages.service';
+import { looksLikeToken } from './dto/subscription.dto';
+import { SubscriptionsService } from './subscriptions.service';
+
+const HTML = 'text/html; charset=utf-8';
+
+/** Form fields arrive untyped; the token is the only one these pages read. */
+type TokenForm = Record<string, unknown> | undefined;
+
+/**
+ * The pages links in mails open. A GET only shows a button (mail scanners follow every link);
+ * the POST behind the button acts. The one-click unsubscribe POST (RFC 8058) needs no cookie,
+ * no auth and no particular body, and answers 200 without a redirect.
+ */
+@ApiExcludeController()
+@Controller()
+export class SubscriptionPagesController {
+  constructor(
+    private readonly subscriptions: SubscriptionsService,
+    private readonly pages: PagesService,
+  ) {}
+
+  @Get('confirm')
+  @Header('Content-Type', HTML)
+  async confirmPage(
+    @Query('token') token: unknown,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string> {
+    const { state, kind } = looksLikeToken(token)
+      ? await this.subscriptions.confirmTokenState(token)
+      : { state: 'unknown' as const, kind: undefined };
+    if (state === 'unknown') {
+      res.status(404);
+      return this.notice('Link not valid', 'This confirmation link is not valid (anymore).', {
+        hint: 'If you asked more than once, only the newest email’s link works.',
+      });
+    }
+    if (state === 'expired') {
+      res.status(410);
+      return this.expired(token as string);
+    }
+    if (state === 'confirmed') {
+      return this.notice(
+        'You are subscribed',
+        `Your subscription to ${this.noun(kind)} is confirmed.`,
+      );
+    }
+    return this.pages.render('subscription-confirm', {
+      title: 'Confirm your subscription',
+      token,
+      noun: this.noun(kind),
+    });
+  }
+
+  @Post('confirm')
+  @HttpCode(200)
+  @Header('Content-Type', HTML)
+  async confirm(
+    @Body() form: TokenForm,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string> {
+    const token = form?.token;
+    if (!looksLikeToken(token)) {
+      res.status(404);
+      return this.notice('Link not valid', 'This confirmation link is not valid (anymore).');
+    }
+    try {
+      const { kind } = await this.subscriptions.confirm(token, {
+        ip: req.ip ?? null,
+        userAgent: req.get('user-agent') ?? null,
+      });
+      return this.notice(
+        'You are subscribed',
+        `Thank you: your subscription to ${this.noun(kind)} is confirmed.`,
+      );
+    } catch (error) {
+      if (error instanceof GoneException) {
+        res.status(410);
+        return this.expired(token);
+      }
+      if (error instanceof NotFoundException) {
+        res.status(404);
+        return this.notice('Link not valid', 'This confirmation link is not valid (anymore).');
+      }
+      throw error;
+    }
+  }
+
+  /** From the expired-link page; answers the same whatever happened. */
+  @Post('confirm/resend')
+  @HttpCode(202)
+  @Header('Content-Type', HTML)
+  async resend(@Body() form: TokenForm, @Req() req: Request): Promise<string> {
+    const token = form?.token;
+    if (looksLikeToken(token)) {
+      await this.subscriptions.resendConfirmation(token, {
+        ip: req.ip ?? null,
+        userAgent: req.get('user-agent') ?? null,
+      });
+    }
+    return this.notice(
+      'Check your inbox',
+      'If a confirmation is still owed, a new email with a fresh link is on its way.',
+    );
+  }
+
+  @Get('unsubscribe')
+  @Header('Content-Type', HTML)
+  async unsubscribePage(
+    @Query('token') token: unknown,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string> {
+    const { state, kind } = looksLikeToken(token)
+      ? await this.subscriptions.unsubscribeTokenState(token)
+      : { state: 'unknown' as const, kind: undefined };
+    if (state === 'unknown') {
+      res.status(404);
+      return this.notice('Link not valid', 'This unsubscribe link is not valid.');
+    }
+    if (state === 'unsubscribed') {
+      return this.notice('Unsubscribed', `You no longer receive ${this.noun(kind)}.`);
+    }
+    return this.pages.render('subscription-unsubscribe', {
+      title: 'Unsubscribe',
+      token,
+      noun: this.noun(kind),
+    });
+  }
+
+  @Post('unsubscribe')
+  @HttpCode(200)
+  @Header('Content-Type', HTML)
+  @Header('Cache-Control', 'no-store')
+  async unsubscribe(
+    @Query('token') queryToken: unknown,
+    @Body() form: TokenForm,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string> {
+    // Mailbox providers post `List-Unsubscribe=One-Click` to the URL from the header, so the
+    // token is in the query; the page's own form sends it in the body as well.
+    const token = looksLikeToken(queryToken) ? queryToken : form?.token;
+    if (!looksLikeToken(token)) {
+      res.status(404);
+      return this.notice('Link not valid', 'This unsubscribe link is not valid.');
+    }
+    try {
+      const { kind } = await this.subscriptions.unsubscribe(token);
+      return this.notice('Unsubscribed', `You no longer receive ${this.noun(kind)}.`);
+    } catch (error) {
+      if (error instanceof NotFoundException) {
+        res.status(404);
+        return this.notice('Link not valid', 'This unsubscribe link is not valid.');
+      }
+      throw error;
+    }
+  }
+
+  private noun(kind: keyof typeof KIND_DESCRIPTIONS | undefined): string {
+    return kind ? KIND_DESCRIPTIONS[kind] : 'these emails';
+  }
+
+  private expired(token: string): string {
+    return this.pages.render('subscription-expired', { title: 'Link expired', token });
+  }
+
+  private notice(heading: string, message: string, extra: { hint?: string } = {}): string {
+    return this.pages.render('subscription-notice', { title: heading, heading, message, ...extra });
+  }
+}
