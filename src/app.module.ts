@@ -13,6 +13,7 @@ import { HttpExceptionFilter } from './http/http-exception.filter';
 import { MailModule } from './mail/mail.module';
 import { NewsletterModule } from './newsletter/newsletter.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
+import { ModerationModule } from './moderation/moderation.module';
 import { WebModule } from './web/web.module';
 
 @Module({})
@@ -33,6 +34,7 @@ export class AppModule {
         MailModule,
         SubscriptionsModule,
         NewsletterModule,
+        ModerationModule,
       ],
       providers: [
         {

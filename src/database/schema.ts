@@ -13,6 +13,7 @@ import { EmailOutboxEntity } from '../mail/email-outbox.entity';
 import { SuppressionEntity } from '../mail/suppression.entity';
 import { NewsletterIssueEntity } from '../newsletter/newsletter-issue.entity';
 import { SubscriptionEntity } from '../subscriptions/subscription.entity';
+import { CreateModerationSettingsAndEvents1764403000000 } from '../../migrations/1764403000000-CreateModerationSettingsAndEvents';
 
 /**
  * Every entity and every migration, listed explicitly rather than found by glob: the same list
@@ -38,4 +39,5 @@ export const migrations = [
   CreateEmailOutboxAndSuppressions1764402000000,
   CreateSubscriptions1764402001000,
   CreateNewsletterIssues1764402002000,
+  CreateModerationSettingsAndEvents1764403000000,
 ];

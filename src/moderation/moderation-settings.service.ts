@@ -1,0 +1,72 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { DEFAULT_MODERATION_SETTINGS, ModerationSettings } from './moderation-policy';
+import { UpdateModerationSettingsDto } from './dto/moderation-settings.dto';
+import { AuditLog } from './audit-log';
+
+function tidy(list: string[]): string[] {
+  return [...new Set(list.map((s) => s.trim()).filter(Boolean))];
+}
+
+/**
+ * The rules live in one database row and are read on every new comment, so a change made through
+ * one instance applies on all of them at once. Until an admin saves them, the defaults apply with
+ * the `MODERATION` env mode.
+ */
+@Injectable()
+export class ModerationSettingsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditLog,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async current(manager: EntityManager = this.dataSource.manager): Promise<ModerationSettings> {
+    const rows: { settings: Partial<ModerationSettings> }[] = await manager.query(
+      'SELECT settings FROM moderation_settings WHERE id = 1',
+    );
+    return {
+      mode: this.config.moderation,
+      ...DEFAULT_MODERATION_SETTINGS,
+      ...(rows[0]?.settings ?? {}),
+    };
+  }
+
+  async update(input: UpdateModerationSettingsDto, actor: string): Promise<ModerationSettings> {
+    return this.dataSource.transaction(async (manager) => {
+      // Serialize concurrent updates so neither silently drops the other's fields.
+      await manager.query('SELECT pg_advisory_xact_lock(7216355111)');
+      const before = await this.current(manager);
+      const given = Object.fromEntries(
+        Object.entries(input).filter(([, value]) => value !== undefined),
+      ) as UpdateModerationSettingsDto;
+      const after: ModerationSettings = {
+        ...before,
+        ...given,
+        holdWords: tidy(input.holdWords ?? before.holdWords),
+        blockWords: tidy(input.blockWords ?? before.blockWords),
+        blockedEmails: tidy(input.blockedEmails ?? before.blockedEmails).map((e) =>
+          e.toLowerCase(),
+        ),
+        blockedIps: tidy(input.blockedIps ?? before.blockedIps),
+        moderatorEmails: tidy(input.moderatorEmails ?? before.moderatorEmails).map((e) =>
+          e.toLowerCase(),
+        ),
+      };
+      await manager.query(
+        `INSERT INTO moderation_settings (id, settings, updated_at, updated_by)
+         VALUES (1, $1, now(), $2)
+         ON CONFLICT (id) DO UPDATE SET settings = EXCLUDED.settings,
+           updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by`,
+        [JSON.stringify(after), actor],
+      );
+      await this.audit.record(manager, {
+        actor,
+        action: 'settings.update',
+        details: { before, after },
+      });
+      return after;
+    });
+  }
+}
