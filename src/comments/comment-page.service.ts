@@ -13,6 +13,8 @@ export interface ThreadPageQuery {
   anchor?: string;
   replyTo?: string;
   held?: string;
+  /** Set after a post that asked for notifications: the reader is told to confirm by mail. */
+  notify?: string;
 }
 
 /** A form being shown again with what the reader typed and what was wrong with it. */
@@ -131,6 +133,7 @@ export class CommentPageService {
           : null,
       cancelReplyHref: query({ sort, anchor }, '#reply-form'),
       held: params.held === '1',
+      confirmByMail: params.notify === '1',
       form: form ?? { values: {}, errors: [] },
       inlineCounts: JSON.stringify(inline),
       notifyChoices: [
@@ -169,9 +172,12 @@ export class CommentPageService {
     }
     try {
       const posted = await this.posting.post(slug, parsed.input, writer);
+      const notify = parsed.input.notify && parsed.input.notify !== 'none' ? 'notify=1' : '';
       return posted.comment.status === 'approved'
-        ? { redirect: `/articles/${slug}#comment-${posted.comment.id}` }
-        : { redirect: `/articles/${slug}?held=1#comment-form` };
+        ? {
+            redirect: `/articles/${slug}${notify ? `?${notify}` : ''}#comment-${posted.comment.id}`,
+          }
+        : { redirect: `/articles/${slug}?held=1${notify ? `&${notify}` : ''}#comment-form` };
     } catch (error) {
       if (
         error instanceof HttpException &&

@@ -101,6 +101,7 @@ export class PostCommentService {
       if (status === 'approved') {
         await tx.setStatus(comment, 'approved');
       }
+      await tx.arrived(comment, writer);
     });
     return {
       comment: toCommentResponse(comment),

@@ -12,8 +12,11 @@ import { CreateNewsletterIssues1764402002000 } from '../../migrations/1764402002
 import { EmailOutboxEntity } from '../mail/email-outbox.entity';
 import { SuppressionEntity } from '../mail/suppression.entity';
 import { NewsletterIssueEntity } from '../newsletter/newsletter-issue.entity';
+import { CommentNotificationEntity } from '../notifications/comment-notification.entity';
+import { NotificationDigestEntity } from '../notifications/notification-digest.entity';
 import { SubscriptionEntity } from '../subscriptions/subscription.entity';
 import { CreateModerationSettingsAndEvents1764403000000 } from '../../migrations/1764403000000-CreateModerationSettingsAndEvents';
+import { CreateCommentNotifications1764404000000 } from '../../migrations/1764404000000-CreateCommentNotifications';
 
 /**
  * Every entity and every migration, listed explicitly rather than found by glob: the same list
@@ -30,6 +33,8 @@ export const entities = [
   SuppressionEntity,
   SubscriptionEntity,
   NewsletterIssueEntity,
+  NotificationDigestEntity,
+  CommentNotificationEntity,
 ];
 
 export const migrations = [
@@ -40,4 +45,5 @@ export const migrations = [
   CreateSubscriptions1764402001000,
   CreateNewsletterIssues1764402002000,
   CreateModerationSettingsAndEvents1764403000000,
+  CreateCommentNotifications1764404000000,
 ];
