@@ -36,6 +36,7 @@ export class AppModule {
         SubscriptionsModule,
         NewsletterModule,
         ModerationModule,
+        NotificationsModule,
       ],
       providers: [
         {

@@ -33,7 +33,8 @@ export function mailHeaders(input: {
     // The root is never sent itself; every mail of the conversation answers to it.
     const root = `<${input.thread}@${input.domain}>`;
     headers['In-Reply-To'] = { prepared: true, value: root };
-    headers['References'] = { prepared: true, value: root };
+    // nodemailer parses References itself (a list of ids); it takes a plain string only.
+    headers['References'] = root;
   }
   if (input.unsubscribeUrl) {
     // RFC 8058: the URL must be https (http only where PUBLIC_URL is), and the POST is one click.
