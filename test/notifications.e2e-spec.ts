@@ -466,9 +466,7 @@ describe('reply and follow-up notifications over real SMTP', () => {
     expect(res.headers.location).toMatch(
       new RegExp(`^/articles/${article.slug}\\?notify=1#comment-`),
     );
-    const page = await request(t.http)
-      .get((res.headers.location as string).split('#')[0])
-      .expect(200);
+    const page = await request(t.http).get(res.headers.location.split('#')[0]).expect(200);
     expect(page.text).toContain('Please check your inbox');
     const [mail] = await mailsTo(sink, 'mia@example.org', 1);
     expect((await parse(mail)).subject).toBe('Please confirm your subscription to new comments');
@@ -479,9 +477,7 @@ describe('reply and follow-up notifications over real SMTP', () => {
       .send({ authorName: 'Mia', authorEmail: 'mia2@example.org', body: 'No notify' })
       .expect(303);
     expect(plain.headers.location).not.toContain('notify=1');
-    const plainPage = await request(t.http)
-      .get((plain.headers.location as string).split('#')[0])
-      .expect(200);
+    const plainPage = await request(t.http).get(plain.headers.location.split('#')[0]).expect(200);
     expect(plainPage.text).not.toContain('Please check your inbox');
 
     const heldPost = await request(held.http)
