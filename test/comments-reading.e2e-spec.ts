@@ -98,6 +98,13 @@ describe('reading threads', () => {
     // A newest/oldest cursor has two keys; top needs three.
     await request(t.http).get(path).query({ sort: 'top', cursor: newestCursor }).expect(400);
     await request(t.http).get('/api/articles/nope/comments').expect(404);
+    const draft = await request(t.http)
+      .post('/api/admin/articles')
+      .set(t.admin)
+      .send({ title: 'A draft with no public thread', body: 'Draft text.', status: 'draft' })
+      .expect(201);
+    await request(t.http).get(`/api/articles/${draft.body.slug}/comments`).expect(404);
+    await request(t.http).get(`/api/articles/${draft.body.slug}/comments/count`).expect(404);
   });
 
   it('nests up to 50 replies per top-level comment and pages the rest through /replies', async () => {

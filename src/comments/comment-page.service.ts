@@ -1,7 +1,7 @@
 import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { WriterContext } from './comment-rate-limits';
-import { CommentThreadService, ThreadArticle } from './comment-thread.service';
+import { CommentThreadService } from './comment-thread.service';
 import { CommentNode, SORTS, ThreadSort } from './dto/comment.dto';
 import { commentFromForm, CommentFormFields } from './dto/comment-form';
 import { PostCommentService } from './post-comment.service';
@@ -88,7 +88,7 @@ export class CommentPageService {
   ) {}
 
   async threadView(
-    article: ThreadArticle & { slug: string; blocks: { id: string; inlineCount: number }[] },
+    article: { id: string; slug: string; blocks: { id: string; inlineCount: number }[] },
     params: ThreadPageQuery,
     trusted: Trusted,
     form?: CommentFormState,
@@ -110,6 +110,7 @@ export class CommentPageService {
     }
     return {
       slug: article.slug,
+      indentDepth: this.config.commentIndentDepth,
       total: page.total,
       empty: page.total === 0,
       sorts: SORTS.map((value) => ({

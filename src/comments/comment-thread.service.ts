@@ -20,12 +20,6 @@ export interface ThreadOptions {
   anchor?: string;
 }
 
-/** The article a thread belongs to, as far as reading it is concerned. */
-export interface ThreadArticle {
-  id: string;
-  commentCount: number;
-}
-
 function sortKey(row: PublicCommentRow, sort: ThreadSort): (string | number)[] {
   const time = row.createdAt.toISOString();
   return sort === 'top' ? [row.upCount - row.downCount, time, row.id] : [time, row.id];
@@ -39,30 +33,37 @@ export class CommentThreadService {
     private readonly comments: CommentsRepository,
   ) {}
 
-  async listForSlug(slug: string, options: ThreadOptions): Promise<ThreadPage> {
-    const article = await this.articles.findPublishedBySlug(slug);
-    if (!article) {
-      throw new NotFoundException('article not found');
-    }
-    return this.listForArticle(article, options);
+  /** One page of top-level comments with their replies nested (up to the cap). */
+  listForSlug(slug: string, options: ThreadOptions): Promise<ThreadPage> {
+    return this.page({ slug }, options);
   }
 
-  /** One page of top-level comments with their replies nested (up to the cap). */
-  async listForArticle(article: ThreadArticle, options: ThreadOptions): Promise<ThreadPage> {
+  /** The same for an article the caller has loaded already (the reader page). */
+  listForArticle(article: { id: string }, options: ThreadOptions): Promise<ThreadPage> {
+    return this.page({ id: article.id }, options);
+  }
+
+  private async page(
+    article: { slug: string } | { id: string },
+    options: ThreadOptions,
+  ): Promise<ThreadPage> {
     const after = options.cursor
       ? decodeCursor(options.cursor, cursorArity(options.sort))
       : undefined;
-    const { top, replies } = await this.comments.findThreadPage({
-      articleId: article.id,
+    const found = await this.comments.findThreadPage({
+      article,
       sort: options.sort,
       limit: options.limit,
       after,
       anchor: options.anchor,
     });
-    const pageRows = top.slice(0, options.limit);
+    if (!found.article) {
+      throw new NotFoundException('article not found');
+    }
+    const pageRows = found.top.slice(0, options.limit);
     const roots = pageRows.map(toCommentResponse);
     const byRoot = new Map<string, PublicCommentRow[]>();
-    for (const reply of replies) {
+    for (const reply of found.replies) {
       const list = byRoot.get(reply.rootId) ?? [];
       list.push(reply);
       byRoot.set(reply.rootId, list);
@@ -76,8 +77,8 @@ export class CommentThreadService {
     return {
       items: roots,
       nextCursor:
-        top.length > options.limit && last ? encodeCursor(sortKey(last, options.sort)) : null,
-      total: article.commentCount,
+        found.top.length > options.limit && last ? encodeCursor(sortKey(last, options.sort)) : null,
+      total: found.article.commentCount,
     };
   }
 

@@ -10,6 +10,13 @@ import {
 } from './comment.events';
 import { CommentsRepository } from './comments.repository';
 
+const MAX_ATTEMPTS = 3;
+
+function isDeadlock(error: unknown): boolean {
+  const candidate = error as { code?: unknown; driverError?: { code?: unknown } };
+  return candidate?.code === '40P01' || candidate?.driverError?.code === '40P01';
+}
+
 /** A transaction in which comments change status; its events are emitted once it commits. */
 export interface VisibilityTransaction {
   manager: EntityManager;
@@ -36,25 +43,35 @@ export class CommentVisibility {
 
   /**
    * Runs `work` in a transaction and emits the events of its status changes after the commit, so
-   * a listener never hears of a comment that was rolled back.
+   * a listener never hears of a comment that was rolled back. Counter updates lock the article
+   * row and the ancestors of a comment, and concurrent moves in one thread can take those locks in
+   * different orders; PostgreSQL then aborts one transaction as a deadlock, and it is run again.
    */
   async transaction<T>(work: (tx: VisibilityTransaction) => Promise<T>): Promise<T> {
-    const pending: CommentVisibilityEvent[] = [];
-    const result = await this.comments.transaction((manager) =>
-      work({
-        manager,
-        setStatus: async (comment, status, reason) => {
-          const event = await this.setStatus(manager, comment, status, reason);
-          if (event) {
-            pending.push(event);
-          }
-        },
-        arrived: (comment, origin) =>
-          this.emitInTransaction(new CommentStatusChangedInTx(comment, null, manager, origin)),
-      }),
-    );
-    this.publish(pending);
-    return result;
+    for (let attempt = 1; ; attempt++) {
+      const pending: CommentVisibilityEvent[] = [];
+      try {
+        const result = await this.comments.transaction((manager) =>
+          work({
+            manager,
+            setStatus: async (comment, status, reason) => {
+              const event = await this.setStatus(manager, comment, status, reason);
+              if (event) {
+                pending.push(event);
+              }
+            },
+            arrived: (comment, origin) =>
+              this.emitInTransaction(new CommentStatusChangedInTx(comment, null, manager, origin)),
+          }),
+        );
+        this.publish(pending);
+        return result;
+      } catch (error) {
+        if (attempt >= MAX_ATTEMPTS || !isDeadlock(error)) {
+          throw error;
+        }
+      }
+    }
   }
 
   /**

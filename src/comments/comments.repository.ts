@@ -32,7 +32,8 @@ function toPublicRow(raw: RawPublicRow): PublicCommentRow {
 }
 
 export interface ThreadPageQuery {
-  articleId: string;
+  /** A published article by slug (the API), or any article by id (a page that has it loaded). */
+  article: { slug: string } | { id: string };
   sort: ThreadSort;
   limit: number;
   /** The sort key of the last comment of the previous page: [createdAt, id] or [score, createdAt, id]. */
@@ -72,18 +73,26 @@ export class CommentsRepository {
   }
 
   /**
-   * The hot read: one page of top-level comments and, in the same statement, up to
-   * NESTED_REPLY_CAP + 1 replies under each of them, oldest first. The page is served by
-   * comments_thread_time_idx (newest/oldest) or comments_thread_top_idx (top), the anchor filter
-   * by comments_thread_anchor_idx, and the replies by comments_replies_idx, one index range per
-   * top-level comment; so its cost depends on the page size, not on the size of the thread.
+   * The hot read, one statement: the article's id and comment count, one page of its top-level
+   * comments and up to NESTED_REPLY_CAP + 1 replies under each of them, oldest first. The page is
+   * served by comments_thread_time_idx (newest/oldest) or comments_thread_top_idx (top), the
+   * anchor filter by comments_thread_anchor_idx, and the replies by comments_replies_idx, one index
+   * range per top-level comment; so its cost depends on the page size, not on the thread's size.
+   * `article` is null when there is no such (published) article.
    */
-  async findThreadPage(
-    query: ThreadPageQuery,
-  ): Promise<{ top: PublicCommentRow[]; replies: PublicCommentRow[] }> {
+  async findThreadPage(query: ThreadPageQuery): Promise<{
+    article: { id: string; commentCount: number } | null;
+    top: PublicCommentRow[];
+    replies: PublicCommentRow[];
+  }> {
     const { order, keyset } = ORDER[query.sort];
-    const params: unknown[] = [query.articleId, query.limit + 1, NESTED_REPLY_CAP + 1];
-    const where = ['c.article_id = $1', 'c.parent_id IS NULL', VISIBLE];
+    const bySlug = 'slug' in query.article;
+    const params: unknown[] = [
+      'slug' in query.article ? query.article.slug : query.article.id,
+      query.limit + 1,
+      NESTED_REPLY_CAP + 1,
+    ];
+    const where = ['c.article_id = (SELECT id FROM a)', 'c.parent_id IS NULL', VISIBLE];
     if (query.after) {
       params.push(...query.after);
       where.push(keyset);
@@ -94,8 +103,12 @@ export class CommentsRepository {
       params.push(query.anchor);
       where.push(`c.anchor_block_id = $${params.length}`);
     }
+    // The last branch is the article itself: its id in "id", its comment count in "replyCount".
     const rows: (RawPublicRow & { part: number })[] = await this.dataSource.query(
-      `WITH page AS (
+      `WITH a AS (
+         SELECT id, comment_count FROM articles
+         WHERE ${bySlug ? "slug = $1 AND status = 'published'" : 'id = $1'}
+       ), page AS (
          SELECT ${PUBLIC_COLUMNS} FROM comments c
          WHERE ${where.join(' AND ')}
          ORDER BY ${order}
@@ -108,17 +121,20 @@ export class CommentsRepository {
          WHERE c.root_id = p.id AND c.parent_id IS NOT NULL AND ${VISIBLE}
          ORDER BY c.created_at, c.id
          LIMIT $3
-       ) r`,
+       ) r
+       UNION ALL
+       SELECT 2 AS part, a.id, ${'NULL, '.repeat(14)}a.comment_count FROM a`,
       params,
     );
-    const top = rows
-      .filter((r) => Number(r.part) === 0)
-      .map(({ part: _part, ...r }) => toPublicRow(r));
-    const replies = rows
-      .filter((r) => Number(r.part) === 1)
-      .map(({ part: _part, ...r }) => toPublicRow(r));
+    const part = (n: number) =>
+      rows.filter((r) => Number(r.part) === n).map(({ part: _part, ...r }) => r);
+    const [article] = part(2);
     // UNION ALL keeps no order of its own: restore the page order and the reply order.
-    return { top: sortLike(top, query.sort), replies: sortLike(replies, 'oldest') };
+    return {
+      article: article ? { id: article.id, commentCount: Number(article.replyCount) } : null,
+      top: sortLike(part(0).map(toPublicRow), query.sort),
+      replies: sortLike(part(1).map(toPublicRow), 'oldest'),
+    };
   }
 
   /** Descendants of a comment, oldest first, keyset by (created_at, id). */
@@ -155,6 +171,14 @@ export class CommentsRepository {
   /** Reads a comment and locks it until the transaction ends (votes, edits, status moves). */
   findByIdForUpdate(manager: EntityManager, id: string): Promise<CommentEntity | null> {
     return manager.findOne(CommentEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  async findStatus(manager: EntityManager, id: string): Promise<string | null> {
+    const rows: { status: string }[] = await manager.query(
+      'SELECT status FROM comments WHERE id = $1',
+      [id],
+    );
+    return rows[0]?.status ?? null;
   }
 
   /** Moderation mode "first": uses comments_approved_author_idx. */

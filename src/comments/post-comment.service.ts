@@ -97,9 +97,17 @@ export class PostCommentService {
       deletedAt: null,
     });
     await this.visibility.transaction(async (tx) => {
+      // Reset on every attempt: a transaction retried after a deadlock starts from scratch.
+      comment.status = status === 'spam' ? 'spam' : 'pending';
+      comment.reasons = reasons;
       await this.comments.insert(tx.manager, comment);
       if (status === 'approved') {
         await tx.setStatus(comment, 'approved');
+      }
+      // The parent was checked before the transaction. Its row is now locked by the reply-count
+      // update, so this reads its latest status: a reply never lands under a withdrawn comment.
+      if (parent && (await this.comments.findStatus(tx.manager, parent.id)) !== 'approved') {
+        throw new UnprocessableEntityException('the parent comment is not approved');
       }
       await tx.arrived(comment, writer);
     });

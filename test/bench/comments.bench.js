@@ -1,0 +1,433 @@
+'use strict';
+/**
+ * The comment thread under load (issue 3, point 11). One database holds 100,000 comments: an
+ * article with 10,000 (a quarter of them replies, some anchored to passages), an article with 100,
+ * and the rest spread over 100 other articles. In one run, with the same load, the built app is
+ * measured against a minimal node:http + pg server that reads the same page with ONE SQL query:
+ *   - GET the first page (20 top-level comments with their replies, newest first)
+ *   - GET a page deep in the cursor chain (page 300 of 375)
+ *   - POST a comment
+ * and the app's first page on the 100-comment article, for "cost must not grow with the thread".
+ * Each comparison runs twice, A B B A, and is averaged. Knobs: BENCH_SECONDS (default 10),
+ * BENCH_CONNECTIONS (default 32).
+ */
+const { Client } = require('pg');
+const bench = require('./lib');
+
+const BIG = 'bench-thread-big';
+const SMALL = 'bench-thread-small';
+const TOTAL = 100_000;
+const BIG_COUNT = 10_000;
+const SMALL_COUNT = 100;
+const FILLER_ARTICLES = 100;
+const CAP = 50;
+
+const BODY = Array.from(
+  { length: 6 },
+  (_, i) => `Paragraph ${i + 1} of the benchmark article, with enough words to quote from it.`,
+).join('\n\n');
+
+async function createArticle(app, slug) {
+  const res = await fetch(`${app.url}/api/admin/articles`, {
+    method: 'POST',
+    headers: { ...app.admin, 'content-type': 'application/json' },
+    body: JSON.stringify({ title: slug, slug, body: BODY, status: 'published' }),
+  });
+  if (res.status !== 201) {
+    throw new Error(`creating ${slug}: ${res.status} ${await res.text()}`);
+  }
+  return res.json();
+}
+
+/**
+ * Inserts `count` comments on one article: every 10th top-level one anchored to a passage, and a
+ * quarter of them replies, one under every third top-level comment, so each page carries some.
+ */
+async function seedThread(client, articleId, blockIds, count, startSecond) {
+  const top = Math.round(count * 0.75);
+  const replies = count - top;
+  await client.query(
+    `INSERT INTO comments (id, article_id, root_id, depth, path, author_name, author_email,
+       author_email_hash, body_source, body_html, render_version, status, edit_token_hash,
+       editable_until, created_at, approved_at, anchor_block_id, anchor_quote, anchor_state,
+       up_count, down_count)
+     SELECT u, $1, u, 0, '{}', 'Reader ' || g, 'reader' || g || '@example.com', md5('e' || g),
+       'Comment **' || g || '**', '<p>Comment <strong>' || g || '</strong></p>' || chr(10), 1,
+       'approved', md5('t' || g), ts, ts, ts,
+       CASE WHEN g % 10 = 0 THEN ($3::text[])[1 + g % cardinality($3::text[])] END,
+       CASE WHEN g % 10 = 0 THEN '{"exact":"benchmark article"}'::jsonb END,
+       CASE WHEN g % 10 = 0 THEN 'anchored' END,
+       (g * 7) % 11, (g * 3) % 5
+     FROM (SELECT g, gen_random_uuid() AS u,
+             timestamptz '2026-01-01' + ($4 + g) * interval '1 second' AS ts
+           FROM generate_series(1, $2) g) s`,
+    [articleId, top, blockIds, startSecond],
+  );
+  await client.query(
+    `INSERT INTO comments (id, article_id, parent_id, root_id, depth, path, author_name,
+       author_email, author_email_hash, body_source, body_html, render_version, status,
+       edit_token_hash, editable_until, created_at, approved_at)
+     SELECT gen_random_uuid(), $1, t.id, t.id, 1, ARRAY[t.id], 'Replier ' || g,
+       'replier' || g || '@example.com', md5('r' || g), 'Reply ' || g,
+       '<p>Reply ' || g || '</p>' || chr(10), 1, 'approved', md5('rt' || g),
+       t.created_at + g * interval '1 millisecond', t.created_at + g * interval '1 millisecond',
+       t.created_at + g * interval '1 millisecond'
+     FROM generate_series(1, $2) g
+     JOIN (SELECT id, created_at, row_number() OVER (ORDER BY created_at) AS rn FROM comments
+           WHERE article_id = $1 AND parent_id IS NULL) t
+       ON t.rn = 1 + (g * 3) % $3`,
+    [articleId, replies, top],
+  );
+  await client.query(
+    `UPDATE comments c SET reply_count = n FROM (
+       SELECT parent_id, count(*)::int AS n FROM comments WHERE article_id = $1 AND parent_id IS NOT NULL
+       GROUP BY parent_id) r WHERE c.id = r.parent_id`,
+    [articleId],
+  );
+  await client.query(
+    `UPDATE articles SET comment_count = (SELECT count(*) FROM comments WHERE article_id = $1),
+       inline_counts = COALESCE((SELECT jsonb_object_agg(anchor_block_id, n) FROM (
+         SELECT anchor_block_id, count(*)::int AS n FROM comments
+         WHERE article_id = $1 AND anchor_state = 'anchored' GROUP BY anchor_block_id) x), '{}')
+     WHERE id = $1`,
+    [articleId],
+  );
+}
+
+async function seedFiller(client, count) {
+  await client.query(
+    `INSERT INTO articles (slug, title, summary, body_source, blocks, status, published_at)
+     SELECT 'filler-' || g, 'Filler ' || g, '', 'x', '[]', 'published', now()
+     FROM generate_series(1, $1) g`,
+    [FILLER_ARTICLES],
+  );
+  await client.query(
+    `WITH ids AS (SELECT array_agg(id) AS a FROM articles WHERE slug LIKE 'filler-%')
+     INSERT INTO comments (id, article_id, root_id, depth, path, author_name, author_email,
+       author_email_hash, body_source, body_html, render_version, status, edit_token_hash,
+       editable_until, created_at, approved_at)
+     SELECT u, ids.a[1 + g % cardinality(ids.a)], u, 0, '{}', 'Filler ' || g,
+       'filler' || g || '@example.com', md5('f' || g), 'Filler ' || g, '<p>Filler</p>', 1,
+       'approved', md5('ft' || g), ts, ts, ts
+     FROM ids, (SELECT g, gen_random_uuid() AS u,
+                  timestamptz '2025-01-01' + g * interval '1 second' AS ts
+                FROM generate_series(1, $1) g) s`,
+    [count],
+  );
+}
+
+// ---- the baseline: the same page in one SQL statement ---------------------------------------
+
+const COLUMNS = `c.id, c.parent_id, c.root_id, c.depth, c.author_name, c.body_html, c.created_at,
+  c.edited_at, c.status, c.anchor_block_id, c.anchor_quote, c.anchor_state, c.pinned, c.up_count,
+  c.down_count, c.reply_count`;
+const VISIBLE = `c.status IN ('approved', 'deleted') AND (c.status = 'approved' OR c.reply_count > 0)`;
+
+const PAGE_SQL = (withCursor) => `
+  WITH a AS (SELECT id, comment_count FROM articles WHERE slug = $1 AND status = 'published'),
+  page AS (
+    SELECT ${COLUMNS} FROM comments c
+    WHERE c.article_id = (SELECT id FROM a) AND c.parent_id IS NULL AND ${VISIBLE}
+      ${withCursor ? 'AND (c.created_at, c.id) < ($3::timestamptz, $4::uuid)' : ''}
+    ORDER BY c.created_at DESC, c.id DESC LIMIT $2)
+  SELECT 0 AS part, (SELECT comment_count FROM a) AS total, page.* FROM page
+  UNION ALL
+  SELECT 1, NULL, r.* FROM page p CROSS JOIN LATERAL (
+    SELECT ${COLUMNS} FROM comments c
+    WHERE c.root_id = p.id AND c.parent_id IS NOT NULL AND ${VISIBLE}
+    ORDER BY c.created_at, c.id LIMIT ${CAP + 1}) r`;
+
+function node(r) {
+  const deleted = r.status === 'deleted';
+  return {
+    id: r.id,
+    parentId: r.parent_id,
+    depth: r.depth,
+    authorName: deleted ? null : r.author_name,
+    bodyHtml: deleted ? null : r.body_html,
+    createdAt: r.created_at.toISOString(),
+    editedAt: r.edited_at && r.edited_at.toISOString(),
+    status: r.status,
+    anchor: r.anchor_block_id
+      ? { blockId: r.anchor_block_id, quote: r.anchor_quote, state: r.anchor_state }
+      : null,
+    pinned: r.pinned,
+    votes: { up: r.up_count, down: r.down_count, score: r.up_count - r.down_count },
+    replyCount: r.reply_count,
+    replies: [],
+    moreReplies: false,
+  };
+}
+
+async function baselineHandler(pool, req, url) {
+  const slug = decodeURIComponent(url.pathname.split('/')[3]);
+  if (req.method === 'POST') {
+    const input = JSON.parse(req.rawBody);
+    const { rows } = await pool.query(
+      `WITH a AS (UPDATE articles SET comment_count = comment_count + 1
+                  WHERE slug = $1 AND status = 'published' RETURNING id),
+       ins AS (SELECT gen_random_uuid() AS id)
+       INSERT INTO comments (id, article_id, root_id, depth, path, author_name, author_email,
+         author_email_hash, body_source, body_html, render_version, status, edit_token_hash,
+         editable_until, approved_at)
+       SELECT ins.id, a.id, ins.id, 0, '{}', $2, $3, md5($3), $4, '<p>' || $4 || '</p>', 1,
+         'approved', md5(random()::text), now() + interval '15 minutes', now()
+       FROM a, ins RETURNING id, created_at`,
+      [slug, input.authorName, input.authorEmail, input.body],
+    );
+    return { status: 201, body: { comment: { id: rows[0].id } } };
+  }
+  const limit = Number(url.searchParams.get('limit') || 20);
+  const cursor = url.searchParams.get('cursor');
+  const after = cursor ? JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) : null;
+  const { rows } = await pool.query(
+    PAGE_SQL(Boolean(after)),
+    after ? [slug, limit + 1, after[0], after[1]] : [slug, limit + 1],
+  );
+  const top = rows.filter((r) => r.part === 0);
+  const items = top.slice(0, limit).map(node);
+  const byId = new Map(items.map((n) => [n.id, n]));
+  const counts = new Map();
+  for (const r of rows) {
+    if (r.part !== 1) {
+      continue;
+    }
+    const root = byId.get(r.root_id);
+    const seen = (counts.get(r.root_id) || 0) + 1;
+    counts.set(r.root_id, seen);
+    if (!root || seen > CAP) {
+      if (root) {
+        root.moreReplies = true;
+      }
+      continue;
+    }
+    const child = node(r);
+    byId.set(child.id, child);
+    (byId.get(r.parent_id) || root).replies.push(child);
+  }
+  const last = top[limit - 1];
+  return {
+    body: {
+      items,
+      nextCursor:
+        top.length > limit
+          ? Buffer.from(JSON.stringify([last.created_at.toISOString(), last.id])).toString(
+              'base64url',
+            )
+          : null,
+      total: top[0] ? Number(top[0].total) : 0,
+    },
+  };
+}
+
+function average(a, b) {
+  return {
+    name: a.name,
+    rps: (a.rps + b.rps) / 2,
+    p50: (a.p50 + b.p50) / 2,
+    p99: (a.p99 + b.p99) / 2,
+    non2xx: a.non2xx + b.non2xx,
+    errors: a.errors + b.errors,
+    requests: a.requests + b.requests,
+  };
+}
+
+function shape(page) {
+  return page.items.map((n) => [n.id, n.replies.map((r) => r.id)]);
+}
+
+async function run() {
+  const duration = Number(process.env.BENCH_SECONDS || 10);
+  const connections = Number(process.env.BENCH_CONNECTIONS || 32);
+  const db = await bench.createDatabase();
+  const client = new Client({ connectionString: db.url });
+  let app;
+  let baseline;
+  try {
+    app = await bench.startApp({ databaseUrl: db.url });
+    await client.connect();
+    const big = await createArticle(app, BIG);
+    const small = await createArticle(app, SMALL);
+    const started = Date.now();
+    await seedThread(
+      client,
+      big.id,
+      big.blocks.map((b) => b.id),
+      BIG_COUNT,
+      0,
+    );
+    await seedThread(
+      client,
+      small.id,
+      small.blocks.map((b) => b.id),
+      SMALL_COUNT,
+      100_000,
+    );
+    await seedFiller(client, TOTAL - BIG_COUNT - SMALL_COUNT);
+    await client.query('ANALYZE');
+    const { rows: sizes } = await client.query(
+      `SELECT (SELECT count(*) FROM comments)::int AS total,
+              (SELECT count(*) FROM comments c JOIN articles a ON a.id = c.article_id
+               WHERE a.slug = $1)::int AS big,
+              (SELECT count(*) FROM comments c JOIN articles a ON a.id = c.article_id
+               WHERE a.slug = $1 AND c.parent_id IS NOT NULL)::int AS replies`,
+      [BIG],
+    );
+    process.stdout.write(
+      `seeded ${sizes[0].total} comments (${sizes[0].big} on ${BIG}, ${sizes[0].replies} of ` +
+        `them replies) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+    );
+
+    // A cursor deep in the chain: after the 6,000th top-level comment (page 301 of 375).
+    const { rows: deepRow } = await client.query(
+      `SELECT c.created_at, c.id FROM comments c JOIN articles a ON a.id = c.article_id
+       WHERE a.slug = $1 AND c.parent_id IS NULL
+       ORDER BY c.created_at DESC, c.id DESC OFFSET 5999 LIMIT 1`,
+      [BIG],
+    );
+    const deepCursor = Buffer.from(
+      JSON.stringify([deepRow[0].created_at.toISOString(), deepRow[0].id]),
+    ).toString('base64url');
+
+    baseline = await bench.startBaseline({ databaseUrl: db.url, handler: baselineHandler });
+    const first = `/api/articles/${BIG}/comments?limit=20`;
+    const deep = `${first}&cursor=${deepCursor}`;
+    for (const path of [first, deep]) {
+      const a = await bench.getJson(`${app.url}${path}`);
+      const b = await bench.getJson(`${baseline.url}${path}`);
+      if (a.status !== 200 || b.status !== 200) {
+        throw new Error(`GET ${path}: app ${a.status}, baseline ${b.status}`);
+      }
+      if (JSON.stringify(shape(a.body)) !== JSON.stringify(shape(b.body))) {
+        throw new Error(`GET ${path}: the baseline does not read the same page as the app`);
+      }
+      if (a.body.nextCursor !== b.body.nextCursor || a.body.total !== b.body.total) {
+        throw new Error(`GET ${path}: cursor or total differ between app and baseline`);
+      }
+    }
+    const plan = await client.query(
+      `EXPLAIN ${PAGE_SQL(false).replace(/\$1/g, `'${BIG}'`).replace(/\$2/g, '21')}`,
+    );
+    const indexes = [
+      ...new Set(plan.rows.map((r) => /using (\w+)/i.exec(r['QUERY PLAN'])?.[1]).filter(Boolean)),
+    ];
+    process.stdout.write(`first-page plan uses: ${indexes.join(', ')}\n`);
+
+    const opts = { connections, duration };
+    // Load on a shared 2-core machine drifts, so each pair is measured twice in the order
+    // A B B A and averaged: neither side always gets the quieter moment.
+    const pair = async (a, b) => {
+      const a1 = await bench.load({ ...opts, ...a });
+      const b1 = await bench.load({ ...opts, ...b });
+      const b2 = await bench.load({ ...opts, ...b });
+      const a2 = await bench.load({ ...opts, ...a });
+      return [average(a1, a2), average(b1, b2)];
+    };
+    const rows = [];
+    rows.push(
+      ...(await pair(
+        { name: 'baseline first page', url: `${baseline.url}${first}` },
+        { name: 'app first page', url: `${app.url}${first}` },
+      )),
+    );
+    rows.push(
+      ...(await pair(
+        { name: 'baseline deep page', url: `${baseline.url}${deep}` },
+        { name: 'app deep page', url: `${app.url}${deep}` },
+      )),
+    );
+    rows.push(
+      ...(await pair(
+        { name: 'app first page, 10,000-comment article', url: `${app.url}${first}` },
+        {
+          name: 'app first page, 100-comment article',
+          url: `${app.url}/api/articles/${SMALL}/comments?limit=20`,
+        },
+      )),
+    );
+    const post = {
+      method: 'POST',
+      body: {
+        authorName: 'Bench Poster',
+        authorEmail: 'bench@example.com',
+        body: 'A *benchmark* comment with [a link](https://example.com).',
+      },
+    };
+    // Posts go last: they grow the thread the reads above measured.
+    rows.push(
+      ...(await pair(
+        {
+          name: 'baseline POST comment',
+          url: `${baseline.url}/api/articles/${BIG}/comments`,
+          ...post,
+        },
+        { name: 'app POST comment', url: `${app.url}/api/articles/${BIG}/comments`, ...post },
+      )),
+    );
+
+    const by = (name) => rows.find((r) => r.name === name);
+    bench.printTable(
+      rows.slice(0, 2),
+      'baseline first page',
+      `GET first page (20 top-level + replies) of a 10,000-comment thread, ${connections} connections, ${duration} s`,
+    );
+    bench.printTable(rows.slice(2, 4), 'baseline deep page', 'GET page 301 of 375 by cursor');
+    bench.printTable(
+      rows.slice(4, 6),
+      'app first page, 100-comment article',
+      'GET the first page: 10,000-comment thread against a 100-comment one',
+    );
+    bench.printTable(
+      rows.slice(5),
+      'baseline POST comment',
+      'POST a comment (MODERATION=none, RATE_LIMIT=off)',
+    );
+
+    const goals = [
+      [
+        'first page req/s vs baseline ≥ 0.60',
+        by('app first page').rps / by('baseline first page').rps,
+        (v) => v >= 0.6,
+      ],
+      [
+        'deep page req/s vs baseline ≥ 0.60',
+        by('app deep page').rps / by('baseline deep page').rps,
+        (v) => v >= 0.6,
+      ],
+      [
+        'deep page p99 / first page p99 ≤ 1.5',
+        by('app deep page').p99 / by('app first page').p99,
+        (v) => v <= 1.5,
+      ],
+      [
+        'first page p99 at 10,000 / at 100 comments ≤ 1.5',
+        by('app first page, 10,000-comment article').p99 /
+          by('app first page, 100-comment article').p99,
+        (v) => v <= 1.5,
+      ],
+      [
+        'first page p50 at 10,000 / at 100 comments ≤ 1.5',
+        by('app first page, 10,000-comment article').p50 /
+          by('app first page, 100-comment article').p50,
+        (v) => v <= 1.5,
+      ],
+    ];
+    process.stdout.write('\ngoals\n');
+    for (const [label, value, ok] of goals) {
+      process.stdout.write(
+        `  ${ok(value) ? 'met    ' : 'MISSED '} ${label}: ${value.toFixed(2)}\n`,
+      );
+    }
+    return rows;
+  } finally {
+    await client.end().catch(() => undefined);
+    await baseline?.close();
+    await app?.stop();
+    await db.drop();
+  }
+}
+
+module.exports = run;
+// For ad-hoc EXPLAIN sessions on a database seeded the same way.
+run.seed = { createArticle, seedThread, seedFiller };
+bench.runIfMain(module, run);
