@@ -13,8 +13,11 @@ const FAST = {
   MAIL_DISPATCHER: 'on',
   MAIL_POLL_MS: '100',
   MAIL_RETRY_BASE_MS: '150',
-  MAIL_LEASE_MS: '1500',
+  MAIL_LEASE_MS: '2500',
   MAIL_SEND_TIMEOUT_MS: '1000',
+  MAIL_CONCURRENCY: '5',
+  MAIL_LANES: '1',
+  MAIL_SMTP_CONNECTIONS: '5',
   MAIL_FROM: 'Marginalia <news@marginalia.test>',
 };
 
@@ -27,17 +30,15 @@ interface Row {
   last_error: string | null;
 }
 
-function queue(
-  t: TestApp,
-  mails: {
-    key: string;
-    to: string;
-    stream?: MailStream;
-    notBefore?: Date;
-    subscriptionId?: string;
-  }[],
-  manager?: EntityManager,
-) {
+interface TestMail {
+  key: string;
+  to: string;
+  stream?: MailStream;
+  notBefore?: Date;
+  subscriptionId?: string;
+}
+
+function queue(t: TestApp, mails: TestMail[], manager?: EntityManager) {
   const outbox = t.app.get(MailOutbox);
   const work = async (m: EntityManager) => {
     for (const mail of mails) {
@@ -130,10 +131,10 @@ describe('mail delivery through the outbox', () => {
 
   it('delivers every mail exactly once after the SMTP server was down for a while', async () => {
     await sink.stop();
-    const mails = Array.from({ length: 20 }, (_, i) => ({
+    const mails = Array.from({ length: 20 }, (_, i): TestMail => ({
       key: `outage:${String(i).padStart(2, '0')}`,
       to: `outage-${i}@example.org`,
-      stream: (i % 2 ? 'newsletter' : 'transactional') as MailStream,
+      stream: i % 2 ? 'newsletter' : 'transactional',
     }));
     await queue(t, mails);
     const failing = await until(
@@ -319,10 +320,10 @@ describe('several dispatchers on one outbox', () => {
   });
 
   it('delivers each of 200 mails exactly once with two instances dispatching', async () => {
-    const mails = Array.from({ length: 200 }, (_, i) => ({
+    const mails = Array.from({ length: 200 }, (_, i): TestMail => ({
       key: `pair:${String(i).padStart(3, '0')}`,
       to: `pair-${i}@example.org`,
-      stream: 'newsletter' as MailStream,
+      stream: 'newsletter',
     }));
     await queue(a, mails);
     await until(
@@ -441,5 +442,62 @@ describe('waking on NOTIFY, and DKIM', () => {
     expect(signed).toEqual(
       expect.arrayContaining(['list-unsubscribe', 'list-unsubscribe-post', 'from', 'subject']),
     );
+  });
+});
+
+describe('shutting an instance down mid-batch', () => {
+  const sink = new SmtpSink();
+  let first: TestApp;
+  let second: TestApp | undefined;
+
+  beforeAll(async () => {
+    await sink.start();
+    sink.dataDelayMs = 50;
+    first = await createTestApp({
+      SMTP_URL: sink.url,
+      ...FAST,
+      MAIL_BATCH_SIZE: '50',
+      MAIL_CONCURRENCY: '5',
+      MAIL_LANES: '1',
+    });
+  });
+  afterAll(async () => {
+    await second?.close();
+    await sink.stop();
+  });
+
+  it('finishes the mails in flight, hands back the rest, and loses none', async () => {
+    const mails = Array.from({ length: 40 }, (_, i): TestMail => ({
+      key: `drain:${String(i).padStart(2, '0')}`,
+      to: `drain-${i}@example.org`,
+      stream: 'newsletter',
+    }));
+    await queue(first, mails);
+    await sink.waitForCount(5);
+    const { databaseUrl } = first;
+    await first.close();
+
+    second = await createTestApp(
+      { SMTP_URL: sink.url, ...FAST, MAIL_DISPATCHER: 'off' },
+      { databaseUrl },
+    );
+    const afterStop = await rows(second, 'drain:');
+    expect(afterStop.filter((r) => ['claimed', 'sending'].includes(r.status))).toEqual([]);
+    expect(afterStop.filter((r) => r.status === 'sent').length).toBe(
+      sink.messages.filter((m) => m.to[0].startsWith('drain-')).length,
+    );
+    expect(afterStop.some((r) => r.status === 'queued')).toBe(true);
+    await second.close();
+
+    sink.dataDelayMs = 0;
+    second = await createTestApp({ SMTP_URL: sink.url, ...FAST }, { databaseUrl });
+    await until(
+      () => rows(second!, 'drain:'),
+      (r) => r.every((x) => x.status === 'sent'),
+    );
+    await sleep(300);
+    const ids = messageIds(sink, 'drain-');
+    expect(ids).toHaveLength(40);
+    expect(new Set(ids).size).toBe(40);
   });
 });

@@ -115,7 +115,7 @@ describe('newsletter double opt-in over real SMTP', () => {
     const unsubscribed = 'unsub-one@example.org';
     await signup(t, unsubscribed).expect(202);
     await confirmVia(await sink.waitFor(unsubscribed), t);
-    const unsubLink = await linkIn((await sink.waitFor(unsubscribed))!, '/unsubscribe');
+    const unsubLink = await linkIn(await sink.waitFor(unsubscribed), '/unsubscribe');
     await request(t.http)
       .post('/api/unsubscribe')
       .send({ token: unsubLink.searchParams.get('token') })

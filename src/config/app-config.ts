@@ -53,8 +53,12 @@ export interface MailConfig {
   /** Hard deadline around one SMTP send, whatever nodemailer's own timeouts do. */
   sendTimeoutMs: number;
   batchSize: number;
-  /** Sends in flight at once (and SMTP pool connections). */
+  /** Mails attempted together in one wave (marked `sending` and recorded in one statement each). */
   concurrency: number;
+  /** Independent claim-and-send loops per instance: one's database round trips overlap another's sends. */
+  lanes: number;
+  /** Pooled SMTP connections per instance, and so sends in progress at once. */
+  smtpConnections: number;
   dkim: { domainName: string; keySelector: string; privateKey: string } | null;
   /** Key unsubscribe tokens are derived from; unset → generated once and kept in the database. */
   tokenSecret: string | null;
@@ -159,9 +163,18 @@ function dkimConfig(env: Env): MailConfig['dkim'] {
 
 function mailConfig(env: Env): MailConfig {
   const sendTimeoutMs = integer(env, 'MAIL_SEND_TIMEOUT_MS', 30_000, 100, 600_000);
-  const leaseMs = integer(env, 'MAIL_LEASE_MS', 120_000, 200, 3_600_000);
-  if (leaseMs <= sendTimeoutMs) {
-    throw new ConfigError('MAIL_LEASE_MS must be longer than MAIL_SEND_TIMEOUT_MS');
+  const leaseMs = integer(env, 'MAIL_LEASE_MS', 180_000, 200, 3_600_000);
+  const concurrency = integer(env, 'MAIL_CONCURRENCY', 10, 1, 200);
+  const lanes = integer(env, 'MAIL_LANES', 2, 1, 8);
+  const smtpConnections = integer(env, 'MAIL_SMTP_CONNECTIONS', 5, 1, 50);
+  // A wave's rows are leased while they wait for a connection and then send; the lease must
+  // outlast the worst case, or a live dispatcher's mail would look abandoned.
+  const worstWaveMs = sendTimeoutMs * Math.ceil((concurrency * lanes) / smtpConnections);
+  if (leaseMs <= worstWaveMs + 1_000) {
+    throw new ConfigError(
+      `MAIL_LEASE_MS must be longer than ${worstWaveMs + 1_000} ms: MAIL_SEND_TIMEOUT_MS × ` +
+        'ceil(MAIL_CONCURRENCY × MAIL_LANES / MAIL_SMTP_CONNECTIONS), plus a second',
+    );
   }
   const tokenSecret = env.TOKEN_SECRET?.trim() || null;
   if (tokenSecret !== null && tokenSecret.length < 32) {
@@ -173,8 +186,10 @@ function mailConfig(env: Env): MailConfig {
     retryBaseMs: integer(env, 'MAIL_RETRY_BASE_MS', 30_000, 1, 3_600_000),
     maxAttempts: integer(env, 'MAIL_MAX_ATTEMPTS', 10, 1, 100),
     sendTimeoutMs,
-    batchSize: integer(env, 'MAIL_BATCH_SIZE', 50, 1, 1000),
-    concurrency: integer(env, 'MAIL_CONCURRENCY', 5, 1, 50),
+    batchSize: integer(env, 'MAIL_BATCH_SIZE', 100, 1, 1000),
+    concurrency,
+    lanes,
+    smtpConnections,
     dkim: dkimConfig(env),
     tokenSecret,
   };

@@ -49,7 +49,7 @@ function describe(error: SmtpLikeError): string {
 export function classifyDeliveryError(error: unknown): DeliveryOutcome {
   const e = (error ?? {}) as SmtpLikeError;
   const reason = describe(e) || 'unknown error';
-  if (error instanceof SendDeadlineError || e.code === 'ETIMEDOUT') {
+  if (error instanceof SendDeadlineError || e.code === 'ETIMEDOUT' || e.code === 'EABORT') {
     return { kind: 'uncertain', reason };
   }
   const code = typeof e.responseCode === 'number' ? e.responseCode : null;

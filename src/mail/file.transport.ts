@@ -22,7 +22,7 @@ export class FileTransport implements MailTransport {
     this.description = `.eml files in ${dir}`;
   }
 
-  async send(mail: OutgoingMail): Promise<void> {
+  async send(mail: OutgoingMail, signal: AbortSignal): Promise<void> {
     const info = (await this.transporter.sendMail({
       from: mail.from,
       to: mail.to,
@@ -33,6 +33,7 @@ export class FileTransport implements MailTransport {
       headers: mail.headers,
       disableFileAccess: true,
       disableUrlAccess: true,
+      signal,
     })) as { message: Buffer };
     mkdirSync(this.dir, { recursive: true });
     const file = join(

@@ -22,6 +22,7 @@ import { MailRenderer } from './mail-renderer.service';
 import { MAIL_TRANSPORT, MailTransport } from './mail-transport';
 import { ClaimedEmail, OutboxRepository } from './outbox.repository';
 import { OutboxWakeup } from './outbox-wakeup';
+import { Permits } from './permits';
 import { SuppressionsRepository } from './suppressions.repository';
 import { UnsubscribeLinks } from './unsubscribe-links';
 
@@ -37,11 +38,17 @@ export class MailDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly domain: string;
   private stopping = false;
-  private loop: Promise<void> | null = null;
+  private loops: Promise<void>[] = [];
   private wakeup: OutboxWakeup | null = null;
-  private sleeper: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
-  private woken = false;
+  private readonly sleepers = new Set<() => void>();
+  /** Bumped by every wake-up; a lane that saw it change since its last claim looks again. */
+  private wakeups = 0;
   private lastReclaim = 0;
+  /**
+   * One per SMTP connection, so nodemailer never queues a message: a send's deadline starts
+   * when it really starts, and one that times out is uncertain, not merely late.
+   */
+  private readonly permits: Permits;
 
   constructor(
     private readonly outbox: OutboxRepository,
@@ -53,6 +60,7 @@ export class MailDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.domain = senderDomain(config.mailFrom);
+    this.permits = new Permits(config.mail.smtpConnections);
   }
 
   onApplicationBootstrap(): void {
@@ -65,16 +73,18 @@ export class MailDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
       this.wakeup.start();
     }
     this.logger.log(`dispatching via ${this.transport.description}`);
-    this.loop = this.run();
+    // PGlite has one connection: a second lane would only queue behind the first.
+    const lanes = this.config.database.kind === 'postgres' ? this.config.mail.lanes : 1;
+    this.loops = Array.from({ length: lanes }, () => this.run());
   }
 
-  /** Stops claiming, lets the current wave finish (sends are bounded), hands back the rest. */
+  /** Stops claiming, lets the current waves finish (sends are bounded), hands back the rest. */
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
     this.wake();
-    await this.loop;
+    await Promise.all(this.loops);
     await this.wakeup?.stop();
-    if (this.loop) {
+    if (this.loops.length) {
       await this.outbox
         .releaseClaims(this.owner)
         .catch((error: unknown) => this.logger.warn(`could not release claims: ${String(error)}`));
@@ -82,40 +92,36 @@ export class MailDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     this.transport.close();
   }
 
-  /** Cuts an idle wait short: new rows were committed (NOTIFY) or shutdown began. */
+  /** Cuts idle waits short: new rows were committed (NOTIFY) or shutdown began. */
   wake(): void {
-    this.woken = true;
-    if (this.sleeper) {
-      clearTimeout(this.sleeper.timer);
-      this.sleeper.resolve();
-      this.sleeper = null;
+    this.wakeups += 1;
+    for (const resolve of this.sleepers) {
+      resolve();
     }
+    this.sleepers.clear();
   }
 
-  private sleep(ms: number): Promise<void> {
-    if (this.woken || this.stopping) {
-      this.woken = false;
+  private sleep(ms: number, seen: number): Promise<void> {
+    if (this.wakeups !== seen || this.stopping) {
       return Promise.resolve();
     }
     return new Promise<void>((resolve) => {
-      this.sleeper = {
-        resolve,
-        timer: setTimeout(() => {
-          this.sleeper = null;
-          resolve();
-        }, ms),
+      const done = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(done);
+        resolve();
       };
-    }).then(() => {
-      this.woken = false;
+      const timer = setTimeout(done, ms);
+      this.sleepers.add(done);
     });
   }
 
   private async run(): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
+      const seen = this.wakeups;
       try {
         await this.reclaimIfDue();
-        this.woken = false;
         const batch = await this.outbox.claimDue(
           this.owner,
           this.config.mail.batchSize,
@@ -123,7 +129,7 @@ export class MailDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
         );
         failures = 0;
         if (batch.length === 0) {
-          await this.sleep(this.config.mail.pollMs);
+          await this.sleep(this.config.mail.pollMs, seen);
           continue;
         }
         await this.deliverBatch(batch);
@@ -131,7 +137,10 @@ export class MailDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
         // Typically the database is unreachable: back off, never spin.
         failures += 1;
         this.logger.warn(`dispatch cycle failed: ${String(error)}`);
-        await this.sleep(Math.min(30_000, this.config.mail.pollMs * 2 ** Math.min(failures, 5)));
+        await this.sleep(
+          Math.min(30_000, this.config.mail.pollMs * 2 ** Math.min(failures, 5)),
+          this.wakeups,
+        );
       }
     }
   }
@@ -179,23 +188,31 @@ export class MailDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
         ? this.links.urlFor(await this.links.tokenFor(row.subscriptionId))
         : null;
       const rendered = this.renderer.renderStored(row.template, row.payload, unsubscribeUrl);
-      await this.withDeadline(
-        this.transport.send({
-          from: this.config.mailFrom,
-          to: row.recipient,
-          subject: rendered.subject,
-          html: rendered.html,
-          text: rendered.text,
-          messageId,
-          headers: mailHeaders({
-            stream: row.stream,
-            domain: this.domain,
-            unsubscribeUrl,
-            thread: rendered.thread,
-          }),
-          outboxId: row.id,
-        }),
-      );
+      const release = await this.permits.acquire();
+      try {
+        await this.withDeadline((signal) =>
+          this.transport.send(
+            {
+              from: this.config.mailFrom,
+              to: row.recipient,
+              subject: rendered.subject,
+              html: rendered.html,
+              text: rendered.text,
+              messageId,
+              headers: mailHeaders({
+                stream: row.stream,
+                domain: this.domain,
+                unsubscribeUrl,
+                thread: rendered.thread,
+              }),
+              outboxId: row.id,
+            },
+            signal,
+          ),
+        );
+      } finally {
+        release();
+      }
       return { id: row.id, messageId };
     } catch (error) {
       await this.recordFailure(row, error).catch((e: unknown) =>
@@ -205,23 +222,31 @@ export class MailDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  private async withDeadline(send: Promise<void>): Promise<void> {
+  /**
+   * The deadline aborts the send (nodemailer then closes only that connection). Should the
+   * transport not honour the abort, a second timer a little later gives up on it and resets the
+   * whole pool, so a stuck connection never holds the row past its lease.
+   */
+  private async withDeadline(send: (signal: AbortSignal) => Promise<void>): Promise<void> {
     const ms = this.config.mail.sendTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new SendDeadlineError(ms)), ms);
+    const controller = new AbortController();
+    const abort = setTimeout(() => controller.abort(new SendDeadlineError(ms)), ms);
+    let guard: NodeJS.Timeout | undefined;
+    const attempt = send(controller.signal);
+    const stuck = new Promise<never>((_, reject) => {
+      guard = setTimeout(() => reject(new SendDeadlineError(ms)), ms + 1_000);
     });
     try {
-      await Promise.race([send, deadline]);
+      await Promise.race([attempt, stuck]);
     } catch (error) {
       if (error instanceof SendDeadlineError) {
-        // The stuck connection must not hold later mail: drop the pool, reconnect lazily.
-        send.catch(() => undefined);
+        attempt.catch(() => undefined);
         this.transport.reset();
       }
       throw error;
     } finally {
-      clearTimeout(timer);
+      clearTimeout(abort);
+      clearTimeout(guard);
     }
   }
 

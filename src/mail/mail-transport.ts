@@ -15,8 +15,11 @@ export interface OutgoingMail {
 /** The one seam between the dispatcher and the outside world; SMTP or `.eml` files. */
 export interface MailTransport {
   readonly description: string;
-  /** Resolves once the message was accepted; rejects with nodemailer's error otherwise. */
-  send(mail: OutgoingMail): Promise<void>;
+  /**
+   * Resolves once the message was accepted; rejects with nodemailer's error otherwise, or with
+   * an `EABORT` error when `signal` aborts first (the send's deadline).
+   */
+  send(mail: OutgoingMail, signal: AbortSignal): Promise<void>;
   /** Drops every connection (after a send outlived its deadline); later sends reconnect. */
   reset(): void;
   close(): void;

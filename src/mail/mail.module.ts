@@ -31,7 +31,7 @@ import { UnsubscribeLinks } from './unsubscribe-links';
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig): MailTransport =>
         config.smtpUrl
-          ? new SmtpTransport(config.smtpUrl, config.mail)
+          ? new SmtpTransport(config.smtpUrl, config.mailFrom, config.mail)
           : new FileTransport(join(config.dataDir, 'mail')),
     },
   ],

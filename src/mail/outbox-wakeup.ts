@@ -58,7 +58,8 @@ export class OutboxWakeup {
     if (this.stopped) {
       return;
     }
-    this.logger.warn(`outbox listener lost (${String(error ?? 'closed')}); polling meanwhile`);
+    const why = error instanceof Error ? error.message : 'connection closed';
+    this.logger.warn(`outbox listener lost (${why}); polling meanwhile`);
     this.retry = setTimeout(() => void this.connect(), RECONNECT_MS);
     this.retry.unref();
   }

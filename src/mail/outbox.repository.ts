@@ -160,17 +160,19 @@ export class OutboxRepository {
     const { rows } = updated<{ id: string; status: EmailStatus }>(
       await this.rows.query(
         `UPDATE email_outbox o
-          SET status = CASE WHEN s.email_key IS NULL THEN 'sending' ELSE 'skipped' END,
-              attempts = o.attempts + CASE WHEN s.email_key IS NULL THEN 1 ELSE 0 END,
-              lease_until = CASE WHEN s.email_key IS NULL
+          SET status = CASE WHEN x.suppressed THEN 'skipped' ELSE 'sending' END,
+              attempts = o.attempts + CASE WHEN x.suppressed THEN 0 ELSE 1 END,
+              lease_until = CASE WHEN NOT x.suppressed
                               THEN now() + $3 * interval '1 millisecond' END,
-              lease_owner = CASE WHEN s.email_key IS NULL THEN o.lease_owner END,
-              last_error = CASE WHEN s.email_key IS NULL THEN o.last_error
-                                ELSE 'not sent: the address is suppressed' END,
+              lease_owner = CASE WHEN NOT x.suppressed THEN o.lease_owner END,
+              last_error = CASE WHEN x.suppressed THEN 'not sent: the address is suppressed'
+                                ELSE o.last_error END,
               updated_at = now()
-         FROM email_outbox o2
-         LEFT JOIN suppressions s ON s.email_key = lower(o2.recipient)
-        WHERE o.id = o2.id AND o.id = ANY($1::uuid[])
+         FROM (SELECT e.id, EXISTS (SELECT 1 FROM suppressions s
+                                     WHERE s.email_key = lower(e.recipient)) AS suppressed
+                 FROM email_outbox e
+                WHERE e.id = ANY($1::uuid[])) AS x
+        WHERE o.id = x.id AND o.id = ANY($1::uuid[])
           AND o.status = 'claimed' AND o.lease_owner = $2
        RETURNING o.id, o.status`,
         [ids, owner, leaseMs],
@@ -179,7 +181,10 @@ export class OutboxRepository {
     return new Set(rows.filter((r) => r.status === 'sending').map((r) => r.id));
   }
 
-  /** Records accepted messages in one statement; a row no longer ours is left alone. */
+  /**
+   * Records accepted messages in one statement; a row no longer ours is left alone. The
+   * `id = ANY` keeps it on the primary key instead of a join over the whole table.
+   */
   async markSent(sent: { id: string; messageId: string }[], owner: string): Promise<number> {
     if (sent.length === 0) {
       return 0;
@@ -190,7 +195,8 @@ export class OutboxRepository {
           SET status = 'sent', sent_at = now(), message_id = v.message_id, last_error = NULL,
               lease_owner = NULL, lease_until = NULL, updated_at = now()
          FROM unnest($1::uuid[], $2::text[]) AS v(id, message_id)
-        WHERE o.id = v.id AND o.status = 'sending' AND o.lease_owner = $3`,
+        WHERE o.id = v.id AND o.id = ANY($1::uuid[])
+          AND o.status = 'sending' AND o.lease_owner = $3`,
         [sent.map((s) => s.id), sent.map((s) => s.messageId), owner],
       ),
     );
