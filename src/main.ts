@@ -32,9 +32,11 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
     logger,
+    // Start-up failures reach the one-line report below instead of Nest's own exit.
+    abortOnError: false,
   });
   configureHttp(app, config);
-  installGracefulShutdown(app);
+  installGracefulShutdown(app, config);
   await app.listen(config.port, config.host);
   logger.log(`serving ${config.publicUrl} on ${config.host}:${config.port}`, 'Marginalia');
 }

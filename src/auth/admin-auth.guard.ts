@@ -20,6 +20,23 @@ export const AllowRoles = (...roles: AdminRole[]) => SetMetadata(ROLES_KEY, role
 export type AdminRequest = Request & { admin?: AdminPrincipal };
 
 /**
+ * Whether the request reached an admin route. The matched route pattern decides (Express matches
+ * paths case-insensitively, so `/API/admin/...` reaches the same handler as `/api/admin/...`);
+ * the lower-cased request path is a second opinion.
+ */
+function isAdminRequest(request: Request): boolean {
+  const route = (request.route as { path?: unknown } | undefined)?.path;
+  return [route, request.path].some(
+    (path) =>
+      typeof path === 'string' &&
+      path
+        .toLowerCase()
+        .replace(/\/{2,}/g, '/')
+        .startsWith('/api/admin'),
+  );
+}
+
+/**
  * Installed globally and keyed on the path, not on a decorator, so an admin route can never be
  * left open by forgetting to annotate it: everything under /api/admin needs a valid bearer token.
  */
@@ -37,7 +54,7 @@ export class AdminAuthGuard implements CanActivate {
       return true;
     }
     const request = context.switchToHttp().getRequest<AdminRequest>();
-    if (!request.path.startsWith('/api/admin')) {
+    if (!isAdminRequest(request)) {
       return true;
     }
     const header = request.headers.authorization ?? '';

@@ -1,8 +1,21 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  PrimaryGeneratedColumn,
+  Unique,
+} from 'typeorm';
 
 export type AdminRole = 'admin' | 'moderator';
 
+// Named as in the migration, so `npm run migration:generate` proposes only real changes.
 @Entity('admin_tokens')
+@Unique('admin_tokens_hash_unique', ['tokenHash'])
+@Check('admin_tokens_role_valid', `role IN ('admin', 'moderator')`)
+// Partial unique index (one live token per name): left to the migration.
+@Index('admin_tokens_live_name_unique', { synchronize: false })
 export class AdminTokenEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;

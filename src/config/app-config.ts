@@ -27,6 +27,8 @@ export interface AppConfig {
   seed: boolean;
   /** Number of reverse proxies in front of the app whose X-Forwarded-For is believed. */
   trustProxyHops: number;
+  /** After SIGTERM: how long health answers 503 while requests are still served, before closing. */
+  shutdownDelayMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Extra secret mixed into hashes of emails and IPs; keeps ip hashes unlinkable across sites. */
   hashSecret: string;
@@ -70,6 +72,11 @@ export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
 
+/** A bad value quoted and escaped, so the error stays on one line whatever it contains. */
+function shown(value: string | undefined): string {
+  return JSON.stringify(value ?? '');
+}
+
 function onOff(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name]?.trim().toLowerCase();
   if (raw === undefined || raw === '') {
@@ -81,7 +88,7 @@ function onOff(env: Env, name: string, fallback: boolean): boolean {
   if (['off', 'false', '0', 'no'].includes(raw)) {
     return false;
   }
-  throw new ConfigError(`${name} must be "on" or "off", got "${env[name]}"`);
+  throw new ConfigError(`${name} must be "on" or "off", got ${shown(env[name])}`);
 }
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -90,7 +97,9 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     return fallback;
   }
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+    throw new ConfigError(
+      `${name} must be a whole number from ${min} to ${max}, got ${shown(raw)}`,
+    );
   }
   return Number(raw);
 }
@@ -100,10 +109,10 @@ function httpUrl(name: string, raw: string): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(`${name} must be an absolute http(s) URL, got "${raw}"`);
+    throw new ConfigError(`${name} must be an absolute http(s) URL, got ${shown(raw)}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(`${name} must be an absolute http(s) URL, got "${raw}"`);
+    throw new ConfigError(`${name} must be an absolute http(s) URL, got ${shown(raw)}`);
   }
   return url.toString().replace(/\/+$/, '');
 }
@@ -113,14 +122,16 @@ function databaseConfig(env: Env, dataDir: string): DatabaseConfig {
   if (!raw) {
     return { kind: 'pglite', dataDir: resolve(dataDir, 'pglite') };
   }
+  // The value is never echoed: it usually carries a password.
+  const shape = 'DATABASE_URL must look like postgres://user:password@host:5432/database';
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(`DATABASE_URL must be a postgres:// URL, got "${raw}"`);
+    throw new ConfigError(`${shape} (it is not a URL)`);
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError(`DATABASE_URL must be a postgres:// URL, got "${raw}"`);
+    throw new ConfigError(`${shape} (its scheme is "${url.protocol}")`);
   }
   if (!url.hostname || url.pathname.length <= 1) {
     throw new ConfigError('DATABASE_URL must name a host and a database');
@@ -224,7 +235,10 @@ function smtpUrl(env: Env): string | null {
       throw new Error();
     }
   } catch {
-    throw new ConfigError(`SMTP_URL must be an smtp:// or smtps:// URL, got "${raw}"`);
+    // The value is never echoed: it usually carries a password.
+    throw new ConfigError(
+      'SMTP_URL must be an smtp:// or smtps:// URL like smtp://user:pass@host:587',
+    );
   }
   return raw;
 }
@@ -232,7 +246,7 @@ function smtpUrl(env: Env): string | null {
 function mailFrom(env: Env): string {
   const raw = env.MAIL_FROM?.trim() || 'Marginalia <no-reply@localhost>';
   if (/[\r\n]/.test(raw) || !/^[^<>]*<[^<>@\s]+@[^<>@\s]+>$|^[^<>@\s]+@[^<>@\s]+$/.test(raw)) {
-    throw new ConfigError(`MAIL_FROM must be "Name <address>" or an address, got "${raw}"`);
+    throw new ConfigError(`MAIL_FROM must be "Name <address>" or an address, got ${shown(raw)}`);
   }
   return raw;
 }
@@ -245,11 +259,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const dataDir = isAbsolute(dataDirRaw) ? dataDirRaw : resolve(appRoot, dataDirRaw);
   const moderation = (env.MODERATION?.trim() || 'first') as ModerationMode;
   if (!['none', 'first', 'all'].includes(moderation)) {
-    throw new ConfigError(`MODERATION must be none, first or all, got "${env.MODERATION}"`);
+    throw new ConfigError(`MODERATION must be none, first or all, got ${shown(env.MODERATION)}`);
   }
   const logLevel = (env.LOG_LEVEL?.trim() || 'info') as AppConfig['logLevel'];
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
-    throw new ConfigError(`LOG_LEVEL must be debug, info, warn or error, got "${env.LOG_LEVEL}"`);
+    throw new ConfigError(
+      `LOG_LEVEL must be debug, info, warn or error, got ${shown(env.LOG_LEVEL)}`,
+    );
   }
   const adminToken = env.ADMIN_TOKEN?.trim() || null;
   if (adminToken !== null && adminToken.length < 24) {
@@ -270,6 +286,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     mailDispatcher: onOff(env, 'MAIL_DISPATCHER', true),
     seed: onOff(env, 'SEED', true),
     trustProxyHops: integer(env, 'TRUST_PROXY_HOPS', 0, 0, 10),
+    shutdownDelayMs: integer(env, 'SHUTDOWN_DELAY_MS', 5000, 0, 60_000),
     logLevel,
     hashSecret: env.HASH_SECRET?.trim() || 'marginalia',
     mail: mailConfig(env),

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { DataSourceOptions } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
 import { DatabaseConfig } from '../config/app-config';
+import { lockEmbeddedDatabase } from './embedded-lock';
 import { entities, migrations } from './schema';
 
 /**
@@ -22,6 +23,7 @@ export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
   };
   if (db.kind === 'pglite') {
     mkdirSync(db.dataDir, { recursive: true });
+    lockEmbeddedDatabase(db.dataDir);
     return { ...common, driver: new PGliteDriver({ dataDir: db.dataDir }).driver };
   }
   return {

@@ -8,6 +8,7 @@ import helmet from 'helmet';
 import { AppConfig } from '../config/app-config';
 import { appRoot } from '../config/app-root';
 import { assertSafeJson } from '../common/json-body';
+import { LifecycleService } from '../health/lifecycle.service';
 
 export const JSON_BODY_LIMIT = '64kb';
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -93,6 +94,14 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
   app.set('trust proxy', config.trustProxyHops);
   app.disable('x-powered-by');
   app.use(requestContext(new Logger('HTTP')));
+  const lifecycle = app.get(LifecycleService);
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    // While draining, keep-alive clients are told to reconnect (to another instance).
+    if (lifecycle.shuttingDown) {
+      res.setHeader('Connection', 'close');
+    }
+    next();
+  });
   app.use(
     helmet({
       contentSecurityPolicy: {

@@ -95,15 +95,16 @@ function getJson(url, headers = {}) {
 
 /**
  * Starts `node dist/src/main.js` with the given environment on a free port and waits until
- * /api/health answers 200. Build first (`npm run build`; `npm run bench` does).
+ * /api/health answers 200. Build first (`npm run build`; `npm run bench` does). `nodeArgs` go
+ * before the script (e.g. ['--cpu-prof']).
  */
-async function startApp({ databaseUrl, env = {}, port, timeoutMs = 60_000 } = {}) {
+async function startApp({ databaseUrl, env = {}, port, nodeArgs = [], timeoutMs = 60_000 } = {}) {
   if (!existsSync(MAIN)) {
     throw new Error(`${MAIN} is missing: run "npm run build" first`);
   }
   const listenPort = port ?? (await freePort());
   const url = `http://127.0.0.1:${listenPort}`;
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
@@ -118,6 +119,7 @@ async function startApp({ databaseUrl, env = {}, port, timeoutMs = 60_000 } = {}
       MAIL_DISPATCHER: 'off',
       MODERATION: 'none',
       LOG_LEVEL: 'warn',
+      SHUTDOWN_DELAY_MS: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

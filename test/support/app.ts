@@ -39,6 +39,32 @@ export async function createTestApp(
     DATA_DIR: '/tmp/marginalia-test-data',
     ...env,
   });
+  return { ...(await bootApp(config)), databaseUrl };
+}
+
+/**
+ * Boots the app on embedded PGlite in `dataDir` (no DATABASE_URL), as `npm start` does on a
+ * fresh machine. Close it before booting another on the same directory: PGlite is one process.
+ */
+export async function createEmbeddedTestApp(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<Omit<TestApp, 'databaseUrl'>> {
+  return bootApp(
+    loadConfig({
+      ADMIN_TOKEN,
+      RATE_LIMIT: 'off',
+      MAIL_DISPATCHER: 'off',
+      MODERATION: 'none',
+      LOG_LEVEL: 'error',
+      PUBLIC_URL: 'http://marginalia.test',
+      DATA_DIR: dataDir,
+      ...env,
+    }),
+  );
+}
+
+async function bootApp(config: AppConfig): Promise<Omit<TestApp, 'databaseUrl'>> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
     logger: ['error'],
@@ -50,7 +76,6 @@ export async function createTestApp(
     http: app.getHttpServer(),
     config,
     dataSource: app.get(DataSource),
-    databaseUrl,
     admin: { Authorization: `Bearer ${ADMIN_TOKEN}` },
     close: () => app.close(),
   };

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './app-config';
+
+function error(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error(`accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  it('defaults to the embedded setup', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      publicUrl: 'http://localhost:3000',
+      smtpUrl: null,
+      mailFrom: 'Marginalia <no-reply@localhost>',
+      adminToken: null,
+      rateLimit: true,
+      moderation: 'first',
+      mailDispatcher: true,
+      seed: true,
+      trustProxyHops: 0,
+      shutdownDelayMs: 5000,
+      logLevel: 'info',
+    });
+    expect(config.database.kind).toBe('pglite');
+    expect(config.database.kind === 'pglite' && config.database.dataDir).toMatch(/\.data\/pglite$/);
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      PUBLIC_URL: 'https://news.example/',
+      DATABASE_URL: 'postgres://u:p@db:5432/marginalia',
+      DATABASE_POOL_SIZE: '20',
+      SMTP_URL: 'smtp://user:pass@mail:1025',
+      MAIL_FROM: 'News <news@example.org>',
+      ADMIN_TOKEN: 'x'.repeat(24),
+      RATE_LIMIT: 'off',
+      MODERATION: 'all',
+      MAIL_DISPATCHER: 'off',
+      SEED: 'off',
+      TRUST_PROXY_HOPS: '2',
+      SHUTDOWN_DELAY_MS: '0',
+      DATA_DIR: '/var/lib/marginalia',
+      HASH_SECRET: 'pepper',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config).toEqual({
+      port: 8080,
+      host: '0.0.0.0',
+      publicUrl: 'https://news.example',
+      database: { kind: 'postgres', url: 'postgres://u:p@db:5432/marginalia', poolSize: 20 },
+      dataDir: '/var/lib/marginalia',
+      smtpUrl: 'smtp://user:pass@mail:1025',
+      mailFrom: 'News <news@example.org>',
+      adminToken: 'x'.repeat(24),
+      rateLimit: false,
+      moderation: 'all',
+      mailDispatcher: false,
+      seed: false,
+      trustProxyHops: 2,
+      shutdownDelayMs: 0,
+      logLevel: 'debug',
+      hashSecret: 'pepper',
+    });
+  });
+
+  it('puts PGlite under DATA_DIR when there is no DATABASE_URL', () => {
+    expect(loadConfig({ DATA_DIR: '/tmp/x' }).database).toEqual({
+      kind: 'pglite',
+      dataDir: '/tmp/x/pglite',
+    });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT must be a whole number from 0 to 65535, got "abc"'],
+    [{ PORT: '70000' }, 'PORT must be a whole number'],
+    [{ PORT: '-1' }, 'PORT must be a whole number'],
+    [{ PORT: '80.5' }, 'PORT must be a whole number'],
+    [{ DATABASE_URL: 'nonsense' }, 'DATABASE_URL must look like postgres://'],
+    [{ DATABASE_URL: 'mysql://u:p@h/db' }, 'its scheme is "mysql:"'],
+    [{ DATABASE_URL: 'postgres://host' }, 'DATABASE_URL must name a host and a database'],
+    [{ DATABASE_URL: 'postgres://h/db', DATABASE_POOL_SIZE: '1' }, 'DATABASE_POOL_SIZE'],
+    [{ PUBLIC_URL: 'ftp://x' }, 'PUBLIC_URL must be an absolute http(s) URL'],
+    [{ PUBLIC_URL: '/relative' }, 'PUBLIC_URL must be an absolute http(s) URL'],
+    [{ SMTP_URL: 'http://mail' }, 'SMTP_URL must be an smtp://'],
+    [{ MAIL_FROM: 'not an address' }, 'MAIL_FROM must be'],
+    [{ MAIL_FROM: 'a@b.c\nBcc: x@y.z' }, 'MAIL_FROM must be'],
+    [{ ADMIN_TOKEN: 'short' }, 'ADMIN_TOKEN must be at least 24 characters'],
+    [{ RATE_LIMIT: 'maybe' }, 'RATE_LIMIT must be "on" or "off"'],
+    [{ MAIL_DISPATCHER: '2' }, 'MAIL_DISPATCHER must be "on" or "off"'],
+    [{ SEED: 'nope' }, 'SEED must be "on" or "off"'],
+    [{ MODERATION: 'some' }, 'MODERATION must be none, first or all'],
+    [{ TRUST_PROXY_HOPS: 'true' }, 'TRUST_PROXY_HOPS must be a whole number from 0 to 10'],
+    [{ TRUST_PROXY_HOPS: '11' }, 'TRUST_PROXY_HOPS must be a whole number from 0 to 10'],
+    [{ SHUTDOWN_DELAY_MS: 'soon' }, 'SHUTDOWN_DELAY_MS must be a whole number'],
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL must be debug, info, warn or error'],
+  ])('rejects %j with one clear sentence', (env, expected) => {
+    const message = error(env);
+    expect(message).toContain(expected);
+    expect(message).not.toMatch(/\n/);
+  });
+
+  it('never echoes a URL that may carry a password', () => {
+    expect(error({ DATABASE_URL: 'mysql://user:s3cret@h/db' })).not.toContain('s3cret');
+    expect(error({ DATABASE_URL: 'postgres//user:s3cret@h/db' })).not.toContain('s3cret');
+    expect(error({ SMTP_URL: 'http://user:s3cret@mail' })).not.toContain('s3cret');
+  });
+
+  it('keeps a value with a line break on one line', () => {
+    expect(error({ PORT: '80\n81' })).toBe(
+      'PORT must be a whole number from 0 to 65535, got "80\\n81"',
+    );
+  });
+});
