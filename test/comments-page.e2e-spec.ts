@@ -64,7 +64,10 @@ describe('the reader page thread without JavaScript', () => {
       .type('form')
       .send(form())
       .expect(303);
-    const match = /^\/articles\/[\w-]+#comment-([0-9a-f-]{36})$/.exec(res.headers.location);
+    // The form asked for notifications: the page will tell the reader to confirm by mail.
+    const match = /^\/articles\/[\w-]+\?notify=1#comment-([0-9a-f-]{36})$/.exec(
+      res.headers.location,
+    );
     expect(match).not.toBeNull();
     const [row] = await t.dataSource.query(
       'SELECT notify, author_name FROM comments WHERE id = $1',
@@ -235,7 +238,7 @@ describe('the reader page under MODERATION=all', () => {
         .type('form')
         .send(form())
         .expect(303);
-      expect(res.headers.location).toBe(`/articles/${a.slug}?held=1#comment-form`);
+      expect(res.headers.location).toBe(`/articles/${a.slug}?held=1&notify=1#comment-form`);
       const doc = page((await request(t.http).get(res.headers.location.split('#')[0])).text);
       expect(doc.querySelector('#comment-held')!.textContent).toContain('held for moderation');
       expect(doc.querySelectorAll('.comment-list > .comment')).toHaveLength(0);
