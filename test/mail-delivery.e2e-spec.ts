@@ -487,6 +487,13 @@ describe('shutting an instance down mid-batch', () => {
       sink.messages.filter((m) => m.to[0].startsWith('drain-')).length,
     );
     expect(afterStop.some((r) => r.status === 'queued')).toBe(true);
+    // MAIL_DISPATCHER=off: this instance leaves the queue alone.
+    const delivered = sink.messages.length;
+    await sleep(600);
+    expect(sink.messages.length).toBe(delivered);
+    expect((await rows(second, 'drain:')).filter((r) => r.status === 'queued').length).toBe(
+      afterStop.filter((r) => r.status === 'queued').length,
+    );
     await second.close();
 
     sink.dataDelayMs = 0;

@@ -8,7 +8,7 @@ import { VoteResponse } from './dto/comment.dto';
 
 const VOTER_ID = /^[\x21-\x7e]{16,128}$/;
 
-/** One vote per voter per comment; counters move in the same transaction as the vote row. */
+/** One vote per voter per comment; counters move in the same statement as the vote row. */
 @Injectable()
 export class CommentVotesService {
   constructor(
@@ -29,31 +29,11 @@ export class CommentVotesService {
     await this.limiter.consume([{ rule: COMMENT_RATE_RULES.votePerIp, subject: writer.ip }]);
     const voterKey = hashPersonal(`voter:${voterId}`, this.config.hashSecret);
     return this.comments.transaction(async (manager) => {
-      // The row lock orders concurrent votes on one comment, so each sees the last one's counters.
-      const comment = await this.comments.findByIdForUpdate(manager, id);
-      if (!comment || comment.status !== 'approved') {
+      await this.comments.lockVoter(manager, id, voterKey);
+      const counters = await this.comments.applyVote(manager, { commentId: id, voterKey, value });
+      if (!counters) {
         throw new NotFoundException('comment not found');
       }
-      const previous = await this.comments.findVoteValue(manager, id, voterKey);
-      if (previous === value) {
-        return this.response(comment.upCount, comment.downCount, value);
-      }
-      if (value === 0) {
-        await this.comments.removeVote(manager, id, voterKey);
-      } else {
-        await this.comments.putVote(manager, {
-          commentId: id,
-          articleId: comment.articleId,
-          voterKey,
-          value,
-        });
-      }
-      const counters = await this.comments.shiftVoteCounters(
-        manager,
-        id,
-        Number(value === 1) - Number(previous === 1),
-        Number(value === -1) - Number(previous === -1),
-      );
       return this.response(counters.up, counters.down, value);
     });
   }

@@ -77,6 +77,18 @@ export class CommentEntity {
   @Column('integer', { name: 'down_count' })
   downCount: number;
 
+  /** Kept by PostgreSQL (a stored generated column): the "top" sort key. */
+  @Column({
+    type: 'integer',
+    name: 'score',
+    generatedType: 'STORED',
+    asExpression: 'up_count - down_count',
+    nullable: true,
+    insert: false,
+    update: false,
+  })
+  score: number;
+
   @Column('integer', { name: 'reply_count' })
   replyCount: number;
 
@@ -89,18 +101,18 @@ export class CommentEntity {
   @Column('text', { name: 'edit_token_hash' })
   editTokenHash: string;
 
-  @Column('timestamptz', { name: 'editable_until' })
+  @Column({ type: 'timestamptz', name: 'editable_until', precision: 3 })
   editableUntil: Date;
 
-  @Column('timestamptz', { name: 'created_at' })
+  @Column({ type: 'timestamptz', name: 'created_at', precision: 3 })
   createdAt: Date;
 
-  @Column('timestamptz', { name: 'edited_at', nullable: true })
+  @Column({ type: 'timestamptz', name: 'edited_at', precision: 3, nullable: true })
   editedAt: Date | null;
 
-  @Column('timestamptz', { name: 'approved_at', nullable: true })
+  @Column({ type: 'timestamptz', name: 'approved_at', precision: 3, nullable: true })
   approvedAt: Date | null;
 
-  @Column('timestamptz', { name: 'deleted_at', nullable: true })
+  @Column({ type: 'timestamptz', name: 'deleted_at', precision: 3, nullable: true })
   deletedAt: Date | null;
 }

@@ -284,51 +284,58 @@ export class CommentsRepository {
     }
   }
 
-  async findVoteValue(
-    manager: EntityManager,
-    commentId: string,
-    voterKey: string,
-  ): Promise<number> {
-    const rows: { value: number }[] = await manager.query(
-      'SELECT value FROM comment_votes WHERE comment_id = $1 AND voter_key = $2',
-      [commentId, voterKey],
-    );
-    return rows.length > 0 ? Number(rows[0].value) : 0;
-  }
-
-  async putVote(
-    manager: EntityManager,
-    vote: { commentId: string; articleId: string; voterKey: string; value: 1 | -1 },
-  ): Promise<void> {
-    await manager.query(
-      `INSERT INTO comment_votes (comment_id, voter_key, article_id, value) VALUES ($1, $2, $3, $4)
-       ON CONFLICT ON CONSTRAINT comment_votes_pk
-       DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
-      [vote.commentId, vote.voterKey, vote.articleId, vote.value],
-    );
-  }
-
-  async removeVote(manager: EntityManager, commentId: string, voterKey: string): Promise<void> {
-    await manager.query('DELETE FROM comment_votes WHERE comment_id = $1 AND voter_key = $2', [
+  /**
+   * Serializes the votes of one voter on one comment until the transaction ends, so the next
+   * statement reads that voter's previous vote reliably. Other voters are not held up here.
+   */
+  async lockVoter(manager: EntityManager, commentId: string, voterKey: string): Promise<void> {
+    await manager.query("SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))", [
       commentId,
       voterKey,
     ]);
   }
 
-  async shiftVoteCounters(
+  /**
+   * Records a vote (0 removes it) and moves the comment's counters by the difference from the
+   * voter's previous vote, in one statement; call it after lockVoter in the same transaction.
+   * The comment row is locked only by the final UPDATE, so votes by different voters queue on it
+   * for one statement rather than for a whole transaction. Null when the comment is not approved.
+   */
+  async applyVote(
     manager: EntityManager,
-    commentId: string,
-    up: number,
-    down: number,
-  ): Promise<{ up: number; down: number }> {
-    const rows: { up: number; down: number }[] = await manager.query(
-      `UPDATE comments SET up_count = up_count + $2, down_count = down_count + $3 WHERE id = $1
-       RETURNING up_count AS up, down_count AS down`,
-      [commentId, up, down],
+    vote: { commentId: string; voterKey: string; value: 1 | 0 | -1 },
+  ): Promise<{ up: number; down: number } | null> {
+    const result: unknown = await manager.query(
+      `WITH target AS (
+         SELECT id, article_id FROM comments WHERE id = $1 AND status = 'approved'
+       ), previous AS (
+         SELECT COALESCE((SELECT value FROM comment_votes
+                          WHERE comment_id = $1 AND voter_key = $2), 0)::integer AS value
+       ), removed AS (
+         DELETE FROM comment_votes
+         WHERE $3::integer = 0 AND comment_id = (SELECT id FROM target) AND voter_key = $2
+         RETURNING 1
+       ), upserted AS (
+         INSERT INTO comment_votes (comment_id, voter_key, article_id, value)
+         SELECT id, $2, article_id, $3::smallint FROM target WHERE $3::integer <> 0
+         ON CONFLICT ON CONSTRAINT comment_votes_pk
+         DO UPDATE SET value = EXCLUDED.value, updated_at = now()
+         RETURNING 1
+       )
+       UPDATE comments c SET
+         up_count = c.up_count + ($3::integer = 1)::integer - (p.value = 1)::integer,
+         down_count = c.down_count + ($3::integer = -1)::integer - (p.value = -1)::integer
+       FROM target t, previous p
+       WHERE c.id = t.id
+       RETURNING c.up_count AS up, c.down_count AS down`,
+      [vote.commentId, vote.voterKey, vote.value],
     );
-    // node-postgres answers UPDATE … RETURNING with [rows, count] through TypeORM.
-    const row = (Array.isArray(rows[0]) ? rows[0][0] : rows[0]) as { up: number; down: number };
-    return { up: Number(row.up), down: Number(row.down) };
+    // node-postgres answers UPDATE … RETURNING through TypeORM as [rows, count].
+    const rows = (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as {
+      up: number;
+      down: number;
+    }[];
+    return rows[0] ? { up: Number(rows[0].up), down: Number(rows[0].down) } : null;
   }
 
   /** Every anchored comment of an article, for re-anchoring after an edit (comments_anchored_idx). */

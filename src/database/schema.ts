@@ -6,6 +6,7 @@ import { CommentVoteEntity } from '../comments/comment-vote.entity';
 import { CreateArticlesAndAdminTokens1764400000000 } from '../../migrations/1764400000000-CreateArticlesAndAdminTokens';
 import { CreateRateLimitBuckets1764400001000 } from '../../migrations/1764400001000-CreateRateLimitBuckets';
 import { CreateComments1764401000000 } from '../../migrations/1764401000000-CreateComments';
+import { RecordGeneratedColumns1764401900000 } from '../../migrations/1764401900000-RecordGeneratedColumns';
 import { CreateEmailOutboxAndSuppressions1764402000000 } from '../../migrations/1764402000000-CreateEmailOutboxAndSuppressions';
 import { CreateSubscriptions1764402001000 } from '../../migrations/1764402001000-CreateSubscriptions';
 import { CreateNewsletterIssues1764402002000 } from '../../migrations/1764402002000-CreateNewsletterIssues';
@@ -41,6 +42,7 @@ export const migrations = [
   CreateArticlesAndAdminTokens1764400000000,
   CreateRateLimitBuckets1764400001000,
   CreateComments1764401000000,
+  RecordGeneratedColumns1764401900000,
   CreateEmailOutboxAndSuppressions1764402000000,
   CreateSubscriptions1764402001000,
   CreateNewsletterIssues1764402002000,

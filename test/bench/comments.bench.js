@@ -433,6 +433,4 @@ async function run() {
 }
 
 module.exports = run;
-// For ad-hoc EXPLAIN sessions on a database seeded the same way.
-run.seed = { createArticle, seedThread, seedFiller };
 bench.runIfMain(module, run);
