@@ -297,6 +297,23 @@
     notice.hidden = false;
   }
 
+  // The same words as the page shows after a plain form post with a "Notify of" choice.
+  function showConfirmByMail() {
+    var notice = document.getElementById('comment-confirm-mail');
+    if (!notice) {
+      notice = el('p', {
+        class: 'comment-notice',
+        id: 'comment-confirm-mail',
+        role: 'status',
+        text:
+          'Please check your inbox: unless this address already receives these notifications, ' +
+          'we sent it an email with a link to confirm them. Nothing is sent until you confirm.',
+      });
+      formWrap.insertBefore(notice, form);
+    }
+    notice.hidden = false;
+  }
+
   function setCount(delta) {
     var count = thread.querySelector('#comments-title .count');
     var n = Number((count.textContent.match(/\d+/) || ['0'])[0]) + delta;
@@ -364,6 +381,9 @@
         document.dispatchEvent(
           new CustomEvent('marginalia:comment-posted', { detail: answer.body }),
         );
+        if (payload.notify && payload.notify !== 'none') {
+          showConfirmByMail();
+        }
         field('body').value = '';
         clearPassage();
         if (comment.status !== 'approved') {

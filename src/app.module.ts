@@ -12,6 +12,7 @@ import { HealthModule } from './health/health.module';
 import { HttpExceptionFilter } from './http/http-exception.filter';
 import { MailModule } from './mail/mail.module';
 import { NewsletterModule } from './newsletter/newsletter.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { ModerationModule } from './moderation/moderation.module';
 import { WebModule } from './web/web.module';
@@ -35,6 +36,7 @@ export class AppModule {
         SubscriptionsModule,
         NewsletterModule,
         ModerationModule,
+        NotificationsModule,
       ],
       providers: [
         {

@@ -64,7 +64,10 @@ describe('the reader page thread without JavaScript', () => {
       .type('form')
       .send(form())
       .expect(303);
-    const match = /^\/articles\/[\w-]+#comment-([0-9a-f-]{36})$/.exec(res.headers.location);
+    // The form asked for notifications: the page will tell the reader to confirm by mail.
+    const match = /^\/articles\/[\w-]+\?notify=1#comment-([0-9a-f-]{36})$/.exec(
+      res.headers.location,
+    );
     expect(match).not.toBeNull();
     const [row] = await t.dataSource.query(
       'SELECT notify, author_name FROM comments WHERE id = $1',
@@ -237,7 +240,7 @@ describe('the reader page under MODERATION=all', () => {
         .expect(303);
       // The fragment carries the held comment's id and edit token for this browser's script.
       expect(res.headers.location).toMatch(
-        new RegExp(`^/articles/${a.slug}\\?held=1#held=[0-9a-f-]{36}\\.cet_[\\w-]+$`),
+        new RegExp(`^/articles/${a.slug}\\?held=1&notify=1#held=[0-9a-f-]{36}\\.cet_[\\w-]+$`),
       );
       const doc = page((await request(t.http).get(res.headers.location.split('#')[0])).text);
       expect(doc.querySelector('#comment-held')!.textContent).toContain('held for moderation');

@@ -14,6 +14,8 @@ export interface ThreadPageQuery {
   replyTo?: string;
   held?: string;
   reported?: string;
+  /** Set after a post that asked for notifications: the reader is told to confirm by mail. */
+  notify?: string;
 }
 
 /** A form being shown again with what the reader typed and what was wrong with it. */
@@ -134,6 +136,7 @@ export class CommentPageService {
       cancelReplyHref: query({ sort, anchor }, '#reply-form'),
       held: params.held === '1',
       reported: params.reported === '1',
+      confirmByMail: params.notify === '1',
       form: form ?? { values: {}, errors: [] },
       inlineCounts: JSON.stringify(inline),
       notifyChoices: [
@@ -172,12 +175,15 @@ export class CommentPageService {
     }
     try {
       const posted = await this.posting.post(slug, parsed.input, writer);
+      const notify = parsed.input.notify && parsed.input.notify !== 'none' ? 'notify=1' : '';
       // A held comment's id and edit token ride in the fragment, which never reaches a server:
       // the page script keeps them so this browser alone can show the comment while it waits.
       return posted.comment.status === 'approved'
-        ? { redirect: `/articles/${slug}#comment-${posted.comment.id}` }
+        ? {
+            redirect: `/articles/${slug}${notify ? `?${notify}` : ''}#comment-${posted.comment.id}`,
+          }
         : {
-            redirect: `/articles/${slug}?held=1#held=${posted.comment.id}.${posted.editToken}`,
+            redirect: `/articles/${slug}?held=1${notify ? `&${notify}` : ''}#held=${posted.comment.id}.${posted.editToken}`,
           };
     } catch (error) {
       if (

@@ -4,6 +4,7 @@ import { EntityManager } from 'typeorm';
 import { CommentEntity, CommentStatus } from './comment.entity';
 import {
   CommentPublishedEvent,
+  CommentStatusChangedInTx,
   CommentVisibilityEvent,
   CommentWithdrawnEvent,
 } from './comment.events';
@@ -20,6 +21,8 @@ function isDeadlock(error: unknown): boolean {
 export interface VisibilityTransaction {
   manager: EntityManager;
   setStatus(comment: CommentEntity, status: CommentStatus, reason?: string): Promise<void>;
+  /** Announces a just-inserted comment, in its final status on arrival, to in-transaction listeners. */
+  arrived(comment: CommentEntity, origin: { ip: string; userAgent: string | null }): Promise<void>;
 }
 
 /**
@@ -57,6 +60,8 @@ export class CommentVisibility {
                 pending.push(event);
               }
             },
+            arrived: (comment, origin) =>
+              this.emitInTransaction(new CommentStatusChangedInTx(comment, null, manager, origin)),
           }),
         );
         this.publish(pending);
@@ -95,10 +100,13 @@ export class CommentVisibility {
     comment.reasons = reasons;
     const wasVisible = previous === 'approved';
     const isVisible = status === 'approved';
+    if (wasVisible !== isVisible) {
+      await this.comments.shiftVisibleCounters(manager, comment, isVisible ? 1 : -1);
+    }
+    await this.emitInTransaction(new CommentStatusChangedInTx(comment, previous, manager, null));
     if (wasVisible === isVisible) {
       return null;
     }
-    await this.comments.shiftVisibleCounters(manager, comment, isVisible ? 1 : -1);
     return isVisible
       ? new CommentPublishedEvent(
           comment.id,
@@ -119,6 +127,11 @@ export class CommentVisibility {
           status,
           reason ?? null,
         );
+  }
+
+  /** Awaited: a listener's failure propagates and rolls the caller's transaction back. */
+  private async emitInTransaction(event: CommentStatusChangedInTx): Promise<void> {
+    await this.events.emitAsync(CommentStatusChangedInTx.event, event);
   }
 
   /**

@@ -1,4 +1,5 @@
-import { CommentStatus, NotifyChoice } from './comment.entity';
+import { EntityManager } from 'typeorm';
+import { CommentEntity, CommentStatus, NotifyChoice } from './comment.entity';
 
 /**
  * A comment became publicly visible (approved). Emitted only after the transaction that made it
@@ -37,3 +38,21 @@ export class CommentWithdrawnEvent {
 }
 
 export type CommentVisibilityEvent = CommentPublishedEvent | CommentWithdrawnEvent;
+
+/**
+ * A comment was stored (`previousStatus` null) or changed status. Emitted and awaited INSIDE the
+ * transaction that made the change, with its EntityManager, so a listener's durable work (outbox
+ * rows) commits or rolls back with the change; a listener's error rolls the change back.
+ * Listeners must use only `manager` (PGlite has one connection) and stay quick.
+ */
+export class CommentStatusChangedInTx {
+  static readonly event = 'comment.status-changed-in-tx';
+
+  constructor(
+    readonly comment: Readonly<CommentEntity>,
+    readonly previousStatus: CommentStatus | null,
+    readonly manager: EntityManager,
+    /** The writer's request, on arrival only (for consent records). */
+    readonly origin: { ip: string; userAgent: string | null } | null,
+  ) {}
+}

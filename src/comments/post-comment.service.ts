@@ -125,6 +125,7 @@ export class PostCommentService {
       if (parent && (await this.comments.findStatus(tx.manager, parent.id)) !== 'approved') {
         throw new UnprocessableEntityException('the parent comment is not approved');
       }
+      await tx.arrived(comment, writer);
     });
     return {
       comment: toCommentResponse(comment),

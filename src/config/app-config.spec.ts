@@ -71,6 +71,9 @@ describe('loadConfig', () => {
       shutdownDelayMs: 0,
       logLevel: 'debug',
       hashSecret: 'pepper',
+      commentIndentDepth: 5,
+      mail: expect.any(Object) as unknown,
+      notifications: { digestThreshold: 3, digestWindowMs: 600_000 },
     });
   });
 

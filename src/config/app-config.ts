@@ -34,6 +34,14 @@ export interface AppConfig {
   hashSecret: string;
   /** The outbox dispatcher's knobs, DKIM and the unsubscribe-link key. */
   mail: MailConfig;
+  notifications: NotificationsConfig;
+}
+
+export interface NotificationsConfig {
+  /** Single notification mails one address may get within the window; the rest become a digest. */
+  digestThreshold: number;
+  /** The flood window, and how long a digest collects before it is sent. */
+  digestWindowMs: number;
 }
 
 export interface MailConfig {
@@ -198,6 +206,24 @@ function mailConfig(env: Env): MailConfig {
   };
 }
 
+function notificationsConfig(env: Env): NotificationsConfig {
+  const raw = env.NOTIFY_DIGEST_WINDOW_MINUTES?.trim();
+  let minutes = 10;
+  if (raw !== undefined && raw !== '') {
+    // Fractions are allowed (0.5 = 30 seconds) for small sites and for tests.
+    minutes = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+    if (!(minutes >= 0.01 && minutes <= 1440)) {
+      throw new ConfigError(
+        `NOTIFY_DIGEST_WINDOW_MINUTES must be a number of minutes from 0.01 to 1440, got "${raw}"`,
+      );
+    }
+  }
+  return {
+    digestThreshold: integer(env, 'NOTIFY_DIGEST_THRESHOLD', 3, 1, 1000),
+    digestWindowMs: Math.round(minutes * 60_000),
+  };
+}
+
 function smtpUrl(env: Env): string | null {
   const raw = env.SMTP_URL?.trim();
   if (!raw) {
@@ -264,5 +290,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel,
     hashSecret: env.HASH_SECRET?.trim() || 'marginalia',
     mail: mailConfig(env),
+    notifications: notificationsConfig(env),
   };
 }

@@ -13,9 +13,12 @@ import { CreateNewsletterIssues1764402002000 } from '../../migrations/1764402002
 import { EmailOutboxEntity } from '../mail/email-outbox.entity';
 import { SuppressionEntity } from '../mail/suppression.entity';
 import { NewsletterIssueEntity } from '../newsletter/newsletter-issue.entity';
+import { CommentNotificationEntity } from '../notifications/comment-notification.entity';
+import { NotificationDigestEntity } from '../notifications/notification-digest.entity';
 import { SubscriptionEntity } from '../subscriptions/subscription.entity';
 import { CreateModerationSettingsAndEvents1764403000000 } from '../../migrations/1764403000000-CreateModerationSettingsAndEvents';
 import { CreateCommentReportsAndQueueIndexes1764403001000 } from '../../migrations/1764403001000-CreateCommentReportsAndQueueIndexes';
+import { CreateCommentNotifications1764404000000 } from '../../migrations/1764404000000-CreateCommentNotifications';
 
 /**
  * Every entity and every migration, listed explicitly rather than found by glob: the same list
@@ -32,6 +35,8 @@ export const entities = [
   SuppressionEntity,
   SubscriptionEntity,
   NewsletterIssueEntity,
+  NotificationDigestEntity,
+  CommentNotificationEntity,
 ];
 
 export const migrations = [
@@ -44,4 +49,5 @@ export const migrations = [
   CreateNewsletterIssues1764402002000,
   CreateModerationSettingsAndEvents1764403000000,
   CreateCommentReportsAndQueueIndexes1764403001000,
+  CreateCommentNotifications1764404000000,
 ];

@@ -199,7 +199,12 @@ export class MailDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
               html: rendered.html,
               text: rendered.text,
               messageId,
-              headers: mailHeaders({ stream: row.stream, domain: this.domain, unsubscribeUrl }),
+              headers: mailHeaders({
+                stream: row.stream,
+                domain: this.domain,
+                unsubscribeUrl,
+                thread: rendered.thread,
+              }),
               outboxId: row.id,
             },
             signal,

@@ -15,6 +15,8 @@ export function mailHeaders(input: {
   stream: MailStream;
   domain: string;
   unsubscribeUrl: string | null;
+  /** Local part of the conversation's root Message-ID (see MailTemplateDefinition.thread). */
+  thread?: string | null;
 }): Record<string, HeaderValue> {
   const headers: Record<string, HeaderValue> = {
     // Everything Marginalia sends is machine-made: out-of-office replies should stay quiet.
@@ -26,6 +28,13 @@ export function mailHeaders(input: {
       prepared: true,
       value: `"${list.label}" <${list.local}.${input.domain}>`,
     };
+  }
+  if (input.thread) {
+    // The root is never sent itself; every mail of the conversation answers to it.
+    const root = `<${input.thread}@${input.domain}>`;
+    headers['In-Reply-To'] = { prepared: true, value: root };
+    // nodemailer parses References itself (a list of ids); it takes a plain string only.
+    headers['References'] = root;
   }
   if (input.unsubscribeUrl) {
     // RFC 8058: the URL must be https (http only where PUBLIC_URL is), and the POST is one click.

@@ -101,6 +101,36 @@ export class MailOutbox {
     );
   }
 
+  /**
+   * Replaces the data of a mail that no dispatcher has claimed yet (a digest still collecting);
+   * returns false once it was claimed, sent or withdrawn, when the caller must start a new one.
+   * The row stays locked until the caller commits, so no dispatcher claims it half-amended.
+   */
+  amendQueued<K extends MailTemplateName>(
+    manager: EntityManager,
+    key: string,
+    data: MailTemplateData[K],
+  ): Promise<boolean> {
+    return this.outbox.amendQueued(manager, key, data);
+  }
+
+  /** Withdraws mails by key that no send has begun for; returns how many were withdrawn. */
+  cancelUnsent(manager: EntityManager, keys: string[], reason: string): Promise<number> {
+    return keys.length === 0
+      ? Promise.resolve(0)
+      : this.outbox.skipUnsentByKeys(manager, keys, reason);
+  }
+
+  /**
+   * The address asked for no mail from this site at all: suppressed from now on, and what is
+   * queued for it is withdrawn. Idempotent.
+   */
+  async suppressByRequest(manager: EntityManager, email: string): Promise<void> {
+    const key = emailKey(email);
+    await this.suppressions.suppressIn(manager, key, 'manual', 'the recipient asked for no mail');
+    await this.outbox.skipUnsentTo(manager, key, 'not sent: the address asked for no mail');
+  }
+
   countRecent(
     manager: EntityManager,
     email: string,

@@ -17,6 +17,8 @@ export interface RenderedMail {
   subject: string;
   html: string;
   text: string;
+  /** Local part of the conversation's root Message-ID, when the template threads. */
+  thread: string | null;
 }
 
 interface CompiledPair {
@@ -93,6 +95,7 @@ export class MailRenderer {
       subject,
       html: pair.html(htmlData),
       text: pair.text({ ...data, ...common }).replace(/\n{3,}/g, '\n\n'),
+      thread: definition.thread ? definition.thread(data) : null,
     };
   }
 

@@ -7,7 +7,7 @@ export type SubscriptionKind = 'newsletter' | 'followups' | 'replies';
  * a pair under templates/mail/: `<name>.html.hbs` and `<name>.txt.hbs`, both wrapped by the
  * layout. The renderer adds `siteName`, `publicUrl` and, on subscription mail, `unsubscribeUrl`.
  */
-export interface MailTemplateData {
+export interface MailTemplateData extends NotificationTemplateData {
   /**
    * Double opt-in. Holds nothing the submitter typed except the address it goes to, so the form
    * cannot be used to deliver someone else's words.
@@ -29,12 +29,60 @@ export interface MailTemplateData {
   };
 }
 
+/** One comment as notification mails show it: escaped plain text only, never its HTML. */
+export interface NotifiedComment {
+  id: string;
+  authorName: string;
+  /** A short plain-text excerpt of the sanitized body. */
+  excerpt: string;
+  url: string;
+  isReply: boolean;
+}
+
+/** Why a reader gets a notification: the subscriptions of theirs that matched. */
+export interface NotificationReasons {
+  replies: boolean;
+  followups: boolean;
+}
+
+/** A comment waiting for review, as moderators are told about it. */
+export interface HeldComment extends NotifiedComment {
+  articleTitle: string;
+  articleUrl: string;
+  reasons: string[];
+}
+
+export interface NotificationTemplateData {
+  'comment-notification': {
+    articleId: string;
+    articleTitle: string;
+    articleUrl: string;
+    comment: NotifiedComment;
+    because: NotificationReasons;
+  };
+  /** The notifications of a flood, folded into one mail. */
+  'comment-digest': {
+    articleId: string;
+    articleTitle: string;
+    articleUrl: string;
+    comments: NotifiedComment[];
+    because: NotificationReasons;
+  };
+  'moderation-alert': { comment: HeldComment; queueUrl: string; adminUrl: string };
+  'moderation-digest': { comments: HeldComment[]; queueUrl: string; adminUrl: string };
+}
+
 export type MailTemplateName = keyof MailTemplateData;
 
 export interface MailTemplateDefinition<K extends MailTemplateName> {
   subject(data: MailTemplateData[K]): string;
   /** Fields holding HTML that the producer made safe; everything else is escaped. */
   trustedHtml?: (keyof MailTemplateData[K])[];
+  /**
+   * The local part of a stable Message-ID that all mails of one conversation answer to
+   * (`In-Reply-To` and `References`), so mail clients thread them together.
+   */
+  thread?: (data: MailTemplateData[K]) => string;
 }
 
 const KIND_NOUN: Record<SubscriptionKind, string> = {
@@ -50,6 +98,24 @@ export const MAIL_TEMPLATES: { [K in MailTemplateName]: MailTemplateDefinition<K
   'newsletter-issue': {
     subject: (data) => data.subject,
     trustedHtml: ['bodyHtml'],
+  },
+  // Subjects stay the same for every mail about one article, so clients thread them too.
+  'comment-notification': {
+    subject: (data) =>
+      data.comment.isReply && data.because.replies
+        ? `New reply to your comment on “${data.articleTitle}”`
+        : `New comment on “${data.articleTitle}”`,
+    thread: (data) => `article-${data.articleId}`,
+  },
+  'comment-digest': {
+    subject: (data) => `New comments on “${data.articleTitle}”`,
+    thread: (data) => `article-${data.articleId}`,
+  },
+  'moderation-alert': {
+    subject: (data) => `Comment held for review on “${data.comment.articleTitle}”`,
+  },
+  'moderation-digest': {
+    subject: (data) => `${data.comments.length} comments held for review`,
   },
 };
 

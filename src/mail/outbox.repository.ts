@@ -280,6 +280,48 @@ export class OutboxRepository {
     );
   }
 
+  /** Uses email_outbox_idempotency_key_uq; only a row no dispatcher has claimed is changed. */
+  async amendQueued(manager: EntityManager, key: string, payload: unknown): Promise<boolean> {
+    const { rows } = updated<{ id: string }>(
+      await manager.query(
+        `UPDATE email_outbox SET payload = $2, updated_at = now()
+          WHERE idempotency_key = $1 AND status = 'queued'
+        RETURNING id`,
+        [key, JSON.stringify(payload)],
+      ),
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Withdraws rows by key before a send begins: queued, waiting for a retry, or claimed but not
+   * yet attempted (the dispatcher only sends rows still `claimed` by it, so it drops these).
+   */
+  async skipUnsentByKeys(manager: EntityManager, keys: string[], reason: string): Promise<number> {
+    const { rows } = updated<{ id: string }>(
+      await manager.query(
+        `UPDATE email_outbox
+            SET status = 'skipped', last_error = $2, lease_owner = NULL, lease_until = NULL,
+                updated_at = now()
+          WHERE idempotency_key = ANY($1::text[]) AND status IN ('queued', 'failed', 'claimed')
+        RETURNING id`,
+        [keys, reason],
+      ),
+    );
+    return rows.length;
+  }
+
+  /** Everything not yet attempted to one address (uses email_outbox_recipient_idx). */
+  async skipUnsentTo(manager: EntityManager, emailKey: string, reason: string): Promise<void> {
+    await manager.query(
+      `UPDATE email_outbox
+          SET status = 'skipped', last_error = $2, lease_owner = NULL, lease_until = NULL,
+              updated_at = now()
+        WHERE lower(recipient) = $1 AND status IN ('queued', 'failed', 'claimed')`,
+      [emailKey, reason],
+    );
+  }
+
   /** Mail of this template to this address since `since` (the confirmation cap). */
   async countRecentTo(
     manager: EntityManager,

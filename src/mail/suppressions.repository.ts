@@ -17,6 +17,20 @@ export class SuppressionsRepository {
     return rows.length > 0;
   }
 
+  /** The same, inside the caller's transaction. */
+  async suppressIn(
+    manager: EntityManager,
+    emailKey: string,
+    reason: SuppressionReason,
+    detail: string,
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO suppressions (email_key, reason, detail) VALUES ($1, $2, $3)
+       ON CONFLICT ON CONSTRAINT suppressions_pk DO NOTHING`,
+      [emailKey, reason, detail],
+    );
+  }
+
   /** Adds the address unless it is there already (the first reason is kept). */
   async suppress(emailKey: string, reason: SuppressionReason, detail: string): Promise<void> {
     await this.rows.query(

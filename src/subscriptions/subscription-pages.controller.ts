@@ -134,14 +134,70 @@ export class SubscriptionPagesController {
       res.status(404);
       return this.notice('Link not valid', 'This unsubscribe link is not valid.');
     }
-    if (state === 'unsubscribed') {
-      return this.notice('Unsubscribed', `You no longer receive ${this.noun(kind)}.`);
-    }
     return this.pages.render('subscription-unsubscribe', {
       title: 'Unsubscribe',
       token,
       noun: this.noun(kind),
+      done: state === 'unsubscribed',
+      aboutArticle: kind === 'followups' || kind === 'replies',
     });
+  }
+
+  /** "Stop all mail about this article": each subscription of the address on that article. */
+  @Post('unsubscribe/article')
+  @HttpCode(200)
+  @Header('Content-Type', HTML)
+  @Header('Cache-Control', 'no-store')
+  async unsubscribeArticle(
+    @Body() form: TokenForm,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string> {
+    return this.withToken(form, res, async (token) => {
+      await this.subscriptions.unsubscribeArticle(token);
+      return this.notice(
+        'Unsubscribed',
+        'You will receive no more mail about this article: neither new comments nor replies.',
+      );
+    });
+  }
+
+  /** "Stop all mail from this site": the address is suppressed. */
+  @Post('unsubscribe/all')
+  @HttpCode(200)
+  @Header('Content-Type', HTML)
+  @Header('Cache-Control', 'no-store')
+  async stopAllMail(
+    @Body() form: TokenForm,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string> {
+    return this.withToken(form, res, async (token) => {
+      await this.subscriptions.stopAllMail(token);
+      return this.notice(
+        'No more mail',
+        'This site will send no more email to this address: no notifications, no newsletter.',
+      );
+    });
+  }
+
+  private async withToken(
+    form: TokenForm,
+    res: Response,
+    work: (token: string) => Promise<string>,
+  ): Promise<string> {
+    const token = form?.token;
+    if (!looksLikeToken(token)) {
+      res.status(404);
+      return this.notice('Link not valid', 'This unsubscribe link is not valid.');
+    }
+    try {
+      return await work(token);
+    } catch (error) {
+      if (error instanceof NotFoundException) {
+        res.status(404);
+        return this.notice('Link not valid', 'This unsubscribe link is not valid.');
+      }
+      throw error;
+    }
   }
 
   @Post('unsubscribe')
@@ -162,7 +218,13 @@ export class SubscriptionPagesController {
     }
     try {
       const { kind } = await this.subscriptions.unsubscribe(token);
-      return this.notice('Unsubscribed', `You no longer receive ${this.noun(kind)}.`);
+      return this.pages.render('subscription-unsubscribe', {
+        title: 'Unsubscribed',
+        token,
+        noun: this.noun(kind),
+        done: true,
+        aboutArticle: kind === 'followups' || kind === 'replies',
+      });
     } catch (error) {
       if (error instanceof NotFoundException) {
         res.status(404);

@@ -84,6 +84,29 @@ export class SubscriptionsRepository {
     );
   }
 
+  /**
+   * Ends the address's live subscriptions, all of them or those of one article, in the caller's
+   * transaction; returns their ids (subscriptions_article_email_uq / a scan of one address).
+   */
+  async unsubscribeAddress(
+    manager: EntityManager,
+    emailKey: string,
+    articleId: string | null,
+  ): Promise<string[]> {
+    const rows: unknown = await manager.query(
+      `UPDATE subscriptions
+          SET status = 'unsubscribed', unsubscribed_at = now(), updated_at = now(),
+              confirm_token_hash = NULL, confirm_expires_at = NULL
+        WHERE email_key = $1 AND status IN ('pending', 'confirmed')
+          AND ($2::uuid IS NULL OR article_id = $2::uuid)
+       RETURNING id`,
+      [emailKey, articleId],
+    );
+    // node-postgres answers UPDATE … RETURNING with [rows, count] through TypeORM; PGlite with rows.
+    const list = Array.isArray(rows) && Array.isArray(rows[0]) ? (rows[0] as unknown[]) : rows;
+    return (list as { id: string }[]).map((r) => r.id);
+  }
+
   /** A hard bounce: none of that address's subscriptions will be mailed again. */
   async markBounced(emailKey: string): Promise<void> {
     await this.rows.query(

@@ -234,6 +234,55 @@ export class SubscriptionsService {
     });
   }
 
+  /**
+   * "Stop all mail about this article": every subscription of the token's address on the token's
+   * article ends (for a newsletter token, just that one). Idempotent.
+   */
+  async unsubscribeArticle(token: string): Promise<{ articleId: string | null }> {
+    return this.dataSource.transaction(async (m) => {
+      const subscription = await this.subscriptions.findByUnsubscribeHash(hashToken(token), m);
+      if (!subscription) {
+        throw new NotFoundException('unknown unsubscribe link');
+      }
+      await this.subscriptions.lockAddress(m, subscription.emailKey);
+      let ids = [subscription.id];
+      if (subscription.articleId) {
+        ids = await this.subscriptions.unsubscribeAddress(
+          m,
+          subscription.emailKey,
+          subscription.articleId,
+        );
+      } else if (subscription.status === 'pending' || subscription.status === 'confirmed') {
+        await this.subscriptions.update(m, subscription.id, {
+          status: 'unsubscribed',
+          unsubscribedAt: new Date(),
+          confirmTokenHash: null,
+          confirmExpiresAt: null,
+        });
+      }
+      for (const id of ids) {
+        await this.outbox.skipUnsentForSubscription(m, id);
+      }
+      return { articleId: subscription.articleId };
+    });
+  }
+
+  /**
+   * "Stop all mail from this site": the address is suppressed (nothing is sent to it again, and
+   * what is queued is withdrawn) and each of its subscriptions ends. Idempotent.
+   */
+  async stopAllMail(token: string): Promise<void> {
+    await this.dataSource.transaction(async (m) => {
+      const subscription = await this.subscriptions.findByUnsubscribeHash(hashToken(token), m);
+      if (!subscription) {
+        throw new NotFoundException('unknown unsubscribe link');
+      }
+      await this.subscriptions.lockAddress(m, subscription.emailKey);
+      await this.subscriptions.unsubscribeAddress(m, subscription.emailKey, null);
+      await this.outbox.suppressByRequest(m, subscription.email);
+    });
+  }
+
   /** Confirmed newsletter subscribers in id order, one batch, inside the caller's transaction. */
   confirmedNewsletterBatch(
     manager: EntityManager,

@@ -1,0 +1,49 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { ArticlesRepository } from '../articles/articles.repository';
+import { RateLimiter, RateRule } from '../common/rate-limit';
+import { emailKey } from '../mail/email-address';
+import { SubscriptionsService } from '../subscriptions/subscriptions.service';
+import { ArticleSubscriptionKind } from './dto/article-subscription.dto';
+
+/** The consent wording of the API request (a client shows its own "Notify of" choice). */
+export const ARTICLE_SUBSCRIPTION_CONSENT_VERSION = 'api-notify-2026-11';
+
+const PER_IP: RateRule = { name: 'notify:subscribe:ip', limit: 20, windowSeconds: 3600 };
+const PER_ADDRESS: RateRule = { name: 'notify:subscribe:address', limit: 5, windowSeconds: 3600 };
+
+/** "Notify of" without a comment: the same double opt-in as the newsletter, per article. */
+@Injectable()
+export class ArticleSubscriptionsService {
+  constructor(
+    private readonly articles: ArticlesRepository,
+    private readonly subscriptions: SubscriptionsService,
+    private readonly limiter: RateLimiter,
+  ) {}
+
+  /** Answers nothing about the address; rate-limited per client and per target address. */
+  async request(
+    slug: string,
+    input: { email: string; kind: ArticleSubscriptionKind },
+    client: { ip: string | null; userAgent: string | null },
+  ): Promise<void> {
+    await this.limiter.consume([
+      { rule: PER_IP, subject: client.ip ?? 'unknown' },
+      { rule: PER_ADDRESS, subject: emailKey(input.email) },
+    ]);
+    const article = await this.articles.findPublishedBySlug(slug);
+    if (!article) {
+      throw new NotFoundException('article not found');
+    }
+    await this.subscriptions.request({
+      kind: input.kind,
+      email: input.email,
+      articleId: article.id,
+      consent: {
+        ip: client.ip,
+        userAgent: client.userAgent,
+        source: 'api',
+        textVersion: ARTICLE_SUBSCRIPTION_CONSENT_VERSION,
+      },
+    });
+  }
+}

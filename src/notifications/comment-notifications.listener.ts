@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { CommentStatusChangedInTx } from '../comments/comment.events';
+import { isDeliverableAddress } from '../mail/email-address';
+import { SubscriptionsService } from '../subscriptions/subscriptions.service';
+import { ModeratorAlerts } from './moderator-alerts.service';
+import { ReaderNotifications } from './reader-notifications.service';
+
+/** The consent wording a commenter saw: the form's "Notify of" choice. */
+export const COMMENT_NOTIFY_CONSENT_VERSION = 'comment-form-notify-2026-11';
+
+/**
+ * Hears every comment arrival and status change inside the transaction that makes it, so the
+ * subscription request, the notifications and the alerts it causes commit with it or not at all
+ * (a crash after the commit loses nothing: the outbox holds the mail).
+ */
+@Injectable()
+export class CommentNotificationsListener {
+  constructor(
+    private readonly subscriptions: SubscriptionsService,
+    private readonly readers: ReaderNotifications,
+    private readonly moderators: ModeratorAlerts,
+  ) {}
+
+  @OnEvent(CommentStatusChangedInTx.event, { suppressErrors: false })
+  async onCommentStatus(event: CommentStatusChangedInTx): Promise<void> {
+    const { comment, previousStatus: before, manager } = event;
+    const now = comment.status;
+    if (before === null) {
+      await this.requestSubscription(event);
+    }
+    if (before === 'approved' && now !== 'approved') {
+      await this.readers.commentWithdrawn(manager, comment.id);
+    }
+    if (now === 'approved' && before !== 'approved') {
+      await this.readers.commentPublished(manager, comment);
+    }
+    if (before === 'pending' && now !== 'pending') {
+      await this.moderators.commentDecided(manager, comment.id);
+    }
+    if (now === 'pending' && before !== 'pending') {
+      await this.moderators.commentHeld(manager, comment);
+    }
+  }
+
+  /**
+   * The "Notify of" choice asks for a subscription even while the comment waits for review: the
+   * confirmation mail is about the subscription, never about the comment. Spam asks for nothing.
+   */
+  private async requestSubscription(event: CommentStatusChangedInTx): Promise<void> {
+    const { comment, manager, origin } = event;
+    if (comment.notify === 'none' || comment.status === 'spam') {
+      return;
+    }
+    if (!isDeliverableAddress(comment.authorEmail.trim())) {
+      return;
+    }
+    await this.subscriptions.request(
+      {
+        kind: comment.notify,
+        email: comment.authorEmail,
+        articleId: comment.articleId,
+        consent: {
+          ip: origin?.ip ?? null,
+          userAgent: origin?.userAgent ?? comment.userAgent,
+          source: 'comment-form',
+          textVersion: COMMENT_NOTIFY_CONSENT_VERSION,
+        },
+      },
+      manager,
+    );
+  }
+}
