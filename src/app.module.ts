@@ -14,6 +14,7 @@ import { MailModule } from './mail/mail.module';
 import { NewsletterModule } from './newsletter/newsletter.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { ModerationModule } from './moderation/moderation.module';
+import { PeopleModule } from './people/people.module';
 import { WebModule } from './web/web.module';
 
 @Module({})
@@ -35,6 +36,7 @@ export class AppModule {
         SubscriptionsModule,
         NewsletterModule,
         ModerationModule,
+        PeopleModule,
       ],
       providers: [
         {
