@@ -15,6 +15,7 @@ import { NewsletterModule } from './newsletter/newsletter.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { ModerationModule } from './moderation/moderation.module';
+import { PeopleModule } from './people/people.module';
 import { WebModule } from './web/web.module';
 
 @Module({})
@@ -37,6 +38,7 @@ export class AppModule {
         NewsletterModule,
         ModerationModule,
         NotificationsModule,
+        PeopleModule,
       ],
       providers: [
         {
