@@ -27,10 +27,10 @@ describe('no submitted text becomes script', () => {
   });
   afterAll(() => t.close());
 
-  async function post(body: string, authorName: string) {
+  async function post(body: string, authorName: string, authorEmail = 'fuzz@example.com') {
     return request(t.http)
       .post(`/api/articles/${article.slug}/comments`)
-      .send({ authorName, authorEmail: 'fuzz@example.com', body });
+      .send({ authorName, authorEmail, body });
   }
 
   it('uses checks that do catch executable markup', () => {
@@ -50,11 +50,14 @@ describe('no submitted text becomes script', () => {
   it.each([
     ['OWASP filter evasion', OWASP],
     ['blns sample', NAUGHTY],
-  ])('%s: bodies and names are stored inert, never a 5xx', async (_name, inputs) => {
+  ])('%s: bodies and names are stored inert, never a 5xx', async (corpus, inputs) => {
+    // One address per corpus: a text in both corpora must not count as a duplicate post.
+    const email = `${corpus.split(' ')[0].toLowerCase()}@example.com`;
     expect(inputs.length).toBeGreaterThan(100);
-    for (const input of inputs) {
+    // Each text once: posting the same text again within a minute is a (tested) 409 duplicate.
+    for (const input of new Set(inputs)) {
       const name = Array.from(input).length <= 80 ? input : 'Fuzz';
-      const res = await post(input, name);
+      const res = await post(input, name, email);
       expect(res.status, input).toBeLessThan(500);
       if (res.status === 400) {
         // Only inputs PostgreSQL cannot store faithfully, or blank/multi-line names, are refused.
