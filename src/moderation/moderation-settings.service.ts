@@ -11,8 +11,9 @@ function tidy(list: string[]): string[] {
 
 /**
  * The rules live in one database row and are read on every new comment, so a change made through
- * one instance applies on all of them at once. Until an admin saves them, the defaults apply with
- * the `MODERATION` env mode.
+ * one instance applies on all of them at once. The row holds only what an admin has set: anything
+ * never set (the mode included) falls back to the defaults and the `MODERATION` env mode, so
+ * saving one field never freezes the others at whatever the saving instance had.
  */
 @Injectable()
 export class ModerationSettingsService {
@@ -23,14 +24,18 @@ export class ModerationSettingsService {
   ) {}
 
   async current(manager: EntityManager = this.dataSource.manager): Promise<ModerationSettings> {
-    const rows: { settings: Partial<ModerationSettings> }[] = await manager.query(
-      'SELECT settings FROM moderation_settings WHERE id = 1',
-    );
     return {
       mode: this.config.moderation,
       ...DEFAULT_MODERATION_SETTINGS,
-      ...(rows[0]?.settings ?? {}),
+      ...(await this.stored(manager)),
     };
+  }
+
+  private async stored(manager: EntityManager): Promise<Partial<ModerationSettings>> {
+    const rows: { settings: Partial<ModerationSettings> }[] = await manager.query(
+      'SELECT settings FROM moderation_settings WHERE id = 1',
+    );
+    return rows[0]?.settings ?? {};
   }
 
   async update(input: UpdateModerationSettingsDto, actor: string): Promise<ModerationSettings> {
@@ -38,28 +43,30 @@ export class ModerationSettingsService {
       // Serialize concurrent updates so neither silently drops the other's fields.
       await manager.query('SELECT pg_advisory_xact_lock(7216355111)');
       const before = await this.current(manager);
-      const given = Object.fromEntries(
+      const given: Partial<ModerationSettings> = Object.fromEntries(
         Object.entries(input).filter(([, value]) => value !== undefined),
-      ) as UpdateModerationSettingsDto;
-      const after: ModerationSettings = {
-        ...before,
-        ...given,
-        holdWords: tidy(input.holdWords ?? before.holdWords),
-        blockWords: tidy(input.blockWords ?? before.blockWords),
-        blockedEmails: tidy(input.blockedEmails ?? before.blockedEmails).map((e) =>
-          e.toLowerCase(),
-        ),
-        blockedIps: tidy(input.blockedIps ?? before.blockedIps),
-        moderatorEmails: tidy(input.moderatorEmails ?? before.moderatorEmails).map((e) =>
-          e.toLowerCase(),
-        ),
+      );
+      const lists = {
+        holdWords: (l: string[]) => tidy(l),
+        blockWords: (l: string[]) => tidy(l),
+        blockedEmails: (l: string[]) => tidy(l).map((e) => e.toLowerCase()),
+        blockedIps: (l: string[]) => tidy(l),
+        moderatorEmails: (l: string[]) => tidy(l).map((e) => e.toLowerCase()),
       };
+      for (const [name, clean] of Object.entries(lists)) {
+        const key = name as keyof typeof lists;
+        if (given[key]) {
+          given[key] = clean(given[key]);
+        }
+      }
+      const saved = { ...(await this.stored(manager)), ...given };
+      const after: ModerationSettings = { ...before, ...given };
       await manager.query(
         `INSERT INTO moderation_settings (id, settings, updated_at, updated_by)
          VALUES (1, $1, now(), $2)
          ON CONFLICT (id) DO UPDATE SET settings = EXCLUDED.settings,
            updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by`,
-        [JSON.stringify(after), actor],
+        [JSON.stringify(saved), actor],
       );
       await this.audit.record(manager, {
         actor,
