@@ -1,27 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { Equals, IsEmail, IsIn, IsOptional, IsString, Matches, Validate } from 'class-validator';
-import { isDeliverableAddress } from '../../mail/email-address';
+import { Equals, IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { Length, SingleLine, StorableText } from '../../common/validation';
+import { SubscriberEmail } from '../../subscriptions/dto/subscriber-email';
 
 export const SIGNUP_SOURCES = ['api', 'newsletter-box', 'newsletter-form'] as const;
 export type SignupSource = (typeof SIGNUP_SOURCES)[number];
 
-class DeliverableAddress {
-  validate(value: unknown): boolean {
-    return typeof value === 'string' && isDeliverableAddress(value.trim());
-  }
-  defaultMessage(): string {
-    return 'email must be a single plain email address';
-  }
-}
-
 export class NewsletterSignupDto {
-  @ApiProperty({ maxLength: 254, example: 'reader@example.com' })
-  @IsString()
-  @Length(3, 254)
-  @IsEmail({}, { message: 'email must be an email address' })
-  @Validate(DeliverableAddress)
+  @SubscriberEmail()
   email: string;
 
   @ApiPropertyOptional({ maxLength: 80, description: 'kept for the admin; never put into a mail' })
@@ -43,10 +30,7 @@ export class NewsletterSignupDto {
 
 /** The same signup as a plain form post from the reader page (works without JavaScript). */
 export class NewsletterFormDto {
-  @IsString()
-  @Length(3, 254)
-  @IsEmail({}, { message: 'email must be an email address' })
-  @Validate(DeliverableAddress)
+  @SubscriberEmail()
   email: string;
 
   @Transform(({ value }) => value === 'true' || value === 'on')
