@@ -241,11 +241,20 @@ async function load({
   connections = 32,
   duration = 10,
   warmup = 2,
+  makeBody,
 }) {
   const payload = body === undefined || typeof body === 'string' ? body : JSON.stringify(body);
   const allHeaders =
-    payload === undefined ? headers : { 'content-type': 'application/json', ...headers };
+    payload === undefined && !makeBody
+      ? headers
+      : { 'content-type': 'application/json', ...headers };
   const options = { url, method, body: payload, headers: allHeaders, connections };
+  if (makeBody) {
+    // A fresh body per request (e.g. posts that must not repeat one another).
+    options.requests = [
+      { method, setupRequest: (req) => ({ ...req, body: JSON.stringify(makeBody()) }) },
+    ];
+  }
   if (warmup > 0) {
     await autocannon({ ...options, duration: warmup });
   }
