@@ -1,10 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { createTestApp, TestApp } from './support/app';
+import { waitForEml } from './support/eml-files';
 import { headerLines } from './support/smtp-sink';
 import { createArticle, postComment } from './factories/comments';
 
@@ -33,27 +34,7 @@ describe('notifications on the embedded default (PGlite + .eml files)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  async function mailTo(address: string, count: number): Promise<string[]> {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      let files: string[] = [];
-      try {
-        files = readdirSync(mailDir).filter((f) => f.endsWith('.eml'));
-      } catch {
-        // not created yet
-      }
-      const raws = files
-        .map((f) => readFileSync(join(mailDir, f), 'utf8'))
-        .filter((raw) => headerLines(raw, 'To').some((to) => to.includes(address)));
-      if (raws.length >= count) {
-        return raws;
-      }
-      if (Date.now() > deadline) {
-        throw new Error(`expected ${count} .eml files to ${address}, found ${raws.length}`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const mailTo = (address: string, count: number) => waitForEml(mailDir, address, count, 20_000);
 
   it('confirms a comment subscription, then sends a reply alone and folds the next ones into a digest', async () => {
     expect(t.config.database.kind).toBe('pglite');
