@@ -12,6 +12,7 @@ import {
   buildTree,
   toCommentResponse,
 } from './dto/comment.dto';
+import { ThreadPageCache } from './thread-page-cache';
 
 export interface ThreadOptions {
   sort: ThreadSort;
@@ -36,11 +37,13 @@ export class CommentThreadService {
   constructor(
     private readonly articles: ArticlesRepository,
     private readonly comments: CommentsRepository,
+    private readonly cache: ThreadPageCache,
   ) {}
 
-  /** One page of top-level comments with their replies nested (up to the cap). */
+  /** One page of top-level comments with their replies nested (up to the cap); the public API. */
   listForSlug(slug: string, options: ThreadOptions): Promise<ThreadPage> {
-    return this.page({ slug }, options);
+    const key = JSON.stringify([slug, options.sort, options.limit, options.cursor, options.anchor]);
+    return this.cache.read(key, () => this.page({ slug }, options));
   }
 
   /** The same for an article the caller has loaded already (the reader page). */

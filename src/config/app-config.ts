@@ -23,6 +23,8 @@ export interface AppConfig {
   moderation: ModerationMode;
   /** Reply depth the reader page indents to; deeper replies are shown at that depth. */
   commentIndentDepth: number;
+  /** How long one instance may serve a public thread page from memory (0 turns it off). */
+  threadCacheMs: number;
   mailDispatcher: boolean;
   seed: boolean;
   /** Number of reverse proxies in front of the app whose X-Forwarded-For is believed. */
@@ -283,6 +285,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     rateLimit: onOff(env, 'RATE_LIMIT', true),
     moderation,
     commentIndentDepth: integer(env, 'COMMENT_INDENT_DEPTH', 5, 1, 20),
+    threadCacheMs: integer(env, 'THREAD_CACHE_MS', 1000, 0, 60_000),
     mailDispatcher: onOff(env, 'MAIL_DISPATCHER', true),
     seed: onOff(env, 'SEED', true),
     trustProxyHops: integer(env, 'TRUST_PROXY_HOPS', 0, 0, 10),

@@ -34,6 +34,8 @@ export async function createTestApp(
     RATE_LIMIT: 'off',
     MAIL_DISPATCHER: 'off',
     MODERATION: 'none',
+    // Tests change data behind the API's back (services, SQL); the cache has a test of its own.
+    THREAD_CACHE_MS: '0',
     LOG_LEVEL: 'error',
     PUBLIC_URL: 'http://marginalia.test',
     DATA_DIR: '/tmp/marginalia-test-data',
@@ -56,6 +58,7 @@ export async function createEmbeddedTestApp(
       RATE_LIMIT: 'off',
       MAIL_DISPATCHER: 'off',
       MODERATION: 'none',
+      THREAD_CACHE_MS: '0',
       LOG_LEVEL: 'error',
       PUBLIC_URL: 'http://marginalia.test',
       DATA_DIR: dataDir,

@@ -1,0 +1,36 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createArticle, postComment, TestArticle } from './factories/comments';
+import { createTestApp, TestApp } from './support/app';
+
+describe('the public thread cache (THREAD_CACHE_MS)', () => {
+  let t: TestApp;
+  let article: TestArticle;
+
+  beforeAll(async () => {
+    t = await createTestApp({ THREAD_CACHE_MS: '60000' });
+    article = await createArticle(t);
+  });
+  afterAll(() => t.close());
+
+  const thread = async () =>
+    (await request(t.http).get(`/api/articles/${article.slug}/comments`).expect(200)).body as {
+      items: { id: string; authorName: string }[];
+      total: number;
+    };
+
+  it('serves a repeated read from memory: a change made behind its back is not seen yet', async () => {
+    await postComment(t, article.slug, { authorName: 'First' });
+    expect((await thread()).total).toBe(1);
+    await t.dataSource.query("UPDATE comments SET author_name = 'Changed in SQL'");
+    expect((await thread()).items.map((c) => c.authorName)).toEqual(['First']);
+  });
+
+  it('is emptied by every write through this instance, so a writer reads its own change', async () => {
+    const posted = await postComment(t, article.slug, { authorName: 'Second' });
+    const after = await thread();
+    expect(after.total).toBe(2);
+    expect(after.items.map((c) => c.id)).toContain(posted.comment.id);
+    expect(after.items.map((c) => c.authorName)).toContain('Changed in SQL');
+  });
+});
