@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
@@ -43,6 +44,19 @@ class EmailPattern implements ValidatorConstraintInterface {
   }
 }
 
+/** An optional list of words or phrases: up to 1,000, each one line of 1–100 characters. */
+function OptionalWordList(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ type: [String] }),
+    IsOptional(),
+    IsArray(),
+    ArrayMaxSize(1000),
+    IsString({ each: true }),
+    SingleLine({ each: true }),
+    Length(1, 100, { each: true }),
+  );
+}
+
 /** PUT takes any subset; fields left out keep their current value. */
 export class UpdateModerationSettingsDto {
   @ApiPropertyOptional({ enum: ['none', 'first', 'all'] })
@@ -57,22 +71,10 @@ export class UpdateModerationSettingsDto {
   @Max(100)
   maxLinks?: number;
 
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(1000)
-  @IsString({ each: true })
-  @SingleLine({ each: true })
-  @Length(1, 100, { each: true })
+  @OptionalWordList()
   holdWords?: string[];
 
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(1000)
-  @IsString({ each: true })
-  @SingleLine({ each: true })
-  @Length(1, 100, { each: true })
+  @OptionalWordList()
   blockWords?: string[];
 
   @ApiPropertyOptional({ type: [String], description: 'addresses or *@domain patterns' })
