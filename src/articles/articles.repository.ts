@@ -1,16 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { ReadReplica } from '../database/read-replica';
 import { ArticleEntity } from './article.entity';
 
 @Injectable()
 export class ArticlesRepository {
   constructor(
     @InjectRepository(ArticleEntity) private readonly articles: Repository<ArticleEntity>,
+    private readonly reads: ReadReplica,
   ) {}
 
+  /** Public read: served by the replica inside a public GET (see ReadReplica). */
   findPublishedBySlug(slug: string): Promise<ArticleEntity | null> {
-    return this.articles.findOneBy({ slug, status: 'published' });
+    return this.reads.publicRead((db) =>
+      db.getRepository(ArticleEntity).findOneBy({ slug, status: 'published' }),
+    );
   }
 
   findBySlug(slug: string, manager?: EntityManager): Promise<ArticleEntity | null> {
@@ -18,24 +23,29 @@ export class ArticlesRepository {
   }
 
   findNewestPublished(): Promise<ArticleEntity | null> {
-    return this.articles.findOne({
-      where: { status: 'published' },
-      order: { publishedAt: 'DESC', id: 'DESC' },
-    });
+    return this.reads.publicRead((db) =>
+      db.getRepository(ArticleEntity).findOne({
+        where: { status: 'published' },
+        order: { publishedAt: 'DESC', id: 'DESC' },
+      }),
+    );
   }
 
-  /** One page of published articles, newest first; uses articles_published_idx. */
+  /** One page of published articles, newest first; uses articles_published_idx. Public read. */
   findPublishedPage(limit: number, after?: { publishedAt: string; id: string }) {
-    const query = this.articles
-      .createQueryBuilder('a')
-      .where("a.status = 'published'")
-      .orderBy('a.published_at', 'DESC')
-      .addOrderBy('a.id', 'DESC')
-      .limit(limit + 1);
-    if (after) {
-      query.andWhere('(a.published_at, a.id) < (:publishedAt, :id)', after);
-    }
-    return query.getMany();
+    return this.reads.publicRead((db) => {
+      const query = db
+        .getRepository(ArticleEntity)
+        .createQueryBuilder('a')
+        .where("a.status = 'published'")
+        .orderBy('a.published_at', 'DESC')
+        .addOrderBy('a.id', 'DESC')
+        .limit(limit + 1);
+      if (after) {
+        query.andWhere('(a.published_at, a.id) < (:publishedAt, :id)', after);
+      }
+      return query.getMany();
+    });
   }
 
   /** Every article, drafts included, newest first, for editors. */

@@ -30,7 +30,7 @@ async function main(argv: string[]): Promise<void> {
   const config = loadConfig(process.env);
   const dataSource = await new DataSource(dataSourceOptions(config.database)).initialize();
   try {
-    await migrate(dataSource, config.database.kind === 'pglite');
+    await migrate(dataSource, config.database);
     const tokens = new AdminTokensService(dataSource.getRepository(AdminTokenEntity), config);
     if (verb === 'list') {
       for (const t of await tokens.list()) {

@@ -1,5 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { ArticlesRepository } from '../articles/articles.repository';
+import { ReadReplica } from '../database/read-replica';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { Page } from '../common/list.dto';
 import { cursorArity, CommentsRepository, NESTED_REPLY_CAP } from './comments.repository';
@@ -38,10 +39,16 @@ export class CommentThreadService {
     private readonly articles: ArticlesRepository,
     private readonly comments: CommentsRepository,
     private readonly cache: ThreadPageCache,
+    private readonly reads: ReadReplica,
   ) {}
 
   /** One page of top-level comments with their replies nested (up to the cap); the public API. */
   listForSlug(slug: string, options: ThreadOptions): Promise<ThreadPage> {
+    // A client that has just written reads around the cache (and on the primary), so it sees
+    // its own change whichever instance answers.
+    if (this.reads.freshWriter()) {
+      return this.page({ slug }, options);
+    }
     const key = JSON.stringify([slug, options.sort, options.limit, options.cursor, options.anchor]);
     return this.cache.read(key, () => this.page({ slug }, options));
   }
