@@ -113,14 +113,21 @@ export const REPLICA_CLUSTER = 'mgcluster_replica';
  * directory is replaced by pg_basebackup's copy. Rebuilt on every run; dropped by `stop`.
  */
 export async function startReplica(
+  primaryUrl: string,
   major: number,
   port: number,
   primary: Record<string, string>,
-): Promise<{ stop(): void; url(db: string): string }> {
+): Promise<{ stop(): Promise<void>; url(db: string): string }> {
   if (!which('pg_createcluster') || !which('pg_basebackup')) {
     throw new Unavailable('pg_createcluster / pg_basebackup are not installed');
   }
-  dropReplica(major);
+  // The replica streams through a slot, so the busy shared primary keeps the WAL it has not
+  // fetched yet; the slot must never outlive the test (WAL would pile up), so every exit drops it.
+  const drop = async () => {
+    dropReplica(major);
+    await dropSlot(primaryUrl);
+  };
+  await drop();
   // A standby needs these at least as high as its primary's.
   const options = [
     'max_connections',
@@ -129,6 +136,8 @@ export async function startReplica(
     'max_locks_per_transaction',
     'max_wal_senders',
   ].flatMap((name) => ['-o', `${name}=${primary[name]}`]);
+  // A throw-away standby: no fsync (start-up would otherwise sync the whole copy first).
+  options.push('-o', 'fsync=off');
   const created = run('pg_createcluster', [
     String(major),
     REPLICA_CLUSTER,
@@ -140,37 +149,31 @@ export async function startReplica(
     throw new Unavailable(`pg_createcluster failed: ${created.stderr.trim()}`);
   }
   const dataDir = `/var/lib/postgresql/${major}/${REPLICA_CLUSTER}`;
-  run('sh', ['-c', `rm -rf ${dataDir}/*`]);
-  const backup = run(
-    'runuser',
-    [
-      '-u',
-      'postgres',
-      '--',
-      'pg_basebackup',
-      '-h',
-      '127.0.0.1',
-      '-p',
-      '5432',
-      '-U',
-      'postgres',
-      '-D',
-      dataDir,
-      '-R',
-      '-X',
-      'stream',
-      '-c',
-      'fast',
-    ],
-    300_000,
-  );
+  // Other test runs on the shared server may terminate connections now and then: try again.
+  let backup: Run = { code: null, stdout: '', stderr: '' };
+  for (let attempt = 0; attempt < 3 && backup.code !== 0; attempt++) {
+    await dropSlot(primaryUrl);
+    run('sh', ['-c', `rm -rf ${dataDir}/*`]);
+    backup = run(
+      'runuser',
+      ['-u', 'postgres', '--', 'pg_basebackup', '-h', '127.0.0.1', '-p', '5432', '-U', 'postgres']
+        .concat(['-D', dataDir, '-R', '-X', 'stream', '-c', 'fast', '--no-sync'])
+        .concat(['-C', '-S', REPLICA_CLUSTER]),
+      300_000,
+    );
+  }
   if (backup.code !== 0) {
-    dropReplica(major);
+    await drop();
     throw new Unavailable(`pg_basebackup failed: ${backup.stderr.trim()}`);
   }
+  // Trust on loopback like the primary (pg_createcluster's default asks for passwords).
+  writeFileSync(
+    `/etc/postgresql/${major}/${REPLICA_CLUSTER}/pg_hba.conf`,
+    'local all all trust\nhost all all 127.0.0.1/32 trust\n',
+  );
   const started = run('pg_ctlcluster', [String(major), REPLICA_CLUSTER, 'start']);
   if (started.code !== 0) {
-    dropReplica(major);
+    await drop();
     throw new Unavailable(`the replica did not start: ${started.stderr.trim()}`);
   }
   const url = (db: string) => `postgres://postgres@127.0.0.1:${port}/${db}`;
@@ -184,13 +187,31 @@ export async function startReplica(
       throw new Error('not in recovery');
     } catch (error) {
       if (Date.now() > deadline) {
-        dropReplica(major);
+        await drop();
         throw new Unavailable(`the replica did not come up streaming: ${String(error)}`);
       }
       await new Promise((r) => setTimeout(r, 250));
     }
   }
-  return { stop: () => dropReplica(major), url };
+  return { stop: drop, url };
+}
+
+async function dropSlot(primaryUrl: string): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const [slot] = await query<{ active: boolean }>(
+      primaryUrl,
+      'SELECT active FROM pg_replication_slots WHERE slot_name = $1',
+      [REPLICA_CLUSTER],
+    );
+    if (!slot) {
+      return;
+    }
+    if (!slot.active) {
+      await query(primaryUrl, 'SELECT pg_drop_replication_slot($1)', [REPLICA_CLUSTER]);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 function dropReplica(major: number): void {

@@ -243,7 +243,7 @@ describe('three instances behind HAProxy, through PgBouncer (transaction mode), 
       directBase.pathname = `/${dbName}`;
       directUrl = directBase.toString();
       const replicaPort = await freePort();
-      const replica = await startReplica(primary.major, replicaPort, primary.settings);
+      const replica = await startReplica(serverUrl(), primary.major, replicaPort, primary.settings);
       teardown.push(() => replica.stop());
       replicaUrl = replica.url(dbName);
       const dir = workDir();
@@ -294,6 +294,7 @@ describe('three instances behind HAProxy, through PgBouncer (transaction mode), 
     } catch (error) {
       if (error instanceof Unavailable) {
         unavailable = error.message;
+        process.stdout.write(`\ncluster test skipped: ${unavailable}\n`);
         return;
       }
       throw error;
