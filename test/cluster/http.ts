@@ -27,7 +27,7 @@ export function http(
   const from = options.from ?? '127.0.0.1';
   let agent = agents.get(from);
   if (!agent) {
-    agent = new Agent({ keepAlive: true, maxSockets: 4, localAddress: from } as never);
+    agent = new Agent({ keepAlive: true, maxSockets: 4, localAddress: from });
     agents.set(from, agent);
   }
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);

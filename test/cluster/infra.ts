@@ -289,7 +289,7 @@ export class PgBouncer {
         return;
       } catch (error) {
         if (child.exitCode !== null || Date.now() > deadline) {
-          throw new Error(`pgbouncer did not start: ${String(error)}`);
+          throw new Error(`pgbouncer did not start: ${String(error)}`, { cause: error });
         }
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -305,18 +305,13 @@ export class PgBouncer {
     }
   }
 
-  /** The admin console's SHOW <what> as rows (simple protocol: PgBouncer's console needs it). */
+  /** The admin console's SHOW <what> as rows. */
   async show(what: 'STATS' | 'POOLS'): Promise<Record<string, string>[]> {
     const client = new Client({ connectionString: this.url('pgbouncer') });
     await client.connect();
     try {
-      const result = (await client.query({
-        text: `SHOW ${what}`,
-        queryMode: 'simple',
-      } as never)) as {
-        rows: Record<string, string>[];
-      };
-      return result.rows;
+      // Without parameters node-postgres uses the simple protocol, the only one the console speaks.
+      return (await client.query<Record<string, string>>(`SHOW ${what}`)).rows;
     } finally {
       await client.end();
     }
