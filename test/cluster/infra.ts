@@ -262,7 +262,8 @@ export class PgBouncer {
         `auth_file = ${join(dir, 'userlist.txt')}`,
         'admin_users = postgres',
         'pool_mode = transaction',
-        'default_pool_size = 20',
+        // Few server connections: the primary here is shared (max_connections 100).
+        'default_pool_size = 8',
         'max_client_conn = 1000',
         // node-postgres sends these two at connect; 1.18 cannot track them (connect_query sets them).
         'ignore_startup_parameters = statement_timeout, idle_in_transaction_session_timeout',
@@ -301,7 +302,9 @@ export class PgBouncer {
     this.child = null;
     if (child && child.exitCode === null) {
       child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await once(child, 'exit');
+      clearTimeout(timer);
     }
   }
 
