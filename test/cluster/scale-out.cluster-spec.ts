@@ -180,11 +180,15 @@ async function sampleConnections(): Promise<void> {
   }
 }
 
-async function totalQueries(): Promise<number> {
-  const stats = await bouncer.show('STATS');
-  return stats
-    .filter((s) => s.database === 'marginalia' || s.database === 'marginalia_ro')
-    .reduce((n, s) => n + Number(s.total_query_count), 0);
+/** Statements PgBouncer passed on so far, and the time the servers spent on them (µs). */
+async function totals(): Promise<{ queries: number; serverUs: number }> {
+  const stats = (await bouncer.show('STATS')).filter(
+    (s) => s.database === 'marginalia' || s.database === 'marginalia_ro',
+  );
+  return {
+    queries: stats.reduce((n, s) => n + Number(s.total_query_count), 0),
+    serverUs: stats.reduce((n, s) => n + Number(s.total_query_time), 0),
+  };
 }
 
 async function confirmFromMail(raw: string): Promise<void> {
@@ -622,7 +626,7 @@ describe('three instances behind HAProxy, through PgBouncer (transaction mode), 
     const one = instances[0];
     const slug = articles[0].slug;
     const measure = async (count: number, request: (n: number) => Promise<Reply>) => {
-      const queriesBefore = await totalQueries();
+      const before = await totals();
       const cpuBefore = cpuMs(one.child.pid!);
       const started = Date.now();
       let n = 0;
@@ -636,18 +640,22 @@ describe('three instances behind HAProxy, through PgBouncer (transaction mode), 
         }),
       );
       const ms = Date.now() - started;
+      const after = await totals();
       return {
         cpu: cpuMs(one.child.pid!) - cpuBefore,
-        queries: (await totalQueries()) - queriesBefore,
+        queries: after.queries - before.queries,
+        serverUs: after.serverUs - before.serverUs,
         ms,
       };
     };
     // What the instances ask the database when nobody asks them anything (dispatch polls, lag probes).
-    const idleQueries = await totalQueries();
+    const idleBefore = await totals();
     const idleCpu = cpuMs(one.child.pid!);
     await sleep(3000);
+    const idleAfter = await totals();
     const idle = {
-      queries: ((await totalQueries()) - idleQueries) / 3000,
+      queries: (idleAfter.queries - idleBefore.queries) / 3000,
+      serverUs: (idleAfter.serverUs - idleBefore.serverUs) / 3000,
       cpu: (cpuMs(one.child.pid!) - idleCpu) / 3000,
     };
     const reads = [
@@ -676,9 +684,13 @@ describe('three instances behind HAProxy, through PgBouncer (transaction mode), 
         from: nextAddress(),
       });
     });
-    const per = (m: { cpu: number; queries: number; ms: number }, count: number) => ({
+    const per = (
+      m: { cpu: number; queries: number; serverUs: number; ms: number },
+      count: number,
+    ) => ({
       cpuMs: Number(((m.cpu - idle.cpu * m.ms) / count).toFixed(2)),
       roundTrips: Number(((m.queries - idle.queries * m.ms) / count).toFixed(1)),
+      dbMs: Number(((m.serverUs - idle.serverUs * m.ms) / count / 1000).toFixed(2)),
     });
     const r = per(read, 400);
     const u = per(uncached, 100);
@@ -686,10 +698,13 @@ describe('three instances behind HAProxy, through PgBouncer (transaction mode), 
     Object.assign(figures, {
       readCpuMs: r.cpuMs,
       readRoundTrips: r.roundTrips,
+      readDbMs: r.dbMs,
       threadMissCpuMs: u.cpuMs,
       threadMissRoundTrips: u.roundTrips,
+      threadMissDbMs: u.dbMs,
       commentCpuMs: w.cpuMs,
       commentRoundTrips: w.roundTrips,
+      commentDbMs: w.dbMs,
       idleQueriesPerSecondAllInstances: Number((idle.queries * 1000).toFixed(1)),
       peakClientConnectionsToPgBouncer: connections.clients,
       peakServerConnectionsPrimary: connections.primaryServer,
