@@ -672,7 +672,7 @@ describe('three instances behind HAProxy, through PgBouncer (transaction mode), 
     const uncached = await measure(100, (n) =>
       http(
         'GET',
-        `${one.url}/api/articles/${slug}/comments?limit=${1 + (n % 50)}&sort=${n % 2 ? 'oldest' : 'top'}`,
+        `${one.url}/api/articles/${slug}/comments?limit=${1 + (n % 97)}&sort=${['oldest', 'top', 'newest'][n % 3]}`,
         { from: readers[n % 4] },
       ),
     );
