@@ -17,7 +17,7 @@ const MAX_INLINE_NESTING = 8;
 /** A run of more * or _ than this is text: "***" is the most emphasis one run can open. */
 const MAX_DELIMITER_RUN = 3;
 /** Characters the link rule may scan for link texts in one body, in all; the rest is text. */
-const LINK_SCAN_BUDGET = 50_000;
+const LINK_SCAN_BUDGET = 20_000;
 
 // html:false: raw HTML in the source is shown as text, never parsed as markup.
 const markdown = new MarkdownIt({
