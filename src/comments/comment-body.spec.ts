@@ -158,12 +158,21 @@ describe('rendering cost and shape are bounded', () => {
     );
   });
 
-  it('caps nested emphasis at 8 levels and blockquotes at 20, keeping the text', () => {
+  it('caps nested emphasis at 8 levels, quotes and lists at 20, keeping the text', () => {
     const html = render('*x '.repeat(20) + 'deep' + ' x*'.repeat(20));
     expect(html).toContain('deep');
     expect(depthOf(html, ['em', 'strong'])).toBe(8);
     const quotes = render('>'.repeat(9999) + 'a');
-    expect(depthOf(quotes, ['blockquote'])).toBeLessThanOrEqual(20);
+    expect(depthOf(quotes, ['blockquote'])).toBe(20);
+    const deepQuote = render('>'.repeat(30) + ' deep text');
+    expect(deepQuote).toContain('deep text');
+    expect(depthOf(deepQuote, ['blockquote'])).toBe(20);
+    const list = render(
+      Array.from({ length: 25 }, (_, i) => `${'  '.repeat(i)}- item${i}`).join('\n'),
+    );
+    expect(depthOf(list, ['ul', 'li'])).toBe(20);
+    expect(list).toContain('item23<br>\nitem24');
+    expect(executableMarkupIn(list)).toBeNull();
   });
 
   it('still renders links after thousands of unclosed brackets, up to the scan budget', () => {

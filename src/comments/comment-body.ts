@@ -10,7 +10,9 @@ export { ALLOWED_TAGS, LINK_REL, sanitizeCommentHtml } from './comment-html-allo
  */
 export const COMMENT_RENDER_VERSION = 2;
 
-/** Deeper blockquotes and lists are not rendered (markdown-it stops there); 20 as in CommonMark. */
+/** markdown-it's own limit (its default): content nested deeper than this is not parsed at all. */
+const MAX_PARSE_NESTING = 100;
+/** Quotes and lists nested deeper than this show their text without more elements around it. */
 const MAX_BLOCK_NESTING = 20;
 /** Emphasis nested deeper than this shows its text without more <em>/<strong> around it. */
 const MAX_INLINE_NESTING = 8;
@@ -25,7 +27,7 @@ const markdown = new MarkdownIt({
   linkify: false,
   typographer: false,
   breaks: true,
-  maxNesting: MAX_BLOCK_NESTING,
+  maxNesting: MAX_PARSE_NESTING,
 }).disable(['heading', 'lheading', 'hr', 'table', 'strikethrough', 'image', 'reference']);
 
 /*
@@ -104,6 +106,9 @@ const BLOCK_TAGS = new Set(['p', 'blockquote', 'ul', 'ol', 'li']);
  */
 function renderBlocks(tokens: Token[]): string {
   let out = '';
+  // Containers (quotes, lists, items) open now, and whether each was written.
+  const written: boolean[] = [];
+  let depth = 0;
   for (let i = 0; i < tokens.length; i += 1) {
     const token = tokens[i];
     if (token.type === 'inline') {
@@ -113,6 +118,22 @@ function renderBlocks(tokens: Token[]): string {
     } else if (token.nesting !== 0 && BLOCK_TAGS.has(token.tag)) {
       if (token.hidden) {
         continue;
+      }
+      if (token.tag !== 'p') {
+        if (token.nesting === 1) {
+          written.push(depth < MAX_BLOCK_NESTING);
+          depth += 1;
+          if (!written[written.length - 1]) {
+            // Items of a list too deep to show as one still start on a line of their own.
+            out += token.tag === 'li' ? '<br>\n' : '';
+            continue;
+          }
+        } else {
+          depth -= 1;
+          if (!written.pop()) {
+            continue;
+          }
+        }
       }
       if (token.nesting === 1 && i > 0 && tokens[i - 1].hidden) {
         out += '\n';
