@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMENT_RENDER_VERSION, renderCommentBody } from '../src/comments/comment-body';
-import { createArticle, postComment, TestArticle } from './factories/comments';
+import { createArticle, postComment, Posted, TestArticle } from './factories/comments';
 import { createTestApp, TestApp } from './support/app';
 import { runTs } from './support/process';
 
@@ -19,7 +19,7 @@ describe('npm run admin -- comments rerender', { timeout: 180_000 }, () => {
 
   it('re-renders bodies stored by an older renderer, in batches, and leaves current ones alone', async () => {
     const sources = ['*one* [a](https://a.example)', '**two**', '> three', 'four <b>x</b>', 'five'];
-    const posted = [];
+    const posted: Posted[] = [];
     for (const body of sources) {
       posted.push(await postComment(t, article.slug, { body }));
     }

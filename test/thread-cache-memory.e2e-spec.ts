@@ -82,7 +82,11 @@ describe('the thread cache under distinct cursors (real process)', { timeout: 30
     const future = Date.now() + 86_400_000;
     const cursor = (i: number) =>
       Buffer.from(
-        JSON.stringify([0, new Date(future + i).toISOString(), '00000000-0000-4000-8000-000000000000']),
+        JSON.stringify([
+          0,
+          new Date(future + i).toISOString(),
+          '00000000-0000-4000-8000-000000000000',
+        ]),
       ).toString('base64url');
     for (let i = 0; i < 20; i += 1) {
       expect(await page(cursor(-1 - i))).toBe(100);

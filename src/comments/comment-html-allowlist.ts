@@ -54,22 +54,26 @@ const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', a
 /** Decodes an attribute value; null when it holds an entity we do not know (so we drop it). */
 function decodeAttribute(raw: string): string | null {
   let unknown = false;
-  const decoded = raw.replace(/&(#x[0-9a-f]{1,6}|#\d{1,7}|[a-z][a-z0-9]{0,31});?/gi, (_, ref: string) => {
-    if (ref[0] === '#') {
-      const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : Number(ref.slice(1));
-      if (code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff)) {
-        return String.fromCodePoint(code);
+  const decoded = raw.replace(
+    /&(#x[0-9a-f]{1,6}|#\d{1,7}|[a-z][a-z0-9]{0,31});?/gi,
+    (_, ref: string) => {
+      if (ref[0] === '#') {
+        const code =
+          ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : Number(ref.slice(1));
+        if (code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff)) {
+          return String.fromCodePoint(code);
+        }
+        unknown = true;
+        return '';
       }
-      unknown = true;
-      return '';
-    }
-    const named = NAMED[ref.toLowerCase()];
-    if (named === undefined) {
-      unknown = true;
-      return '';
-    }
-    return named;
-  });
+      const named = NAMED[ref.toLowerCase()];
+      if (named === undefined) {
+        unknown = true;
+        return '';
+      }
+      return named;
+    },
+  );
   return unknown ? null : decoded;
 }
 

@@ -29,7 +29,6 @@ import {
   EditCommentDto,
   PostCommentDto,
   PostedComment,
-  ThreadPage,
   ThreadQuery,
   VoteDto,
   VoteResponse,

@@ -51,7 +51,12 @@ function randomBody(seed) {
 }
 
 const SHAPES = [
-  ['typical', fill('A reader writes a *thoughtful* reply with a [link](https://example.com/x) and **bold** words.\n\n')],
+  [
+    'typical',
+    fill(
+      'A reader writes a *thoughtful* reply with a [link](https://example.com/x) and **bold** words.\n\n',
+    ),
+  ],
   ['nested **', nested('**')],
   ['nested *', nested('*')],
   ['nested _', nested('_')],
@@ -60,7 +65,12 @@ const SHAPES = [
   ['unclosed _ run', fill('_a ')],
   ['deep blockquotes', '>'.repeat(SIZE - 1) + 'a'],
   ['blockquote lines', fill('> '.repeat(40) + 'q\n')],
-  ['nested lists', Array.from({ length: 400 }, (_, i) => ' '.repeat(Math.min(i * 2, 20)) + '- x').join('\n').slice(0, SIZE)],
+  [
+    'nested lists',
+    Array.from({ length: 400 }, (_, i) => ' '.repeat(Math.min(i * 2, 20)) + '- x')
+      .join('\n')
+      .slice(0, SIZE),
+  ],
   ['long list', fill('- item\n')],
   ['many links', fill('[a](https://a.example/b) ')],
   ['open brackets', '['.repeat(SIZE)],
