@@ -61,15 +61,20 @@ interface RenderEnv extends MarkdownIt.Env {
   linkScanBudget: number;
 }
 
-/** markdown-it's parseLinkLabel, but charging every character it scans to the body's budget. */
+/**
+ * markdown-it's parseLinkLabel, but every step of every scan (nested ones included: a scan skips
+ * over inner links by parsing them) is charged to the body's budget; an empty budget ends the scan
+ * as if no "]" had been found, and the "[" is then text.
+ */
 function parseLinkLabel(state: StateInline, start: number, disableNested?: boolean): number {
   const env = state.env as RenderEnv;
-  const max = Math.min(state.posMax, start + 1 + Math.max(0, env.linkScanBudget));
+  const max = state.posMax;
   const oldPos = state.pos;
   let level = 1;
   let found = false;
   state.pos = start + 1;
-  while (state.pos < max) {
+  while (state.pos < max && env.linkScanBudget > 0) {
+    env.linkScanBudget -= 1;
     const marker = state.src.charCodeAt(state.pos);
     if (marker === 0x5d) {
       level -= 1;
@@ -89,7 +94,6 @@ function parseLinkLabel(state: StateInline, start: number, disableNested?: boole
       }
     }
   }
-  env.linkScanBudget -= state.pos - start;
   const labelEnd = found ? state.pos : -1;
   state.pos = oldPos;
   return labelEnd;

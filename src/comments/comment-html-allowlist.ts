@@ -42,11 +42,12 @@ const DROP_CONTENT = new Set([
   'select',
 ]);
 
+const SPECIAL = /[&<>"]/;
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
 
 /** Escapes text and attribute values the way markdown-it does, so the pass is a fixpoint. */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"]/g, (c) => ESCAPES[c]);
+  return SPECIAL.test(text) ? text.replace(/[&<>"]/g, (c) => ESCAPES[c]) : text;
 }
 
 const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
@@ -81,6 +82,9 @@ const ENTITY = /&(?:#x[0-9a-f]{1,6}|#\d{1,7}|[a-z][a-z0-9]{0,31});/iy;
 
 /** Text between tags: entity references kept as written, every other special character escaped. */
 function escapeText(text: string): string {
+  if (!SPECIAL.test(text)) {
+    return text;
+  }
   let out = '';
   for (let i = 0; i < text.length; i += 1) {
     const c = text[i];
@@ -105,8 +109,16 @@ interface Tag {
   attributes: Map<string, string>;
 }
 
-const NAME_START = /[a-zA-Z]/;
-const SPACE = /[\t\n\f\r ]/;
+function isLetter(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
+}
+function isNameChar(c: number): boolean {
+  return isLetter(c) || (c >= 0x30 && c <= 0x39) || c === 0x2d;
+}
+/** Tab, line feed, form feed, carriage return, space: HTML's whitespace. */
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d;
+}
 
 /**
  * Reads a tag at `start` (a "<"). Our grammar is stricter than a browser's: a tag ends at the first
@@ -119,17 +131,17 @@ function readTag(html: string, start: number): Tag | null {
   if (closing) {
     i += 1;
   }
-  if (!NAME_START.test(html[i] ?? '')) {
+  if (!isLetter(html.charCodeAt(i))) {
     return null;
   }
   const nameStart = i;
-  while (i < html.length && /[a-zA-Z0-9-]/.test(html[i])) {
+  while (i < html.length && isNameChar(html.charCodeAt(i))) {
     i += 1;
   }
   const name = html.slice(nameStart, i).toLowerCase();
   const attributes = new Map<string, string>();
   for (;;) {
-    while (i < html.length && (SPACE.test(html[i]) || html[i] === '/')) {
+    while (i < html.length && (isSpace(html.charCodeAt(i)) || html[i] === '/')) {
       i += 1;
     }
     const c = html[i];
@@ -140,17 +152,17 @@ function readTag(html: string, start: number): Tag | null {
       return { end: i + 1, closing, name, attributes };
     }
     const attrStart = i;
-    while (i < html.length && !/[\t\n\f\r />=<]/.test(html[i])) {
+    while (i < html.length && !isSpace(html.charCodeAt(i)) && !'/>=<'.includes(html[i])) {
       i += 1;
     }
     const attrName = html.slice(attrStart, i).toLowerCase();
-    while (i < html.length && SPACE.test(html[i])) {
+    while (i < html.length && isSpace(html.charCodeAt(i))) {
       i += 1;
     }
     let value = '';
     if (html[i] === '=') {
       i += 1;
-      while (i < html.length && SPACE.test(html[i])) {
+      while (i < html.length && isSpace(html.charCodeAt(i))) {
         i += 1;
       }
       const quote = html[i];
@@ -166,7 +178,7 @@ function readTag(html: string, start: number): Tag | null {
         i = close + 1;
       } else {
         const valueStart = i;
-        while (i < html.length && !/[\t\n\f\r <>]/.test(html[i])) {
+        while (i < html.length && !isSpace(html.charCodeAt(i)) && !'<>'.includes(html[i])) {
           i += 1;
         }
         value = html.slice(valueStart, i);
