@@ -107,7 +107,7 @@ export class CommentReportsService {
         if (count < reportThreshold) {
           return;
         }
-        const why = `reported from ${count} networks`;
+        const why = `reported from ${count} network${count === 1 ? '' : 's'}`;
         await tx.setStatus(comment, 'pending', why);
         await this.audit.record(tx.manager, {
           actor: REPORTS_ACTOR,
