@@ -32,7 +32,7 @@ function fetchSite(request: Request): string | null {
  * page. Installed globally and keyed on the path, so a new form is covered without an annotation:
  *
  * - `Sec-Fetch-Site` other than `same-origin` or `none` (a user's own navigation) is refused;
- * - an `Origin` must be PUBLIC_URL's origin or the request's own (scheme and Host); `Origin: null`
+ * - an `Origin` must be PUBLIC_URL's origin or name the request's own Host; `Origin: null`
  *   passes only with `Sec-Fetch-Site: same-origin` (our pages send `Referrer-Policy: no-referrer`,
  *   under which a browser's own form post says `null`; a sandboxed frame elsewhere says the same
  *   but is `cross-site`).
@@ -77,11 +77,23 @@ export class CrossSiteFormsGuard implements CanActivate {
       }
       throw this.refusal();
     }
-    const own = `${request.protocol}://${request.get('host') ?? ''}`.toLowerCase();
-    if (origin !== this.publicOrigin && origin !== own) {
+    if (origin !== this.publicOrigin && !this.isOwnHost(origin, request)) {
       throw this.refusal();
     }
     return true;
+  }
+
+  /**
+   * The Origin names the host the request was sent to. The scheme is not compared: behind a proxy
+   * that ends TLS, the app may see http while the browser says https.
+   */
+  private isOwnHost(origin: string, request: Request): boolean {
+    const host = request.get('host')?.trim().toLowerCase();
+    if (!host || !URL.canParse(origin)) {
+      return false;
+    }
+    const url = new URL(origin);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.host === host;
   }
 
   private isApi(request: Request): boolean {
