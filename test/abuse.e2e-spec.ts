@@ -364,6 +364,33 @@ describe('votes: one network moves a score by at most VOTES_PER_NETWORK_PER_HOUR
   });
 });
 
+describeBrowser('the vote cap on the reader page', () => {
+  it('tells the reader why a vote did not count', async () => {
+    const t = await createTestApp({ RATE_LIMIT: 'on', VOTES_PER_NETWORK_PER_HOUR: '1' });
+    const browser = await launchBrowser();
+    try {
+      const base = await listen(t);
+      const article = await createArticle(t);
+      const { comment } = await postComment(t, article.slug);
+      const page = await browser.newPage();
+      await page.goto(`${base}/articles/${article.slug}`);
+      const card = page.locator(`#comment-${comment.id} > .comment-card`);
+      await card.locator('.vote-up').click();
+      await expect.poll(() => card.locator('.vote-score').textContent()).toBe('1');
+      // Taking the vote back would move the score a second time within the hour.
+      await card.locator('.vote-up').click();
+      await expect
+        .poll(() => card.locator('.vote-note').textContent())
+        .toContain('Too many votes on this comment from your network');
+      expect(await card.locator('.vote-score').textContent()).toBe('1');
+      expect(await card.locator('.vote-up').getAttribute('aria-pressed')).toBe('true');
+    } finally {
+      await browser.close();
+      await t.close();
+    }
+  });
+});
+
 describe('the vote cap is configurable', () => {
   it('VOTES_PER_NETWORK_PER_HOUR=3 lets one network move a score by 3', async () => {
     const t = await createTestApp({
