@@ -42,12 +42,15 @@ export class CommentThreadService {
     private readonly reads: ReadReplica,
   ) {}
 
-  /** One page of top-level comments with their replies nested (up to the cap); the public API. */
-  listForSlug(slug: string, options: ThreadOptions): Promise<ThreadPage> {
+  /**
+   * One page of top-level comments with their replies nested (up to the cap); the public API.
+   * Answers the page's JSON text, which is what the thread cache holds.
+   */
+  listForSlugJson(slug: string, options: ThreadOptions): Promise<string> {
     // A client that has just written reads around the cache (and on the primary), so it sees
     // its own change whichever instance answers.
     if (this.reads.freshWriter()) {
-      return this.page({ slug }, options);
+      return this.page({ slug }, options).then((page) => JSON.stringify(page));
     }
     const key = JSON.stringify([slug, options.sort, options.limit, options.cursor, options.anchor]);
     return this.cache.read(key, () => this.page({ slug }, options));
