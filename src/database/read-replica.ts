@@ -59,7 +59,8 @@ export class ReadReplica implements OnApplicationBootstrap, OnApplicationShutdow
   private lagMs = Number.POSITIVE_INFINITY;
   private healthy = false;
   private nextConnectAt = 0;
-  private catchUps: { target: bigint | null; run: () => void }[] = [];
+  private catchUps: (() => void)[] = [];
+  private watching = false;
 
   constructor(
     @InjectDataSource() private readonly primary: DataSource,
@@ -104,11 +105,58 @@ export class ReadReplica implements OnApplicationBootstrap, OnApplicationShutdow
    * replica a moment behind is not kept.
    */
   afterReplicaCatchesUp(then: () => void): void {
-    if (!this.settings || !this.healthy) {
+    if (!this.settings || !this.healthy || !this.replica) {
       return;
     }
     if (this.catchUps.length < 1_000) {
-      this.catchUps.push({ target: null, run: then });
+      this.catchUps.push(then);
+    }
+    if (!this.watching) {
+      void this.watchCatchUps(this.replica, this.settings.maxLagMs);
+    }
+  }
+
+  /**
+   * One watcher per instance, however many changes arrive: it takes the primary's position now
+   * and polls the replica every 10 ms until it has replayed that far (the lag bound at most), then
+   * runs everything registered meanwhile; what was registered during the wait gets the next round.
+   */
+  private async watchCatchUps(replica: DataSource, maxLagMs: number): Promise<void> {
+    this.watching = true;
+    try {
+      while (this.catchUps.length) {
+        const due = this.catchUps.splice(0);
+        try {
+          const [primary] = await this.primary.query<{ lsn: string }[]>(
+            'SELECT pg_current_wal_lsn()::text AS lsn',
+          );
+          const target = lsn(primary.lsn);
+          const deadline = Date.now() + maxLagMs;
+          for (;;) {
+            const [standby] = await replica.query<{ recovery: boolean; lsn: string | null }[]>(
+              'SELECT pg_is_in_recovery() AS recovery, pg_last_wal_replay_lsn()::text AS lsn',
+            );
+            if (!standby.recovery || (standby.lsn && lsn(standby.lsn) >= target)) {
+              break;
+            }
+            if (Date.now() > deadline) {
+              break;
+            }
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+        } finally {
+          for (const run of due) {
+            run();
+          }
+        }
+      }
+    } catch {
+      // The replica or the primary did not answer: run what waits; the lag probe takes over.
+      for (const run of this.catchUps.splice(0)) {
+        run();
+      }
+    } finally {
+      this.watching = false;
     }
   }
 
@@ -182,30 +230,14 @@ export class ReadReplica implements OnApplicationBootstrap, OnApplicationShutdow
             : `replica lags ${this.lagMs} ms: public reads go to the primary`,
         );
       }
-      this.runCatchUps(now);
     } catch (error) {
       if (this.healthy) {
         this.logger.warn(`replica unavailable (${String(error)}): public reads go to the primary`);
       }
       this.healthy = false;
       this.lagMs = Number.POSITIVE_INFINITY;
-      this.runCatchUps(null);
     } finally {
       this.measuring = false;
-    }
-  }
-
-  /** Callbacks wait for a primary position taken after they were registered, then its replay. */
-  private runCatchUps(primaryNow: bigint | null): void {
-    const due = this.catchUps.filter(
-      (c) => primaryNow === null || (c.target !== null && this.replayed! >= c.target),
-    );
-    this.catchUps = this.catchUps.filter((c) => !due.includes(c));
-    for (const c of this.catchUps) {
-      c.target ??= primaryNow;
-    }
-    for (const c of due) {
-      c.run();
     }
   }
 

@@ -66,7 +66,7 @@ const HBA_LINE = 'host replication all 127.0.0.1/32 trust # marginalia cluster t
  */
 export async function preparePrimary(
   url: string,
-): Promise<{ major: number; settings: Record<string, string> }> {
+): Promise<{ major: number; settings: Record<string, string>; restore(): Promise<void> }> {
   const rows = await query<{ name: string; setting: string }>(
     url,
     `SELECT name, setting FROM pg_settings WHERE name IN ('wal_level', 'max_wal_senders',
@@ -88,12 +88,14 @@ export async function preparePrimary(
      WHERE 'replication' = ANY(database) AND type = 'host' AND auth_method = 'trust'
        AND (address = '127.0.0.1' OR address IS NULL OR address = 'all')`,
   );
+  let added = false;
   if (rules[0].n === 0) {
     let hba: string;
     try {
       hba = readFileSync(settings.hba_file, 'utf8');
       if (!hba.includes(HBA_LINE)) {
         writeFileSync(settings.hba_file, `${hba.replace(/\n?$/, '\n')}${HBA_LINE}\n`);
+        added = true;
       }
     } catch (error) {
       throw new Unavailable(
@@ -103,7 +105,16 @@ export async function preparePrimary(
     await query(url, 'SELECT pg_reload_conf()');
     await new Promise((r) => setTimeout(r, 300));
   }
-  return { major: Math.floor(Number(settings.server_version_num) / 10000), settings };
+  // The line is the test's only: it goes again when the test ends (existing sessions keep going).
+  const restore = async () => {
+    if (!added) {
+      return;
+    }
+    const hba = readFileSync(settings.hba_file, 'utf8');
+    writeFileSync(settings.hba_file, hba.replace(`${HBA_LINE}\n`, ''));
+    await query(url, 'SELECT pg_reload_conf()');
+  };
+  return { major: Math.floor(Number(settings.server_version_num) / 10000), settings, restore };
 }
 
 export const REPLICA_CLUSTER = 'mgcluster_replica';

@@ -259,6 +259,7 @@ describe('three instances behind HAProxy, through PgBouncer (transaction mode), 
     try {
       const tools = ensureTools();
       const primary = await preparePrimary(serverUrl());
+      teardown.push(() => primary.restore());
       dbName = `mgcluster_${Date.now().toString(36)}`;
       await query(serverUrl(), `CREATE DATABASE ${dbName}`);
       teardown.push(() =>
