@@ -260,6 +260,13 @@ describe('three instances behind HAProxy, through PgBouncer (transaction mode), 
       const tools = ensureTools();
       const primary = await preparePrimary(serverUrl());
       teardown.push(() => primary.restore());
+      // Leftovers of a run that was killed before its teardown.
+      for (const { datname } of await query<{ datname: string }>(
+        serverUrl(),
+        "SELECT datname FROM pg_database WHERE datname LIKE 'mgcluster\\_%'",
+      )) {
+        await query(serverUrl(), `DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      }
       dbName = `mgcluster_${Date.now().toString(36)}`;
       await query(serverUrl(), `CREATE DATABASE ${dbName}`);
       teardown.push(() =>
