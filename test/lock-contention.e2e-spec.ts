@@ -132,10 +132,10 @@ describe('concurrent writers on one comment and one article', () => {
     );
     expect(drift).toEqual([]);
     const votes: unknown[] = await t.dataSource.query(
-      `SELECT c.id FROM comments c
-        WHERE c.article_id = $1 AND (c.up_count, c.down_count) IS DISTINCT FROM (
-          SELECT count(*) FILTER (WHERE v.value = 1), count(*) FILTER (WHERE v.value = -1)
-            FROM comment_votes v WHERE v.comment_id = c.id)`,
+      `SELECT c.id FROM comments c CROSS JOIN LATERAL (
+          SELECT count(*) FILTER (WHERE v.value = 1) AS up, count(*) FILTER (WHERE v.value = -1) AS down
+            FROM comment_votes v WHERE v.comment_id = c.id) t
+        WHERE c.article_id = $1 AND (c.up_count <> t.up OR c.down_count <> t.down)`,
       [article.id],
     );
     expect(votes).toEqual([]);

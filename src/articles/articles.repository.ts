@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { inTransaction } from '../database/transactions';
 import { ArticleEntity } from './article.entity';
 
 @Injectable()
@@ -67,6 +68,6 @@ export class ArticlesRepository {
   }
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.articles.manager.transaction(work);
+    return inTransaction(this.articles.manager.dataSource, work);
   }
 }

@@ -56,3 +56,19 @@ export class CommentStatusChangedInTx {
     readonly origin: { ip: string; userAgent: string | null } | null,
   ) {}
 }
+
+/**
+ * Many comments changed status in one statement (a bulk decision). Emitted and awaited inside
+ * the transaction, like CommentStatusChangedInTx, so listeners can do their work set-based.
+ */
+export class CommentsStatusChangedInTx {
+  static readonly event = 'comments.status-changed-in-tx';
+
+  constructor(
+    readonly changes: readonly {
+      comment: Readonly<CommentEntity>;
+      previousStatus: CommentStatus;
+    }[],
+    readonly manager: EntityManager,
+  ) {}
+}
