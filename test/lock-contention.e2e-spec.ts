@@ -108,9 +108,7 @@ describe('concurrent writers on one comment and one article', () => {
           .set(t.admin)
           .send({ ids: [comment.id, sibling.comment.id], status: 'approved' })
           .then(record('bulk')),
-        request(t.http)
-          .get(`/api/articles/${article.slug}/comments`)
-          .then(record('read thread')),
+        request(t.http).get(`/api/articles/${article.slug}/comments`).then(record('read thread')),
       );
       await Promise.all(writes);
       probing = false;

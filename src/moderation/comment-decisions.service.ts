@@ -9,7 +9,7 @@ import { renderCommentBody } from '../comments/comment-body';
 import { CommentEntity } from '../comments/comment.entity';
 import { CommentVisibility, VisibilityTransaction } from '../comments/comment-visibility.service';
 import { CommentsRepository } from '../comments/comments.repository';
-import { AuditEntry, AuditLog } from './audit-log';
+import { AuditLog } from './audit-log';
 import { CommentQueueService } from './comment-queue.service';
 import { AdminComment, Decision, DecideCommentDto } from './dto/admin-comment.dto';
 import { ModerationRepository } from './moderation.repository';
