@@ -52,7 +52,7 @@ describe('the database failing under load', () => {
         what,
         status: res.status,
         ms: Date.now() - started,
-        retryAfter: res.headers['retry-after'] as string | undefined,
+        retryAfter: res.headers['retry-after'],
         id: what === 'post' && res.status === 201 ? (res.body.comment.id as string) : undefined,
       });
     };
