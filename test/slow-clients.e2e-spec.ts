@@ -130,7 +130,7 @@ describe('slow and abandoning clients against main.ts', { timeout: 120_000 }, ()
     const tooLong = await fetch(`${main.url}/api/admin/articles`, {
       method: 'POST',
       headers: { ...ADMIN, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ title: 'Far too long', body: 'x'.repeat(1_100_000) }),
+      body: JSON.stringify({ title: 'Far too long', body: 'x'.repeat(1_400_000) }),
     });
     expect(tooLong.status).toBe(413);
     const comment = await fetch(`${main.url}/api/articles/${SEED_SLUG}/comments`, {
@@ -146,30 +146,47 @@ describe('slow and abandoning clients against main.ts', { timeout: 120_000 }, ()
   });
 
   it('writes a failed query as one JSON line, without its parameters', async () => {
-    await fetch(`${main.url}/api/articles/${SEED_SLUG}`);
-    // Kill the app's pooled sessions: its next queries fail inside TypeORM.
-    await withAdminClient((client) =>
-      client.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-          WHERE datname = $1 AND pid <> pg_backend_pid()`,
-        [databaseName],
-      ),
-    );
-    for (let i = 0; i < 5; i++) {
-      await fetch(`${main.url}/api/articles/${SEED_SLUG}/comments`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({
-          authorName: 'After the kill',
-          authorEmail: `kill-${i}@example.com`,
-          body: `secret-body-${i}`,
-        }),
-      });
+    // Kill the app's sessions while requests are in flight: their queries fail inside TypeORM.
+    let running = true;
+    let n = 0;
+    const writers = Array.from({ length: 6 }, async () => {
+      while (running) {
+        n += 1;
+        await fetch(`${main.url}/api/articles/${SEED_SLUG}/comments`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({
+            authorName: 'During the kill',
+            authorEmail: `kill-${n}@example.com`,
+            body: `secret-body-${n}`,
+          }),
+        });
+      }
+    });
+    const allLogs = () =>
+      `${main.stdout()}\n${main.stderr()}`
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const failedQuery = () =>
+      allLogs().find(
+        (l) => l.context === 'Database' && /query failed/.test(JSON.stringify(l.message)),
+      );
+    for (let i = 0; i < 30 && !failedQuery(); i++) {
+      await new Promise((r) => setTimeout(r, 150));
+      await withAdminClient((client) =>
+        client.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE datname = $1 AND pid <> pg_backend_pid() AND state = 'active'`,
+          [databaseName],
+        ),
+      );
     }
-    const failed = await waitFor(() =>
-      main.logs().find((l) => l.context === 'Database' && /query failed/.test(String(l.message))),
-    );
+    running = false;
+    await Promise.all(writers);
+    const failed = await waitFor(failedQuery);
     expect(failed.level).toBe('error');
+    expect(JSON.stringify(failed.message)).toMatch(/"query":"(INSERT|SELECT|START|UPDATE|COMMIT)/);
     const output = `${main.stdout()}\n${main.stderr()}`;
     const lines = output.split('\n').filter((l) => l.trim() !== '');
     expect(lines.filter((l) => !l.startsWith('{'))).toEqual([]);
