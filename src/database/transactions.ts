@@ -94,7 +94,8 @@ async function attempt<T>(
   try {
     await runner.startTransaction();
     const value = await work(runner.manager);
-    commitSent = true;
+    // TypeORM refuses to send anything on a runner it released after a connection error.
+    commitSent = !runner.isReleased;
     await runner.commitTransaction();
     return { ok: true, value };
   } catch (error) {
