@@ -14,7 +14,12 @@ import { ArticleCounterMoves, CommentsRepository } from './comments.repository';
 /** A transaction in which comments change status; its events are emitted once it commits. */
 export interface VisibilityTransaction {
   manager: EntityManager;
-  setStatus(comment: CommentEntity, status: CommentStatus, reason?: string): Promise<void>;
+  /** `reason` (one or several) is added to the comment's reasons. */
+  setStatus(
+    comment: CommentEntity,
+    status: CommentStatus,
+    reason?: string | string[],
+  ): Promise<void>;
   /**
    * Moves many comments (locked by the caller, in id order) to one status in a few statements;
    * comments already in that status are left alone. Returns the ones that moved.
@@ -86,14 +91,15 @@ export class CommentVisibility {
     manager: EntityManager,
     comment: CommentEntity,
     status: CommentStatus,
-    reason: string | undefined,
+    reason: string | string[] | undefined,
     counters: ArticleCounterMoves,
   ): Promise<CommentVisibilityEvent | null> {
     const previous = comment.status;
     if (previous === status) {
       return null;
     }
-    const reasons = reason ? [...comment.reasons, reason] : comment.reasons;
+    const added = reason === undefined ? [] : Array.isArray(reason) ? reason : [reason];
+    const reasons = [...comment.reasons, ...added.filter((r) => r !== '')];
     await this.comments.setStatusColumns(manager, comment.id, {
       status,
       reasons,
@@ -111,7 +117,7 @@ export class CommentVisibility {
     if (wasVisible === isVisible) {
       return null;
     }
-    return this.visibilityEvent(comment, previous, reason);
+    return this.visibilityEvent(comment, previous, added);
   }
 
   /** setStatus for many comments: a few statements and one in-transaction event in all. */
@@ -151,7 +157,9 @@ export class CommentVisibility {
     );
     return {
       comments: moving,
-      events: flipped.map((c) => this.visibilityEvent(c.comment, c.previousStatus, reason)),
+      events: flipped.map((c) =>
+        this.visibilityEvent(c.comment, c.previousStatus, reason ? [reason] : []),
+      ),
     };
   }
 
@@ -186,7 +194,7 @@ export class CommentVisibility {
   private visibilityEvent(
     comment: CommentEntity,
     previous: CommentStatus,
-    reason: string | undefined,
+    added: string[],
   ): CommentVisibilityEvent {
     const status = comment.status;
     return status === 'approved'
@@ -207,7 +215,7 @@ export class CommentVisibility {
           comment.rootId,
           comment.authorEmailHash,
           status,
-          reason ?? null,
+          added.length > 0 ? added.join('; ') : null,
         );
   }
 

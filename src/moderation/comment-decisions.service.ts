@@ -9,7 +9,7 @@ import { renderCommentBody } from '../comments/comment-body';
 import { CommentEntity } from '../comments/comment.entity';
 import { CommentVisibility, VisibilityTransaction } from '../comments/comment-visibility.service';
 import { CommentsRepository } from '../comments/comments.repository';
-import { AuditLog } from './audit-log';
+import { AuditEntry, AuditLog } from './audit-log';
 import { CommentQueueService } from './comment-queue.service';
 import { AdminComment, Decision, DecideCommentDto } from './dto/admin-comment.dto';
 import { ModerationRepository } from './moderation.repository';
@@ -62,7 +62,8 @@ export class CommentDecisionsService {
 
   /**
    * One decision for many comments in one transaction. Comments already in that status, deleted
-   * ones and unknown ids are left alone; `updated` counts the comments that moved.
+   * ones and unknown ids are left alone, except that approving an approved comment with reports
+   * clears its reports; `updated` counts the comments that moved or were cleared.
    */
   async bulk(ids: string[], status: Decision, actor: string): Promise<{ updated: number }> {
     const unique = [...new Set(ids)];
@@ -75,18 +76,24 @@ export class CommentDecisionsService {
         status,
       );
       const from = new Map(locked.map((c) => [c.id, c.status]));
-      await this.audit.recordMany(
-        tx.manager,
-        moved.map((comment) => ({
-          actor,
-          action: ACTIONS[status],
-          commentId: comment.id,
-          articleId: comment.articleId,
-          fromStatus: from.get(comment.id)!,
-          toStatus: status,
-          details: { bulk: true },
-        })),
-      );
+      const audited: AuditEntry[] = moved.map((comment) => ({
+        actor,
+        action: ACTIONS[status],
+        commentId: comment.id,
+        articleId: comment.articleId,
+        fromStatus: from.get(comment.id)!,
+        toStatus: status,
+        details: { bulk: true },
+      }));
+      // An explicit approval of an approved comment clears its reports (and is audited).
+      const alreadyApproved =
+        status === 'approved'
+          ? locked.filter((c) => from.get(c.id) === 'approved').map((c) => c.id)
+          : [];
+      for (const cleared of await this.moderation.clearReports(tx.manager, alreadyApproved)) {
+        audited.push(this.reportsCleared(cleared, actor, undefined, { bulk: true }));
+      }
+      await this.audit.recordMany(tx.manager, audited);
       return { updated: moved.length };
     });
   }
@@ -99,6 +106,14 @@ export class CommentDecisionsService {
     reason: string | undefined,
   ): Promise<void> {
     const from = comment.status;
+    if (from === 'approved' && status === 'approved') {
+      // Approving again is how a moderator answers reports: they are cleared, and that is audited.
+      const [cleared] = await this.moderation.clearReports(tx.manager, [comment.id]);
+      if (cleared) {
+        await this.audit.record(tx.manager, this.reportsCleared(cleared, actor, reason));
+      }
+      return;
+    }
     if (from === status) {
       return;
     }
@@ -112,6 +127,24 @@ export class CommentDecisionsService {
       toStatus: status,
       reason: reason ?? null,
     });
+  }
+
+  private reportsCleared(
+    cleared: { id: string; articleId: string; cleared: number },
+    actor: string,
+    reason: string | undefined,
+    details: Record<string, unknown> = {},
+  ): AuditEntry {
+    return {
+      actor,
+      action: ACTIONS.approved,
+      commentId: cleared.id,
+      articleId: cleared.articleId,
+      fromStatus: 'approved',
+      toStatus: 'approved',
+      reason: reason ?? null,
+      details: { ...details, reportsCleared: cleared.cleared },
+    };
   }
 
   private async pin(
@@ -146,7 +179,7 @@ export class CommentDecisionsService {
     reason: string | undefined,
   ): Promise<void> {
     const rendered = renderCommentBody(body);
-    await this.comments.saveBody(
+    const revisionId = await this.comments.saveBody(
       tx.manager,
       comment,
       { source: body, html: rendered.html, renderVersion: rendered.renderVersion },
@@ -161,7 +194,7 @@ export class CommentDecisionsService {
       toStatus: comment.status,
       reason: reason ?? null,
       // The previous body is in the revision, which a purge erases; the audit keeps no text.
-      details: { revisionKept: true },
+      details: { revisionId },
     });
   }
 }
