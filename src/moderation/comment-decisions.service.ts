@@ -71,11 +71,12 @@ export class CommentDecisionsService {
       // Set-based: one lock statement, one update, one counter statement per kind, one audit
       // insert; the article row only at the very end (see src/database/transactions.ts).
       const locked = await this.moderation.lockManyInIdOrder(tx.manager, unique);
+      // Read before the move: setStatusMany updates the entities it is given.
+      const from = new Map(locked.map((c) => [c.id, c.status]));
       const moved = await tx.setStatusMany(
         locked.filter((c) => c.status !== 'deleted'),
         status,
       );
-      const from = new Map(locked.map((c) => [c.id, c.status]));
       const audited: AuditEntry[] = moved.map((comment) => ({
         actor,
         action: ACTIONS[status],
@@ -94,7 +95,8 @@ export class CommentDecisionsService {
         audited.push(this.reportsCleared(cleared, actor, undefined, { bulk: true }));
       }
       await this.audit.recordMany(tx.manager, audited);
-      return { updated: moved.length };
+      // The comments that moved, and the approved ones whose reports an approval cleared.
+      return { updated: audited.length };
     });
   }
 
