@@ -116,6 +116,13 @@ describe('concurrent writers on one comment and one article', () => {
     }
 
     const failures = statuses.filter((s) => s.status >= 500);
+    const tally: Record<string, number> = {};
+    for (const s of statuses) {
+      tally[`${s.what} ${s.status}`] = (tally[`${s.what} ${s.status}`] ?? 0) + 1;
+    }
+    console.info(
+      `answers: ${JSON.stringify(tally)}; health: ${healthStatuses.filter((s) => s !== 200).length} of ${healthStatuses.length} not 200`,
+    );
     expect(failures).toEqual([]);
     expect(healthStatuses.length).toBeGreaterThan(0);
     expect(healthStatuses.filter((s) => s !== 200)).toEqual([]);
