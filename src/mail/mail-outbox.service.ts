@@ -149,18 +149,17 @@ export class MailOutbox {
     status: EmailStatus | undefined,
     cursor?: string,
   ): Promise<Page<EmailResponse>> {
-    const after = cursor ? decodeCursor(cursor, 2) : undefined;
+    const after = cursor ? decodeCursor(cursor, ['timestamp', 'uuid']) : undefined;
     const rows = await this.outbox.findPage(
       limit,
       status,
-      after && { createdAt: String(after[0]), id: String(after[1]) },
+      after && { createdAt: after[0], id: after[1] },
     );
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
     return {
-      items: items.map(toEmailResponse),
-      nextCursor:
-        rows.length > limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null,
+      items: items.map((row) => toEmailResponse(row.email)),
+      nextCursor: rows.length > limit && last ? encodeCursor([last.cursorTime, last.email.id]) : null,
     };
   }
 

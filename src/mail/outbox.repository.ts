@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { cursorTimeSql } from '../common/cursor';
 import { EmailOutboxEntity, EmailStatus, MailStream } from './email-outbox.entity';
 
 /** A row as the dispatcher needs it. */
@@ -338,13 +339,14 @@ export class OutboxRepository {
   }
 
   /** The admin list, newest first (email_outbox_status_created_idx / _created_idx). */
-  findPage(
+  async findPage(
     limit: number,
     status: EmailStatus | undefined,
     after?: { createdAt: string; id: string },
-  ): Promise<EmailOutboxEntity[]> {
+  ): Promise<{ email: EmailOutboxEntity; cursorTime: string }[]> {
     const query = this.rows
       .createQueryBuilder('e')
+      .addSelect(cursorTimeSql('e.created_at'), 'cursor_time')
       .orderBy('e.created_at', 'DESC')
       .addOrderBy('e.id', 'DESC')
       .limit(limit + 1);
@@ -352,9 +354,10 @@ export class OutboxRepository {
       query.andWhere('e.status = :status', { status });
     }
     if (after) {
-      query.andWhere('(e.created_at, e.id) < (:createdAt, :id)', after);
+      query.andWhere('(e.created_at, e.id) < (:createdAt::timestamptz, :id::uuid)', after);
     }
-    return query.getMany();
+    const { entities, raw } = await query.getRawAndEntities<{ cursor_time: string }>();
+    return entities.map((email, i) => ({ email, cursorTime: raw[i].cursor_time }));
   }
 
   findById(id: string): Promise<EmailOutboxEntity | null> {

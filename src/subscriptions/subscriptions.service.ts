@@ -325,11 +325,11 @@ export class SubscriptionsService {
     filter: { kind?: SubscriptionKind; status?: SubscriptionStatus },
     cursor?: string,
   ): Promise<Page<SubscriptionResponse>> {
-    const after = cursor ? decodeCursor(cursor, 2) : undefined;
+    const after = cursor ? decodeCursor(cursor, ['timestamp', 'uuid']) : undefined;
     const rows = await this.subscriptions.findPage(
       limit,
       filter,
-      after && { createdAt: String(after[0]), id: String(after[1]) },
+      after && { createdAt: after[0], id: after[1] },
     );
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
@@ -337,7 +337,7 @@ export class SubscriptionsService {
       items: items.map((r) => toSubscriptionResponse(r.subscription, r.articleSlug)),
       nextCursor:
         rows.length > limit && last
-          ? encodeCursor([last.subscription.createdAt.toISOString(), last.subscription.id])
+          ? encodeCursor([last.cursorTime, last.subscription.id])
           : null,
     };
   }

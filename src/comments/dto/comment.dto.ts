@@ -184,7 +184,7 @@ export interface CommentCountResponse {
 }
 
 /** The columns a public read needs: never the email, the ip hash or the source. */
-export type PublicCommentRow = Pick<
+export type CommentRowFields = Pick<
   CommentEntity,
   | 'id'
   | 'parentId'
@@ -204,6 +204,11 @@ export type PublicCommentRow = Pick<
   | 'replyCount'
 >;
 
+export type PublicCommentRow = CommentRowFields & {
+  /** created_at to the microsecond, for keyset cursors (the Date holds milliseconds only). */
+  cursorTime: string;
+};
+
 function publicStatus(status: CommentStatus): CommentNode['status'] {
   if (status === 'approved' || status === 'deleted') {
     return status;
@@ -216,7 +221,7 @@ function publicStatus(status: CommentStatus): CommentNode['status'] {
  * The public shape of one comment. A deleted comment is a placeholder: no author, no body. The
  * mapper never sees the email address (the row type has none) and never nests; see buildTree.
  */
-export function toCommentResponse(row: PublicCommentRow): CommentNode {
+export function toCommentResponse(row: CommentRowFields): CommentNode {
   const deleted = row.status === 'deleted';
   return {
     id: row.id,
@@ -243,7 +248,7 @@ export function toCommentResponse(row: PublicCommentRow): CommentNode {
  * Nests rows (oldest first) under their parents. A row whose parent is not among them (beyond a
  * page or withdrawn) is placed at the top of the list, so nothing that was fetched is dropped.
  */
-export function buildTree(rows: PublicCommentRow[]): CommentNode[] {
+export function buildTree(rows: CommentRowFields[]): CommentNode[] {
   const nodes = new Map<string, CommentNode>();
   const top: CommentNode[] = [];
   for (const row of rows) {
