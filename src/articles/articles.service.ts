@@ -53,7 +53,10 @@ export class ArticlesService {
 
   async listAll(limit: number, cursor?: string): Promise<Page<ArticleSummaryResponse>> {
     const after = cursor ? decodeCursor(cursor, TIME_ID) : undefined;
-    const rows = await this.articles.findAllPage(limit, after && { createdAt: after[0], id: after[1] });
+    const rows = await this.articles.findAllPage(
+      limit,
+      after && { createdAt: after[0], id: after[1] },
+    );
     return page(rows, limit);
   }
 

@@ -50,7 +50,10 @@ const CHECKS: Record<CursorField, (value: unknown) => boolean> = {
   timestamp: isTimestamp,
   uuid: (value) => typeof value === 'string' && UUID.test(value),
   int32: (value) =>
-    typeof value === 'number' && Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX,
+    typeof value === 'number' &&
+    Number.isInteger(value) &&
+    value >= INT32_MIN &&
+    value <= INT32_MAX,
   flag: (value) => value === 0 || value === 1,
 };
 

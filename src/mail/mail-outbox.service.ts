@@ -159,7 +159,8 @@ export class MailOutbox {
     const last = items[items.length - 1];
     return {
       items: items.map((row) => toEmailResponse(row.email)),
-      nextCursor: rows.length > limit && last ? encodeCursor([last.cursorTime, last.email.id]) : null,
+      nextCursor:
+        rows.length > limit && last ? encodeCursor([last.cursorTime, last.email.id]) : null,
     };
   }
 

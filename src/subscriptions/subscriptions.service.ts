@@ -336,9 +336,7 @@ export class SubscriptionsService {
     return {
       items: items.map((r) => toSubscriptionResponse(r.subscription, r.articleSlug)),
       nextCursor:
-        rows.length > limit && last
-          ? encodeCursor([last.cursorTime, last.subscription.id])
-          : null,
+        rows.length > limit && last ? encodeCursor([last.cursorTime, last.subscription.id]) : null,
     };
   }
 
