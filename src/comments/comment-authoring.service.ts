@@ -76,7 +76,7 @@ export class CommentAuthoringService {
     }
     await this.limiter.consume([
       { rule: COMMENT_RATE_RULES.editPerIp, subject: writer.ip },
-      { rule: COMMENT_RATE_RULES.editPerAddress, subject: found.authorEmail.toLowerCase() },
+      { rule: COMMENT_RATE_RULES.editPerAddress, subject: found.authorEmail },
     ]);
     if (!token || !sameHash(hashToken(token), found.editTokenHash)) {
       throw new ForbiddenException('the edit token does not match this comment');

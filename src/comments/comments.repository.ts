@@ -363,7 +363,9 @@ export class CommentsRepository {
   ): Promise<{ up: number; down: number } | null> {
     const result: unknown = await manager.query(
       `WITH target AS (
-         SELECT id, article_id FROM comments WHERE id = $1 AND status = 'approved'
+         SELECT c.id, c.article_id FROM comments c
+         WHERE c.id = $1 AND c.status = 'approved'
+           AND EXISTS (SELECT 1 FROM articles a WHERE a.id = c.article_id AND a.status = 'published')
        ), previous AS (
          SELECT COALESCE((SELECT value FROM comment_votes
                           WHERE comment_id = $1 AND voter_key = $2), 0)::integer AS value

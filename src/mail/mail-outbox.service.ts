@@ -1,5 +1,6 @@
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { mailboxKey } from '../common/client-keys';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { Page } from '../common/list.dto';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -137,7 +138,7 @@ export class MailOutbox {
     template: MailTemplateName,
     since: Date,
   ): Promise<number> {
-    return this.outbox.countRecentTo(manager, emailKey(email), template, since);
+    return this.outbox.countRecentToMailbox(manager, mailboxKey(email), template, since);
   }
 
   isSuppressed(email: string, manager?: EntityManager): Promise<boolean> {

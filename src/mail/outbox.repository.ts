@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { mailboxSql } from '../common/client-keys';
 import { cursorTimeSql } from '../common/cursor';
 import { EmailOutboxEntity, EmailStatus, MailStream } from './email-outbox.entity';
 
@@ -323,17 +324,20 @@ export class OutboxRepository {
     );
   }
 
-  /** Mail of this template to this address since `since` (the confirmation cap). */
-  async countRecentTo(
+  /**
+   * Mail of this template to any address of this mailbox since `since` (the confirmation cap):
+   * `a+1@x`, `a+2@x` and `A@x` share one cap (email_outbox_mailbox_idx).
+   */
+  async countRecentToMailbox(
     manager: EntityManager,
-    emailKey: string,
+    mailbox: string,
     template: string,
     since: Date,
   ): Promise<number> {
     const rows: { n: number }[] = await manager.query(
       `SELECT count(*)::int AS n FROM email_outbox
-        WHERE lower(recipient) = $1 AND template = $2 AND created_at > $3`,
-      [emailKey, template, since],
+        WHERE ${mailboxSql('recipient')} = $1 AND template = $2 AND created_at > $3`,
+      [mailbox, template, since],
     );
     return rows[0].n;
   }

@@ -58,6 +58,15 @@ export class ModerationRepository {
     );
   }
 
+  /** Readers act only on comments of a published article (a draft's comments are not public). */
+  async isArticlePublished(manager: EntityManager, articleId: string): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      "SELECT 1 FROM articles WHERE id = $1 AND status = 'published'",
+      [articleId],
+    );
+    return rows.length > 0;
+  }
+
   /** The comments with these ids and their articles' slugs, in no particular order. */
   async findWithSlugs(
     ids: string[],

@@ -8,9 +8,8 @@ import {
 import MarkdownIt from 'markdown-it';
 import { DataSource } from 'typeorm';
 import { ArticlesRepository } from '../articles/articles.repository';
-import { RateLimiter } from '../common/rate-limit';
+import { RateLimiter, RateRule } from '../common/rate-limit';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { emailKey } from '../mail/email-address';
 import { MailOutbox } from '../mail/mail-outbox.service';
 import { MailRenderer } from '../mail/mail-renderer.service';
 import { MailTemplateData } from '../mail/mail-templates';
@@ -24,8 +23,18 @@ export const NEWSLETTER_CONSENT_VERSION = 'newsletter-box-2026-11';
 /** Recipients queued per transaction: 10,000 subscribers never need one huge transaction. */
 export const ISSUE_BATCH_SIZE = 1000;
 
-const SIGNUP_PER_IP = { name: 'newsletter:ip', limit: 20, windowSeconds: 3600 };
-const SIGNUP_PER_ADDRESS = { name: 'newsletter:address', limit: 5, windowSeconds: 3600 };
+const SIGNUP_PER_IP: RateRule = {
+  name: 'newsletter:ip',
+  limit: 20,
+  windowSeconds: 3600,
+  per: 'network',
+};
+const SIGNUP_PER_ADDRESS: RateRule = {
+  name: 'newsletter:address',
+  limit: 5,
+  windowSeconds: 3600,
+  per: 'mailbox',
+};
 
 function escapeHtml(text: string): string {
   return text.replace(
@@ -60,8 +69,8 @@ export class NewsletterService {
     userAgent: string | null;
   }): Promise<void> {
     await this.rateLimiter.consume([
-      { rule: SIGNUP_PER_IP, subject: input.ip ?? 'unknown' },
-      { rule: SIGNUP_PER_ADDRESS, subject: emailKey(input.email) },
+      { rule: SIGNUP_PER_IP, subject: input.ip },
+      { rule: SIGNUP_PER_ADDRESS, subject: input.email },
     ]);
     await this.subscriptions.request({
       kind: 'newsletter',

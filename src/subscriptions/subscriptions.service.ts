@@ -3,6 +3,7 @@ import { GoneException, Inject, Injectable, NotFoundException } from '@nestjs/co
 import { OnEvent } from '@nestjs/event-emitter';
 import { DataSource, EntityManager } from 'typeorm';
 import { ArticleEntity } from '../articles/article.entity';
+import { mailboxKey } from '../common/client-keys';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { Page } from '../common/list.dto';
 import { hashToken, newToken } from '../common/tokens';
@@ -87,6 +88,8 @@ export class SubscriptionsService {
     if (input.kind !== 'newsletter' && !articleId) {
       throw new Error(`a ${input.kind} subscription needs an article`);
     }
+    // The mailbox first (the confirmation cap is counted per mailbox), then the address.
+    await this.subscriptions.lockAddress(m, `mailbox:${mailboxKey(email)}`);
     await this.subscriptions.lockAddress(m, key);
     if (await this.outbox.isSuppressed(email, m)) {
       return;

@@ -13,7 +13,13 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { ListQuery } from '../../common/list.dto';
-import { Length, SingleLine, StorableText } from '../../common/validation';
+import {
+  Length,
+  NoInvisibleCharacters,
+  SingleLine,
+  StorableText,
+  Visible,
+} from '../../common/validation';
 import { AnchorState, CommentEntity, CommentStatus, NotifyChoice, Quote } from '../comment.entity';
 
 export const SORTS = ['newest', 'oldest', 'top'] as const;
@@ -60,10 +66,12 @@ export class PostCommentDto {
   @SingleLine()
   @Length(1, 80)
   @Matches(/\S/, { message: 'authorName must not be blank' })
+  @Visible()
   authorName: string;
 
   @ApiProperty({ maxLength: 254 })
   @IsString()
+  @NoInvisibleCharacters()
   @Length(3, 254)
   @IsEmail({}, { message: 'authorEmail must be a valid email address' })
   authorEmail: string;

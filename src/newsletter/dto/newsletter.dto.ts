@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { Equals, IsIn, IsOptional, IsString, Matches } from 'class-validator';
-import { Length, SingleLine, StorableText } from '../../common/validation';
+import { Length, SingleLine, StorableText, Visible } from '../../common/validation';
 import { SubscriberEmail } from '../../subscriptions/dto/subscriber-email';
 
 export const SIGNUP_SOURCES = ['api', 'newsletter-box', 'newsletter-form'] as const;
@@ -16,6 +16,7 @@ export class NewsletterSignupDto {
   @IsString()
   @SingleLine()
   @Length(1, 80)
+  @Visible()
   name?: string;
 
   @ApiProperty({ enum: [true], description: 'the reader agreed to receive the newsletter' })
