@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { createTestApp, TestApp } from './support/app';
+import { OutboxRepository } from '../src/mail/outbox.repository';
 import { createArticle } from './factories/comments';
 
 /**
@@ -28,12 +29,12 @@ describe('keyset lists carry the full precision of what they order by', () => {
   });
   afterAll(() => t.close());
 
-  /** Every id of every page, in order; stops after enough pages to have seen everything twice. */
-  async function pageThrough(path: string, headers: Record<string, string> = {}) {
+  /** Every id of every page, in order; gives up after 200 pages (a cursor that repeats rows). */
+  async function pageThrough(path: string, headers: Record<string, string> = {}, limit = LIMIT) {
     const seen: string[] = [];
     let cursor: string | null = null;
-    for (let pages = 0; pages < (2 * N) / LIMIT + 20; pages += 1) {
-      const url = `${path}${path.includes('?') ? '&' : '?'}limit=${LIMIT}${
+    for (let pages = 0; pages < 200; pages += 1) {
+      const url = `${path}${path.includes('?') ? '&' : '?'}limit=${limit}${
         cursor ? `&cursor=${cursor}` : ''
       }`;
       const res = await request(t.http).get(url).set(headers);
@@ -156,5 +157,76 @@ describe('keyset lists carry the full precision of what they order by', () => {
       await pageThrough(`/api/admin/comments?status=pending&article=${article.slug}`, t.admin),
       inserted,
     );
+  });
+
+  it('a dispatcher killed mid-issue: every row is listed, and the ambiguous ones are counted', async () => {
+    const subscribers = Array.from({ length: 600 }, () => randomUUID());
+    await t.dataSource.query(
+      `INSERT INTO subscriptions (id, kind, email, email_key, status, unsubscribe_token_hash,
+         consent_at, consent_source, consent_text_version)
+       SELECT id, 'newsletter', 'issue' || ord || '@example.com', 'issue' || ord || '@example.com',
+         'confirmed', 'issue-' || id, now(), 'import', 'v1'
+       FROM unnest($1::uuid[]) WITH ORDINALITY AS u(id, ord)`,
+      [subscribers],
+    );
+    const queued = await request(t.http)
+      .post('/api/admin/newsletter/issues')
+      .set(t.admin)
+      .send({ subject: 'Issue 42', body: 'Hello.' });
+    expect(queued.status).toBe(202);
+    const { id: issueId, recipients } = queued.body as { id: string; recipients: number };
+    expect(recipients).toBeGreaterThanOrEqual(600);
+    // The rows of one batch share one transaction's timestamp.
+    const [{ times }] = await t.dataSource.query(
+      `SELECT count(DISTINCT created_at)::int AS times FROM email_outbox
+        WHERE idempotency_key LIKE 'newsletter:' || $1 || ':%'`,
+      [issueId],
+    );
+    expect(times).toBe(1);
+    // A dispatcher killed mid-send leaves 15 rows "sending" under a lease nobody renews; the
+    // next dispatcher to start reclaims them as ambiguous (it cannot know whether they went).
+    await t.dataSource.query(
+      `UPDATE email_outbox SET status = 'sending', attempts = 1, lease_owner = 'killed',
+         lease_until = now() - interval '1 second'
+       WHERE id IN (SELECT id FROM email_outbox WHERE idempotency_key LIKE 'newsletter:' || $1 || ':%'
+                    ORDER BY id LIMIT 15)`,
+      [issueId],
+    );
+    expect(await t.app.get(OutboxRepository).reclaimExpiredLeases()).toEqual({
+      requeued: 0,
+      ambiguous: 15,
+    });
+
+    const stats = await request(t.http).get('/api/admin/emails/stats').set(t.admin);
+    expect(stats.status).toBe(200);
+    expect(stats.body.byStatus).toMatchObject({ ambiguous: 15 });
+    expect(stats.body.total).toBe(
+      Object.values(stats.body.byStatus as Record<string, number>).reduce((a, b) => a + b, 0),
+    );
+
+    const issue = await request(t.http).get(`/api/admin/newsletter/issues/${issueId}`).set(t.admin);
+    expect(issue.status).toBe(200);
+    expect(issue.body).toMatchObject({
+      id: issueId,
+      subject: 'Issue 42',
+      recipients,
+      emails: { queued: recipients - 15, ambiguous: 15, sent: 0 },
+    });
+
+    const ambiguous = await pageThrough('/api/admin/emails?status=ambiguous', t.admin);
+    expect(new Set(ambiguous).size).toBe(15);
+    expect(ambiguous).toHaveLength(15);
+    const [{ ids }] = await t.dataSource.query(
+      `SELECT array_agg(id::text) AS ids FROM email_outbox
+        WHERE idempotency_key LIKE 'newsletter:' || $1 || ':%'`,
+      [issueId],
+    );
+    const everything = await pageThrough('/api/admin/emails', t.admin, 100);
+    expectEachOnce(everything, ids as string[]);
+
+    const unknown = await request(t.http)
+      .get(`/api/admin/newsletter/issues/${randomUUID()}`)
+      .set(t.admin);
+    expect(unknown.status).toBe(404);
   });
 });

@@ -20,6 +20,7 @@ import { CreateModerationSettingsAndEvents1764403000000 } from '../../migrations
 import { CreateCommentReportsAndQueueIndexes1764403001000 } from '../../migrations/1764403001000-CreateCommentReportsAndQueueIndexes';
 import { CreateCommentNotifications1764404000000 } from '../../migrations/1764404000000-CreateCommentNotifications';
 import { IndexOutboxByMailbox1764503000000 } from '../../migrations/1764503000000-IndexOutboxByMailbox';
+import { IndexOutboxByNewsletterIssue1764503001000 } from '../../migrations/1764503001000-IndexOutboxByNewsletterIssue';
 
 /**
  * Every entity and every migration, listed explicitly rather than found by glob: the same list
@@ -52,4 +53,5 @@ export const migrations = [
   CreateCommentReportsAndQueueIndexes1764403001000,
   CreateCommentNotifications1764404000000,
   IndexOutboxByMailbox1764503000000,
+  IndexOutboxByNewsletterIssue1764503001000,
 ];

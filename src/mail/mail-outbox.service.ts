@@ -4,7 +4,13 @@ import { mailboxKey } from '../common/client-keys';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { Page } from '../common/list.dto';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { EmailResponse, toEmailResponse } from './dto/email.dto';
+import {
+  EmailCounts,
+  EmailResponse,
+  EmailStatsResponse,
+  toEmailCounts,
+  toEmailResponse,
+} from './dto/email.dto';
 import { canonicalEmail, emailKey, isDeliverableAddress } from './email-address';
 import { EmailStatus, MailStream } from './email-outbox.entity';
 import { MailTemplateData, MailTemplateName } from './mail-templates';
@@ -163,6 +169,15 @@ export class MailOutbox {
       nextCursor:
         rows.length > limit && last ? encodeCursor([last.cursorTime, last.email.id]) : null,
     };
+  }
+
+  async stats(): Promise<EmailStatsResponse> {
+    const byStatus = toEmailCounts(await this.outbox.countByStatus());
+    return { total: Object.values(byStatus).reduce((a, b) => a + b, 0), byStatus };
+  }
+
+  async countsForNewsletterIssue(issueId: string): Promise<EmailCounts> {
+    return toEmailCounts(await this.outbox.countByStatusForIssue(issueId));
   }
 
   async retry(id: string): Promise<EmailResponse> {

@@ -66,6 +66,9 @@ function toClaimed(row: ClaimedRow): ClaimedEmail {
 }
 
 /** Hand-written SQL where the dispatcher's correctness lives; each statement says its index. */
+/** The issue id in a newsletter row's idempotency key `newsletter:<issue>:<subscription>`. */
+const NEWSLETTER_ISSUE_SQL = "split_part(idempotency_key, ':', 2)";
+
 @Injectable()
 export class OutboxRepository {
   constructor(
@@ -362,6 +365,21 @@ export class OutboxRepository {
     }
     const { entities, raw } = await query.getRawAndEntities<{ cursor_time: string }>();
     return entities.map((email, i) => ({ email, cursorTime: raw[i].cursor_time }));
+  }
+
+  /** The whole outbox by status (an index-only scan of email_outbox_status_created_idx). */
+  countByStatus(): Promise<{ status: string; n: number }[]> {
+    return this.rows.query('SELECT status, count(*)::int AS n FROM email_outbox GROUP BY status');
+  }
+
+  /** One newsletter issue's rows by status (email_outbox_newsletter_issue_idx). */
+  countByStatusForIssue(issueId: string): Promise<{ status: string; n: number }[]> {
+    return this.rows.query(
+      `SELECT status, count(*)::int AS n FROM email_outbox
+        WHERE stream = 'newsletter' AND ${NEWSLETTER_ISSUE_SQL} = $1
+        GROUP BY status`,
+      [issueId],
+    );
   }
 
   findById(id: string): Promise<EmailOutboxEntity | null> {

@@ -3,6 +3,7 @@ import {
   Inject,
   Injectable,
   Logger,
+  NotFoundException,
   UnprocessableEntityException,
 } from '@nestjs/common';
 import MarkdownIt from 'markdown-it';
@@ -14,7 +15,13 @@ import { MailOutbox } from '../mail/mail-outbox.service';
 import { MailRenderer } from '../mail/mail-renderer.service';
 import { MailTemplateData } from '../mail/mail-templates';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
-import { NewsletterIssueDto, NewsletterIssueResponse, SignupSource } from './dto/newsletter.dto';
+import {
+  NewsletterIssueDetail,
+  NewsletterIssueDto,
+  NewsletterIssueResponse,
+  SignupSource,
+  toNewsletterIssueDetail,
+} from './dto/newsletter.dto';
 import { NewsletterIssuesRepository } from './newsletter-issues.repository';
 
 /** The wording next to the consent box; bump it when the text in newsletter-box.hbs changes. */
@@ -83,6 +90,14 @@ export class NewsletterService {
         textVersion: NEWSLETTER_CONSENT_VERSION,
       },
     });
+  }
+
+  async getIssue(id: string): Promise<NewsletterIssueDetail> {
+    const issue = await this.issues.findById(id);
+    if (!issue) {
+      throw new NotFoundException('newsletter issue not found');
+    }
+    return toNewsletterIssueDetail(issue, await this.outbox.countsForNewsletterIssue(id));
   }
 
   /**
