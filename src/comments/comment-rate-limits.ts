@@ -6,8 +6,15 @@ export const COMMENT_RATE_RULES = {
   postPerIp: { name: 'comment:post:ip', limit: 5, windowSeconds: 60, per: 'network' },
   postPerAddress: { name: 'comment:post:email', limit: 5, windowSeconds: 60, per: 'mailbox' },
   votePerIp: { name: 'comment:vote:ip', limit: 60, windowSeconds: 60, per: 'network' },
-  editPerIp: { name: 'comment:edit:ip', limit: 20, windowSeconds: 60, per: 'network' },
-  editPerAddress: { name: 'comment:edit:email', limit: 20, windowSeconds: 60, per: 'mailbox' },
+  /** Charged only by a wrong edit token, to the caller's network (subject: networkOf, /24 or /64). */
+  wrongEditTokenPerNetwork: {
+    name: 'comment:edit:wrong-token:net',
+    limit: 20,
+    windowSeconds: 60,
+    per: 'key',
+  },
+  /** Charged only by the right token, so only the token's holder can spend it. */
+  editPerComment: { name: 'comment:edit:comment', limit: 20, windowSeconds: 60, per: 'key' },
 } satisfies Record<string, RateRule>;
 
 /** Who is writing: taken from the request by the controller, used for limits and records. */

@@ -13,7 +13,12 @@ import {
   Query,
   Req,
 } from '@nestjs/common';
-import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import {
+  ApiForbiddenResponse,
+  ApiHeader,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
 import { Request } from 'express';
 import { ListQuery, Page } from '../common/list.dto';
 import { writerOf } from './comment-rate-limits';
@@ -103,6 +108,10 @@ export class CommentsController {
 
   @Patch(':id')
   @ApiHeader({ name: 'X-Edit-Token', required: true })
+  @ApiForbiddenResponse({ description: 'wrong edit token' })
+  @ApiTooManyRequestsResponse({
+    description: "too many wrong tokens from the caller's network, or 20 edits a minute",
+  })
   edit(
     @Param('id') id: string,
     @Headers('x-edit-token') token: string | undefined,
@@ -126,6 +135,9 @@ export class CommentsController {
   @Put(':id/vote')
   @HttpCode(200)
   @ApiHeader({ name: 'X-Voter-Id', required: true, description: 'opaque, 16–128 characters' })
+  @ApiTooManyRequestsResponse({
+    description: 'this network moved the score by VOTES_PER_NETWORK_PER_HOUR within the hour',
+  })
   vote(
     @Param('id') id: string,
     @Headers('x-voter-id') voterId: string | undefined,

@@ -20,6 +20,11 @@ export interface AppConfig {
   mailFrom: string;
   adminToken: string | null;
   rateLimit: boolean;
+  /**
+   * How far one network (IPv4 /24, IPv6 /64) may move one comment's score in an hour, whatever
+   * voter ids it sends; 0 turns the cap off. A public write limit: `RATE_LIMIT=off` lifts it too.
+   */
+  votesPerNetworkPerHour: number;
   moderation: ModerationMode;
   /** Reply depth the reader page indents to; deeper replies are shown at that depth. */
   commentIndentDepth: number;
@@ -286,6 +291,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     mailFrom: mailFrom(env),
     adminToken,
     rateLimit: onOff(env, 'RATE_LIMIT', true),
+    votesPerNetworkPerHour: integer(env, 'VOTES_PER_NETWORK_PER_HOUR', 10, 0, 10_000),
     moderation,
     commentIndentDepth: integer(env, 'COMMENT_INDENT_DEPTH', 5, 1, 20),
     threadCacheMs: integer(env, 'THREAD_CACHE_MS', 1000, 0, 60_000),
