@@ -159,6 +159,22 @@ describe('keyset lists carry the full precision of what they order by', () => {
     );
   });
 
+  it('GET /api/admin/comments/:id/events: events written by one transaction', async () => {
+    const article = await createArticle(t);
+    const [comment] = await insertComments(article.id, 'approved');
+    await t.dataSource.query(
+      `INSERT INTO moderation_events (comment_id, article_id, actor, action, reason, created_at)
+       SELECT $1, $2, 'reader reports', 'report', 'reason ' || n, $3
+       FROM generate_series(1, $4::int) AS n`,
+      [comment, article.id, SHARED, N],
+    );
+    const res = await request(t.http).get(`/api/admin/comments/${comment}/events`).set(t.admin);
+    expect(res.status).toBe(200);
+    const reasons = (res.body as { items: { reason: string }[] }).items.map((e) => e.reason);
+    expect(reasons).toEqual(Array.from({ length: N }, (_, i) => `reason ${i + 1}`));
+    expect((res.body as ListPage).nextCursor).toBeNull();
+  });
+
   it('a dispatcher killed mid-issue: every row is listed, and the ambiguous ones are counted', async () => {
     const subscribers = Array.from({ length: 600 }, () => randomUUID());
     await t.dataSource.query(
