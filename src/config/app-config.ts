@@ -41,7 +41,10 @@ export interface AppConfig {
   /** Socket bounds against slow clients (node:http's headersTimeout, requestTimeout, keepAliveTimeout). */
   http: HttpTimeouts;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
-  /** Extra secret mixed into hashes of emails and IPs; keeps ip hashes unlinkable across sites. */
+  /**
+   * Secret mixed into hashes of emails and IPs. HASH_SECRET, or else (empty here) one generated at
+   * first start and kept in the database: filled in at start-up, before any request.
+   */
   hashSecret: string;
   /** The outbox dispatcher's knobs, DKIM and the unsubscribe-link key. */
   mail: MailConfig;
@@ -327,8 +330,19 @@ export function loadConfig(env: Env = process.env): AppConfig {
     shutdownDelayMs: integer(env, 'SHUTDOWN_DELAY_MS', 5000, 0, 60_000),
     http: httpTimeouts(env),
     logLevel,
-    hashSecret: env.HASH_SECRET?.trim() || 'marginalia',
+    hashSecret: hashSecret(env),
     mail: mailConfig(env),
     notifications: notificationsConfig(env),
   };
+}
+
+/** Empty when unset: a public default would let anyone reverse an IP hash by brute force. */
+function hashSecret(env: Env): string {
+  const secret = env.HASH_SECRET?.trim() ?? '';
+  if (secret && secret.length < 32) {
+    throw new ConfigError(
+      'HASH_SECRET must be at least 32 characters long (or unset: one is generated)',
+    );
+  }
+  return secret;
 }

@@ -16,6 +16,7 @@ export const REPORT_RATE_RULE: RateRule = {
   name: 'comment:report:ip',
   limit: 10,
   windowSeconds: 60,
+  per: 'network',
 };
 
 /** The actor named in the audit trail when reports, not a person, hold a comment. */
@@ -71,7 +72,11 @@ export class CommentReportsService {
       // The comment's row lock orders concurrent reports, so exactly one of them crosses the
       // threshold. The article row is not locked (see src/database/transactions.ts).
       const comment = await this.comments.findByIdForUpdate(tx.manager, id);
-      if (!comment || !['approved', 'pending'].includes(comment.status)) {
+      if (
+        !comment ||
+        !['approved', 'pending'].includes(comment.status) ||
+        !(await this.moderation.isArticlePublished(tx.manager, comment.articleId))
+      ) {
         throw new NotFoundException('comment not found');
       }
       const network = networkHash(writer.ip, this.config.hashSecret);
