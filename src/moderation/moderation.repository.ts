@@ -106,29 +106,16 @@ export class ModerationRepository {
   }
 
   /**
-   * Locks the articles of these comments, in id order, before any comment is locked: every
-   * moderation transaction moves article counters, so taking the article first gives them all
-   * one lock order (articles, then comments in id order) and two of them never deadlock.
-   */
-  async lockArticlesOf(manager: EntityManager, commentIds: string[]): Promise<void> {
-    await manager.query(
-      `SELECT id FROM articles
-       WHERE id IN (SELECT article_id FROM comments WHERE id = ANY($1::uuid[]))
-       ORDER BY id FOR UPDATE`,
-      [commentIds],
-    );
-  }
-
-  /**
-   * Locks many comments for a bulk decision. Rows are locked in id order, so two bulk calls over
-   * overlapping ids queue behind each other instead of deadlocking.
+   * Locks many comments for a bulk decision (FOR NO KEY UPDATE: votes and replies referencing
+   * them are not held up). Rows are locked in id order, so two bulk calls over overlapping ids
+   * queue behind each other instead of deadlocking.
    */
   lockManyInIdOrder(manager: EntityManager, ids: string[]): Promise<CommentEntity[]> {
     return manager
       .createQueryBuilder(CommentEntity, 'c')
       .where('c.id IN (:...ids)', { ids })
       .orderBy('c.id')
-      .setLock('pessimistic_write')
+      .setLock('for_no_key_update')
       .getMany();
   }
 

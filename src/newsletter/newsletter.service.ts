@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import MarkdownIt from 'markdown-it';
 import { DataSource } from 'typeorm';
+import { inTransaction } from '../database/transactions';
 import { ArticlesRepository } from '../articles/articles.repository';
 import { RateLimiter, RateRule } from '../common/rate-limit';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -121,7 +122,7 @@ export class NewsletterService {
     let recipients = 0;
     let after: string | null = null;
     for (;;) {
-      const batch = await this.dataSource.transaction(async (m) => {
+      const batch = await inTransaction(this.dataSource, async (m) => {
         const subscribers = await this.subscriptions.confirmedNewsletterBatch(
           m,
           after,
