@@ -19,6 +19,7 @@ import { SubscriptionEntity } from '../subscriptions/subscription.entity';
 import { CreateModerationSettingsAndEvents1764403000000 } from '../../migrations/1764403000000-CreateModerationSettingsAndEvents';
 import { CreateCommentReportsAndQueueIndexes1764403001000 } from '../../migrations/1764403001000-CreateCommentReportsAndQueueIndexes';
 import { CreateCommentNotifications1764404000000 } from '../../migrations/1764404000000-CreateCommentNotifications';
+import { CreateConsoleSessions1764505000000 } from '../../migrations/1764505000000-CreateConsoleSessions';
 
 /**
  * Every entity and every migration, listed explicitly rather than found by glob: the same list
@@ -50,4 +51,5 @@ export const migrations = [
   CreateModerationSettingsAndEvents1764403000000,
   CreateCommentReportsAndQueueIndexes1764403001000,
   CreateCommentNotifications1764404000000,
+  CreateConsoleSessions1764505000000,
 ];

@@ -1,0 +1,131 @@
+import {
+  ArgumentsHost,
+  CanActivate,
+  Catch,
+  ExceptionFilter,
+  ExecutionContext,
+  ForbiddenException,
+  HttpException,
+  HttpStatus,
+  Injectable,
+  SetMetadata,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { Request, Response } from 'express';
+import { AdminRole } from '../auth/admin-token.entity';
+import { ConsoleSession, ConsoleSessionsService } from './console-sessions.service';
+
+export const CONSOLE_COOKIE = 'mg_console';
+const ROLES_KEY = 'marginalia:console-roles';
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Opens a console page to these roles; without it, only `admin` sessions pass (as in the API). */
+export const ConsoleRoles = (...roles: AdminRole[]) => SetMetadata(ROLES_KEY, roles);
+
+export type ConsoleRequest = Request & { console?: ConsoleSession };
+
+/** No live session: pages redirect to the sign-in form, scripts get a 401. */
+export class ConsoleSignInRequired extends HttpException {
+  constructor() {
+    super('sign in to the console first', HttpStatus.UNAUTHORIZED);
+  }
+}
+
+export function readCookie(req: Request, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (!header || header.length > 8192) {
+    return undefined;
+  }
+  for (const part of header.split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0 && part.slice(0, at).trim() === name) {
+      return part.slice(at + 1).trim();
+    }
+  }
+  return undefined;
+}
+
+export function wantsJson(req: Request): boolean {
+  return req.get('x-requested-with') === 'fetch' || req.accepts(['html', 'json']) === 'json';
+}
+
+/**
+ * Refuses a write that another site started. Browsers say where a request comes from in
+ * Sec-Fetch-Site (or, older ones, Origin); a request without either is not a browser's
+ * cross-site form post, and still needs the session's CSRF token below.
+ */
+export function assertSameSite(req: Request): void {
+  const site = req.get('sec-fetch-site');
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+    throw new ForbiddenException('cross-site requests are refused');
+  }
+  const origin = req.get('origin');
+  if (site === undefined && origin !== undefined && origin !== 'null') {
+    const own = `${req.protocol}://${req.get('host') ?? ''}`;
+    if (origin !== own) {
+      throw new ForbiddenException('cross-site requests are refused');
+    }
+  }
+  if (origin === 'null') {
+    throw new ForbiddenException('cross-site requests are refused');
+  }
+}
+
+/**
+ * Every console route but sign-in: a live session, a role allowed to use the page, and on every
+ * write a same-site request carrying the session's CSRF token (`_csrf` field or X-CSRF-Token).
+ */
+@Injectable()
+export class ConsoleGuard implements CanActivate {
+  constructor(
+    private readonly sessions: ConsoleSessionsService,
+    private readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<ConsoleRequest>();
+    const session = await this.sessions.resolve(readCookie(req, CONSOLE_COOKIE));
+    if (!session) {
+      throw new ConsoleSignInRequired();
+    }
+    const allowed = this.reflector.getAllAndOverride<AdminRole[] | undefined>(ROLES_KEY, [
+      context.getHandler(),
+      context.getClass(),
+    ]) ?? ['admin'];
+    if (!allowed.includes(session.role)) {
+      throw new ForbiddenException(`the ${session.role} role may not use this page`);
+    }
+    if (WRITE_METHODS.has(req.method)) {
+      assertSameSite(req);
+      const body = req.body as Record<string, unknown> | undefined;
+      const given = req.get('x-csrf-token') ?? body?._csrf;
+      if (!this.sessions.csrfMatches(session, given)) {
+        throw new ForbiddenException(
+          'this form has expired or did not come from this site; reload the page and try again',
+        );
+      }
+    }
+    req.console = session;
+    return true;
+  }
+}
+
+/** Sends a signed-out browser to the sign-in form (with the page to come back to). */
+@Catch(ConsoleSignInRequired)
+export class ConsoleSignInFilter implements ExceptionFilter {
+  catch(_exception: ConsoleSignInRequired, host: ArgumentsHost): void {
+    const req = host.switchToHttp().getRequest<Request>();
+    const res = host.switchToHttp().getResponse<Response>();
+    res.setHeader('Cache-Control', 'no-store');
+    if (wantsJson(req)) {
+      res.status(401).json({
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: 'sign in to the console first',
+      });
+      return;
+    }
+    const next = req.method === 'GET' ? `?next=${encodeURIComponent(req.originalUrl)}` : '';
+    res.redirect(303, `/admin${next}`);
+  }
+}
