@@ -128,9 +128,8 @@ export class ConsoleSessionsService {
     if (!cookie || !cookie.startsWith(SESSION_PREFIX) || cookie.length > 100) {
       return null;
     }
-    const rows: { id: string; token_name: string; role: AdminRole }[] =
-      await this.dataSource.query(
-        `WITH live AS (
+    const rows: { id: string; token_name: string; role: AdminRole }[] = await this.dataSource.query(
+      `WITH live AS (
            SELECT s.id, s.token_name, COALESCE(t.role, s.role) AS role, s.last_seen_at
            FROM console_sessions s LEFT JOIN admin_tokens t ON t.id = s.admin_token_id
            WHERE s.session_hash = $1 AND s.ended_at IS NULL AND s.expires_at > now()
@@ -143,8 +142,8 @@ export class ConsoleSessionsService {
            RETURNING c.id
          )
          SELECT id, token_name, role FROM live`,
-        [hashToken(cookie), this.envTokenHash, SESSION_IDLE_MINUTES],
-      );
+      [hashToken(cookie), this.envTokenHash, SESSION_IDLE_MINUTES],
+    );
     const row = rows[0];
     if (!row) {
       return null;

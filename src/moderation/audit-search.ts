@@ -85,8 +85,14 @@ export class AuditSearch {
        (SELECT DISTINCT 'action', action FROM moderation_events LIMIT 100)`,
     );
     return {
-      actors: rows.filter((r) => r.kind === 'actor').map((r) => r.value).sort(),
-      actions: rows.filter((r) => r.kind === 'action').map((r) => r.value).sort(),
+      actors: rows
+        .filter((r) => r.kind === 'actor')
+        .map((r) => r.value)
+        .sort(),
+      actions: rows
+        .filter((r) => r.kind === 'action')
+        .map((r) => r.value)
+        .sort(),
     };
   }
 }
