@@ -42,7 +42,9 @@ export async function validateAs<T extends object>(
   dto: ClassConstructor<T>,
   plain: Record<string, unknown>,
 ): Promise<{ value: T; errors: null } | { value: null; errors: string[] }> {
-  const value = plainToInstance(dto, plain);
+  // Fields left out keep the DTO's defaults (an explicit undefined would erase them).
+  const given = Object.fromEntries(Object.entries(plain).filter(([, v]) => v !== undefined));
+  const value = plainToInstance(dto, given);
   const problems = await validate(value, { whitelist: true, forbidNonWhitelisted: true });
   if (problems.length === 0) {
     return { value, errors: null };

@@ -183,7 +183,7 @@ export class ConsoleQueueController {
       req.console!.tokenName,
     );
     if (wantsJson(req)) {
-      res.json({ updated, status: checked.value.status, ids: checked.value.ids });
+      res.status(200).json({ updated, status: checked.value.status, ids: checked.value.ids });
       return;
     }
     const back = safeBack(field(form, 'back'), '/admin/queue');
@@ -244,7 +244,7 @@ export class ConsoleQueueController {
     }
     const comment = await this.decisions.decide(key, checked.value, req.console!.tokenName);
     if (wantsJson(req)) {
-      res.json({ id: comment.id, status: comment.status, pinned: comment.pinned });
+      res.status(200).json({ id: comment.id, status: comment.status, pinned: comment.pinned });
       return;
     }
     res.redirect(303, safeBack(field(form, 'back'), '/admin/queue'));
