@@ -66,9 +66,6 @@ export function assertSameSite(req: Request): void {
       throw new ForbiddenException('cross-site requests are refused');
     }
   }
-  if (origin === 'null') {
-    throw new ForbiddenException('cross-site requests are refused');
-  }
 }
 
 /**
