@@ -44,9 +44,7 @@ export class CreateConsoleSessions1764505000000 implements MigrationInterface {
       CREATE TRIGGER comment_reports_queue_notify AFTER INSERT OR DELETE
       ON comment_reports FOR EACH STATEMENT EXECUTE FUNCTION moderation_queue_notify()`);
     // The site-wide audit log pages newest first, optionally by actor or action.
-    await q.query(
-      'CREATE INDEX moderation_events_actor_idx ON moderation_events (actor, id DESC)',
-    );
+    await q.query('CREATE INDEX moderation_events_actor_idx ON moderation_events (actor, id DESC)');
   }
 
   async down(q: QueryRunner): Promise<void> {

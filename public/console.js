@@ -45,10 +45,19 @@
       status.textContent = text;
     }
   };
-  var WORDS = { approved: 'Approved', spam: 'Marked as spam', trash: 'Trashed', pending: 'Held', pin: 'Pinned', unpin: 'Unpinned' };
+  var WORDS = {
+    approved: 'Approved',
+    spam: 'Marked as spam',
+    trash: 'Trashed',
+    pending: 'Held',
+    pin: 'Pinned',
+    unpin: 'Unpinned',
+  };
 
   function items() {
-    return queue ? Array.prototype.slice.call(queue.querySelectorAll('.queue-item:not(.decided)')) : [];
+    return queue
+      ? Array.prototype.slice.call(queue.querySelectorAll('.queue-item:not(.decided)'))
+      : [];
   }
 
   function current() {

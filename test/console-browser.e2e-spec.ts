@@ -68,9 +68,9 @@ describeBrowser('moderation console in Chromium', () => {
     await insertPendingComments(t, article.id, 40);
     const context = await browser.newContext();
     const page = await signInPage(context, base, ADMIN_TOKEN);
-    const order = await page.locator('.queue-item').evaluateAll((els) =>
-      els.map((el) => el.getAttribute('data-id')!),
-    );
+    const order = await page
+      .locator('.queue-item')
+      .evaluateAll((els) => els.map((el) => el.getAttribute('data-id')!));
     expect(order).toHaveLength(40);
     // The live counts arrive over the event stream.
     await page.waitForSelector('html[data-live="on"]');
@@ -119,9 +119,13 @@ describeBrowser('moderation console in Chromium', () => {
     await page.click('a[href="/admin/settings"]');
     await page.fill('#s-holdWords', 'casino\nfree money');
     await page.fill('#s-reportThreshold', '5');
-    await Promise.all([page.waitForURL(`${base}/admin/settings?saved=1`), page.click('#save-settings')]);
+    await Promise.all([
+      page.waitForURL(`${base}/admin/settings?saved=1`),
+      page.click('#save-settings'),
+    ]);
     expect(await page.textContent('#settings-saved')).toBe('Saved.');
-    const settings = (await request(t.http).get('/api/admin/settings/moderation').set(t.admin)).body as {
+    const settings = (await request(t.http).get('/api/admin/settings/moderation').set(t.admin))
+      .body as {
       holdWords: string[];
       reportThreshold: number;
     };
@@ -132,14 +136,22 @@ describeBrowser('moderation console in Chromium', () => {
     await page.click('a[href="/admin/newsletter"]');
     await page.fill('#n-subject', 'The week in tides');
     await page.fill('#n-body', 'Hello readers,\n\nthe **moon** was busy this week.');
-    await Promise.all([page.waitForURL(`${base}/admin/newsletter/preview`), page.click('#preview-button')]);
+    await Promise.all([
+      page.waitForURL(`${base}/admin/newsletter/preview`),
+      page.click('#preview-button'),
+    ]);
     expect(await page.textContent('#send-button')).toBe('Send to 3 subscribers');
     expect(await page.textContent('#preview-text')).toContain('the **moon** was busy');
     const frame = page.frame({ name: 'preview-frame' })!;
-    await expect.poll(async () => (await frame.content()).includes('<strong>moon</strong>')).toBe(true);
+    await expect
+      .poll(async () => (await frame.content()).includes('<strong>moon</strong>'))
+      .toBe(true);
     await page.screenshot({ path: artifactPath('console-newsletter-preview.png'), fullPage: true });
     await page.check('#send-confirm');
-    await Promise.all([page.waitForURL(/\/admin\/newsletter\/issues\//), page.click('#send-button')]);
+    await Promise.all([
+      page.waitForURL(/\/admin\/newsletter\/issues\//),
+      page.click('#send-button'),
+    ]);
     await expect.poll(() => page.textContent('#issue-state'), { timeout: 20_000 }).toBe('Done.');
     expect(await page.textContent('td[data-status="sent"]')).toBe('3');
     for (const email of SUBSCRIBERS) {

@@ -41,7 +41,10 @@ describe('moderation console: sessions, CSRF, roles', () => {
   afterAll(() => t.close());
 
   it('signs in with a pasted token: HttpOnly SameSite=Strict cookie, session stored only hashed', async () => {
-    await request(t.http).get('/admin/queue').expect(303).expect('Location', '/admin?next=%2Fadmin%2Fqueue');
+    await request(t.http)
+      .get('/admin/queue')
+      .expect(303)
+      .expect('Location', '/admin?next=%2Fadmin%2Fqueue');
     const form = await request(t.http).get('/admin').expect(200);
     expect(form.text).toContain('name="token"');
     const res = await request(t.http)
@@ -51,7 +54,9 @@ describe('moderation console: sessions, CSRF, roles', () => {
       .expect(303)
       .expect('Location', '/admin/queue');
     const header = (res.headers['set-cookie'] as unknown as string[])[0];
-    expect(header).toMatch(/^mg_console=mgses_[\w-]{43}; Path=\/admin; HttpOnly; SameSite=Strict; Max-Age=43200$/);
+    expect(header).toMatch(
+      /^mg_console=mgses_[\w-]{43}; Path=\/admin; HttpOnly; SameSite=Strict; Max-Age=43200$/,
+    );
     const value = header.split(';')[0].split('=')[1];
     const rows: { session_hash: string; token_name: string }[] = await t.dataSource.query(
       'SELECT session_hash, token_name FROM console_sessions',
@@ -186,7 +191,9 @@ describe('moderation console: sessions, CSRF, roles', () => {
     const token = (await tokens.create('mod-rita', 'moderator'))!;
     const { cookie } = await signIn(t, token, '198.51.100.20');
     await request(t.http).get('/admin/queue').set('Cookie', cookie).expect(200);
-    const sessions = await request(t.http).get('/admin/sessions').set('Cookie', (await signIn(t, ADMIN_TOKEN)).cookie);
+    const sessions = await request(t.http)
+      .get('/admin/sessions')
+      .set('Cookie', (await signIn(t, ADMIN_TOKEN)).cookie);
     expect(sessions.text).toContain('mod-rita');
     expect(await tokens.revoke('mod-rita')).toBe(true);
     await request(t.http).get('/admin/queue').set('Cookie', cookie).expect(303);
@@ -197,7 +204,15 @@ describe('moderation console: sessions, CSRF, roles', () => {
     const { cookie, csrf } = await signIn(t, token, '198.51.100.30');
     const queue = await request(t.http).get('/admin/queue').set('Cookie', cookie).expect(200);
     expect(queue.text).toContain('href="/admin/audit"');
-    for (const path of ['settings', 'articles', 'newsletter', 'mail', 'subscribers', 'people', 'sessions']) {
+    for (const path of [
+      'settings',
+      'articles',
+      'newsletter',
+      'mail',
+      'subscribers',
+      'people',
+      'sessions',
+    ]) {
       expect(queue.text).not.toContain(`href="/admin/${path}"`);
       await request(t.http).get(`/admin/${path}`).set('Cookie', cookie).expect(403);
     }
@@ -228,9 +243,19 @@ describe('moderation console: the queue', () => {
   it('shows each item with reasons, reports, anchored passage, parent and the author’s other comments', async () => {
     const blocks = (await request(t.http).get(`/api/articles/${article.slug}`).expect(200)).body
       .blocks as { id: string }[];
-    const parent = await postComment(t, article.slug, { authorName: 'Parent Poster', body: 'The parent says hi' });
-    await request(t.http).patch(`/api/admin/comments/${parent.comment.id}`).set(t.admin).send({ status: 'approved' }).expect(200);
-    await postComment(t, article.slug, { authorEmail: 'repeat@example.com', body: 'An earlier one' });
+    const parent = await postComment(t, article.slug, {
+      authorName: 'Parent Poster',
+      body: 'The parent says hi',
+    });
+    await request(t.http)
+      .patch(`/api/admin/comments/${parent.comment.id}`)
+      .set(t.admin)
+      .send({ status: 'approved' })
+      .expect(200);
+    await postComment(t, article.slug, {
+      authorEmail: 'repeat@example.com',
+      body: 'An earlier one',
+    });
     const inline = await postComment(t, article.slug, {
       authorName: 'Quoting Quinn',
       authorEmail: 'repeat@example.com',
@@ -247,7 +272,10 @@ describe('moderation console: the queue', () => {
       .set('X-Voter-Id', 'voter-aaaaaaaaaaaaaaaa')
       .send({ reason: 'rude & wrong' })
       .expect(202);
-    const page = await request(t.http).get('/admin/queue').set('Cookie', session.cookie).expect(200);
+    const page = await request(t.http)
+      .get('/admin/queue')
+      .set('Cookie', session.cookie)
+      .expect(200);
     expect(page.text).toContain('Quoting Quinn');
     expect(page.text).toMatch(/about <mark>the moon<\/mark> and the sea/);
     expect(page.text).toMatch(/The author’s other comments: 1 pending/);
@@ -256,7 +284,10 @@ describe('moderation console: the queue', () => {
     expect(page.text).toContain('moderation mode &quot;all&quot;: every comment is held');
     expect(page.text).not.toContain('<script>alert(1)</script>');
     expect(page.text).toContain(`id="c-${reply.comment.id}"`);
-    const reported = await request(t.http).get('/admin/queue?status=reported').set('Cookie', session.cookie).expect(200);
+    const reported = await request(t.http)
+      .get('/admin/queue?status=reported')
+      .set('Cookie', session.cookie)
+      .expect(200);
     expect(reported.text).toContain('“rude &amp; wrong”');
     expect(reported.text).toMatch(/Reported <span class="count" data-count="reported">1<\/span>/);
     expect(inline.comment.id).toBeTruthy();
@@ -268,7 +299,10 @@ describe('moderation console: the queue', () => {
     }
     const spy = vi.spyOn(PostgresQueryRunner.prototype, 'query');
     try {
-      const page = await request(t.http).get('/admin/queue').set('Cookie', session.cookie).expect(200);
+      const page = await request(t.http)
+        .get('/admin/queue')
+        .set('Cookie', session.cookie)
+        .expect(200);
       expect(page.text.match(/class="queue-item /g)).toHaveLength(50);
       expect(page.text).toContain('rel="next"');
       const statements = spy.mock.calls.map((c) => String(c[0]));
@@ -282,8 +316,12 @@ describe('moderation console: the queue', () => {
   });
 
   it('pages with the cursor and filters by article; a bad cursor or slug is a 400', async () => {
-    const first = await request(t.http).get('/admin/queue').set('Cookie', session.cookie).expect(200);
-    const next = /rel="next" href="([^"]+)"/.exec(first.text)![1]
+    const first = await request(t.http)
+      .get('/admin/queue')
+      .set('Cookie', session.cookie)
+      .expect(200);
+    const next = /rel="next" href="([^"]+)"/
+      .exec(first.text)![1]
       .replace(/&amp;/g, '&')
       .replace(/&#x3D;/g, '=');
     const second = await request(t.http).get(next).set('Cookie', session.cookie).expect(200);
@@ -298,8 +336,14 @@ describe('moderation console: the queue', () => {
       .expect(200);
     expect(ids(filtered.text)).toEqual([only.comment.id]);
     await request(t.http).get('/admin/queue?cursor=@@@').set('Cookie', session.cookie).expect(400);
-    await request(t.http).get('/admin/queue?article=Bad%20Slug').set('Cookie', session.cookie).expect(400);
-    await request(t.http).get('/admin/queue?status=everything').set('Cookie', session.cookie).expect(400);
+    await request(t.http)
+      .get('/admin/queue?article=Bad%20Slug')
+      .set('Cookie', session.cookie)
+      .expect(400);
+    await request(t.http)
+      .get('/admin/queue?status=everything')
+      .set('Cookie', session.cookie)
+      .expect(400);
   });
 
   it('bulk form post moves the selected comments in one decision and reports how many', async () => {
@@ -311,13 +355,15 @@ describe('moderation console: the queue', () => {
       .post('/admin/queue/bulk')
       .set('Cookie', session.cookie)
       .type('form')
-      .send(`_csrf=${encodeURIComponent(session.csrf)}&status=spam&back=%2Fadmin%2Fqueue&${ids.map((id) => `ids=${id}`).join('&')}`)
+      .send(
+        `_csrf=${encodeURIComponent(session.csrf)}&status=spam&back=%2Fadmin%2Fqueue&${ids.map((id) => `ids=${id}`).join('&')}`,
+      )
       .expect(303);
     expect(res.headers.location).toBe('/admin/queue?done=3&to=spam');
     for (const id of ids) {
       expect(await statusOf(t, id)).toBe('spam');
     }
-    const page = await request(t.http).get(res.headers.location as string).set('Cookie', session.cookie);
+    const page = await request(t.http).get(res.headers.location).set('Cookie', session.cookie);
     expect(page.text).toContain('3 comments marked as spam.');
     await request(t.http)
       .post('/admin/queue/bulk')
@@ -344,7 +390,10 @@ describe('moderation console: the queue', () => {
       .type('form')
       .send({ _csrf: session.csrf, body: 'Edited **text**', reason: 'typo' })
       .expect(303);
-    const detail = await request(t.http).get(`/admin/comments/${id}`).set('Cookie', session.cookie).expect(200);
+    const detail = await request(t.http)
+      .get(`/admin/comments/${id}`)
+      .set('Cookie', session.cookie)
+      .expect(200);
     expect(detail.text).toContain('<strong>text</strong>');
     expect(detail.text).toContain('comment.edit');
     const blank = await request(t.http)
@@ -354,7 +403,10 @@ describe('moderation console: the queue', () => {
       .send({ _csrf: session.csrf, body: '   ' });
     expect(blank.status).toBe(422);
     expect(blank.text).toContain('body must not be blank');
-    await request(t.http).get('/admin/comments/not-a-uuid').set('Cookie', session.cookie).expect(404);
+    await request(t.http)
+      .get('/admin/comments/not-a-uuid')
+      .set('Cookie', session.cookie)
+      .expect(404);
   });
 
   it('the event stream sends fresh counts when another path (the API) changes the queue', async () => {
@@ -384,7 +436,11 @@ describe('moderation console: the queue', () => {
     const id = (await postComment(t, article.slug)).comment.id;
     const afterPost = await nextCounts();
     expect(afterPost.pending).toBe(before.pending + 1);
-    await request(t.http).patch(`/api/admin/comments/${id}`).set(t.admin).send({ status: 'trash' }).expect(200);
+    await request(t.http)
+      .patch(`/api/admin/comments/${id}`)
+      .set(t.admin)
+      .send({ status: 'trash' })
+      .expect(200);
     const afterTrash = await nextCounts();
     expect(afterTrash.pending).toBe(before.pending);
     controller.abort();

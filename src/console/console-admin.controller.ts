@@ -282,7 +282,7 @@ export class ConsoleAdminController {
 
   @Page('mail')
   async outboxPage(@Req() req: ConsoleRequest): Promise<string> {
-    const q = stringQuery(req.query as Record<string, unknown>, ['status', 'cursor']);
+    const q = stringQuery(req.query, ['status', 'cursor']);
     const checked = await validateAs(EmailListQuery, q);
     if (!checked.value) {
       throw new BadRequestException(checked.errors.join('; '));
@@ -316,7 +316,7 @@ export class ConsoleAdminController {
 
   @Page('subscribers')
   async subscribersPage(@Req() req: ConsoleRequest): Promise<string> {
-    const q = stringQuery(req.query as Record<string, unknown>, ['kind', 'status', 'cursor']);
+    const q = stringQuery(req.query, ['kind', 'status', 'cursor']);
     const checked = await validateAs(SubscriberListQuery, q);
     if (!checked.value) {
       throw new BadRequestException(checked.errors.join('; '));

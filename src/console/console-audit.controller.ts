@@ -39,7 +39,7 @@ export class ConsoleAuditController {
   async page(@Req() req: ConsoleRequest): Promise<string> {
     const q = req.query as Record<string, unknown>;
     const filter = {
-      actor: one(q.actor, /^[^\u0000-\u001f]{1,200}$/, 'actor'),
+      actor: one(q.actor, /^[\p{L}\p{N} _.:@-]{1,200}$/u, 'actor'),
       action: one(q.action, /^[a-z.\-_]{1,60}$/, 'action'),
       commentId: one(q.comment, UUID, 'comment')?.toLowerCase(),
       before: one(q.before, /^\d{1,19}$/, 'before'),

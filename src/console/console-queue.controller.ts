@@ -125,7 +125,7 @@ export class ConsoleQueueController {
         key,
         label: VIEW_LABELS[key],
         current: key === query.status,
-        count: countLabel(page.counts[key as keyof QueueCounts]),
+        count: countLabel(page.counts[key]),
       })),
       items: page.items.map((item) => this.itemView(item)),
       nextUrl: page.nextCursor ? `${back}&cursor=${encodeURIComponent(page.nextCursor)}` : null,

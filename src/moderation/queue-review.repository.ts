@@ -132,7 +132,7 @@ export class QueueReviewRepository {
       anchorText: (r.anchor_text as string | null) ?? null,
       reports: (r.reports as (ReportView & RawJsonTime)[]).map((x) => ({
         reason: x.reason,
-        at: iso(x.at!),
+        at: iso(x.at),
       })),
       parent: parent ? { ...parent, createdAt: iso(parent.createdAt) } : null,
       others: (r.others as OtherCommentView[]).map((o) => ({ ...o, createdAt: iso(o.createdAt) })),

@@ -32,10 +32,14 @@ export async function consoleAxeViolations(page: Page): Promise<string[]> {
   const result = await page.evaluate(async () => {
     const run = (window as unknown as { axe: typeof axe }).axe.run;
     const outcome = await run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+      runOnly: {
+        type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'],
+      },
     });
     return outcome.violations.map(
-      (v) => `${v.id} (${v.impact ?? 'n/a'}): ${v.nodes.length} nodes, e.g. ${v.nodes[0]?.target.join(' ')}`,
+      (v) =>
+        `${v.id} (${v.impact ?? 'n/a'}): ${v.nodes.length} nodes, e.g. ${v.nodes[0]?.target.join(' ')}`,
     );
   });
   return result;
