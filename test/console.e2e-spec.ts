@@ -4,7 +4,8 @@ import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AdminTokensService } from '../src/auth/admin-tokens.service';
 import { createArticle, postComment } from './factories/comments';
-import { ADMIN_TOKEN, createTestApp, TestApp } from './support/app';
+import { ADMIN_TOKEN, createTestApp, createEmbeddedTestApp, TestApp } from './support/app';
+import { runTs } from './support/process';
 
 /** Signs in through the form; returns the cookie header and the page's CSRF token. */
 async function signIn(
@@ -186,18 +187,26 @@ describe('moderation console: sessions, CSRF, roles', () => {
     await request(t.http).get('/admin/queue').set('Cookie', cookie).expect(303);
   });
 
-  it('revoking a token (as the CLI does) ends its sessions on the next request', async () => {
-    const tokens = t.app.get(AdminTokensService);
-    const token = (await tokens.create('mod-rita', 'moderator'))!;
-    const { cookie } = await signIn(t, token, '198.51.100.20');
-    await request(t.http).get('/admin/queue').set('Cookie', cookie).expect(200);
-    const sessions = await request(t.http)
-      .get('/admin/sessions')
-      .set('Cookie', (await signIn(t, ADMIN_TOKEN)).cookie);
-    expect(sessions.text).toContain('mod-rita');
-    expect(await tokens.revoke('mod-rita')).toBe(true);
-    await request(t.http).get('/admin/queue').set('Cookie', cookie).expect(303);
-  });
+  it(
+    'revoking a token through the CLI ends its sessions on the next request',
+    { timeout: 60_000 },
+    async () => {
+      const tokens = t.app.get(AdminTokensService);
+      const token = (await tokens.create('mod-rita', 'moderator'))!;
+      const { cookie } = await signIn(t, token, '198.51.100.20');
+      await request(t.http).get('/admin/queue').set('Cookie', cookie).expect(200);
+      const sessions = await request(t.http)
+        .get('/admin/sessions')
+        .set('Cookie', (await signIn(t, ADMIN_TOKEN)).cookie);
+      expect(sessions.text).toContain('mod-rita');
+      const revoked = await runTs('src/cli/admin.ts', ['token', 'revoke', '--name', 'mod-rita'], {
+        DATABASE_URL: t.databaseUrl,
+      });
+      expect(revoked.code).toBe(0);
+      await request(t.http).get('/admin/queue').set('Cookie', cookie).expect(303);
+      expect(await tokens.revoke('mod-rita')).toBe(false);
+    },
+  );
 
   it('a moderator sees queue and audit only: other sections are not linked and answer 403', async () => {
     const token = (await t.app.get(AdminTokensService).create('mod-sam', 'moderator'))!;
@@ -444,5 +453,232 @@ describe('moderation console: the queue', () => {
     const afterTrash = await nextCounts();
     expect(afterTrash.pending).toBe(before.pending);
     controller.abort();
+  });
+});
+
+describe('moderation console: admin sections', () => {
+  let t: TestApp;
+  let session: { cookie: string; csrf: string };
+  const post = (path: string, form: Record<string, string>) =>
+    request(t.http)
+      .post(path)
+      .set('Cookie', session.cookie)
+      .type('form')
+      .send({ _csrf: session.csrf, ...form });
+
+  beforeAll(async () => {
+    t = await createTestApp({ MODERATION: 'all' });
+    session = await signIn(t, ADMIN_TOKEN);
+  });
+  afterAll(() => t.close());
+
+  it('creates and edits an article through the forms, keeping the ids of unchanged paragraphs', async () => {
+    const created = await post('/admin/articles', {
+      title: 'Console article',
+      body: 'First paragraph.\n\nSecond paragraph.',
+      status: 'draft',
+      commentsOpen: 'on',
+    }).expect(303);
+    expect(created.headers.location).toBe('/admin/articles/console-article');
+    const before = (await request(t.http).get('/api/admin/articles/console-article').set(t.admin))
+      .body as {
+      blocks: { id: string; text: string }[];
+    };
+    const edit = await request(t.http)
+      .get('/admin/articles/console-article')
+      .set('Cookie', session.cookie)
+      .expect(200);
+    expect(edit.text).toContain('Second paragraph.</textarea>');
+    await post('/admin/articles/console-article', {
+      action: 'save',
+      title: 'Console article',
+      body: 'A new opening.\n\nFirst paragraph.\n\nSecond paragraph.',
+      commentsOpen: 'on',
+    }).expect(303);
+    const after = (await request(t.http).get('/api/admin/articles/console-article').set(t.admin))
+      .body as {
+      blocks: { id: string; text: string }[];
+      status: string;
+      commentsOpen: boolean;
+    };
+    expect(after.blocks.map((b) => b.text)).toEqual([
+      'A new opening.',
+      'First paragraph.',
+      'Second paragraph.',
+    ]);
+    expect(after.blocks.slice(1).map((b) => b.id)).toEqual(before.blocks.map((b) => b.id));
+    await post('/admin/articles/console-article', { action: 'publish' }).expect(303);
+    await post('/admin/articles/console-article', { action: 'close-comments' }).expect(303);
+    const published = (await request(t.http).get('/api/articles/console-article').expect(200))
+      .body as {
+      commentsOpen: boolean;
+    };
+    expect(published.commentsOpen).toBe(false);
+    await post('/admin/articles/console-article', { action: 'unpublish' }).expect(303);
+    await request(t.http).get('/api/articles/console-article').expect(404);
+    const bad = await post('/admin/articles', { title: 'x'.repeat(301), body: 'Body.' });
+    expect(bad.status).toBe(422);
+    expect(bad.text).toContain('title');
+    await post('/admin/articles/console-article', { action: 'explode' }).expect(400);
+    await request(t.http)
+      .get('/admin/articles/no-such-article')
+      .set('Cookie', session.cookie)
+      .expect(404);
+  });
+
+  it('saves the settings form as the API would and refuses bad values with the form', async () => {
+    const bad = await post('/admin/settings', {
+      mode: 'sometimes',
+      maxLinks: '3',
+      reportThreshold: '3',
+      blockedIps: 'not-an-ip',
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.text).toContain('blockedIps must hold IP addresses or CIDR ranges');
+    expect(bad.text).toContain('not-an-ip</textarea>');
+    await post('/admin/settings', {
+      mode: 'first',
+      maxLinks: '2',
+      holdWords: 'casino\r\n\r\nlottery',
+      blockWords: '',
+      blockedEmails: '*@spam.example',
+      blockedIps: '10.0.0.0/8',
+      reportThreshold: '4',
+      moderatorEmails: 'desk@news.example',
+    })
+      .expect(303)
+      .expect('Location', '/admin/settings?saved=1');
+    const settings = (await request(t.http).get('/api/admin/settings/moderation').set(t.admin))
+      .body as Record<string, unknown>;
+    expect(settings).toMatchObject({
+      mode: 'first',
+      maxLinks: 2,
+      holdWords: ['casino', 'lottery'],
+      blockedEmails: ['*@spam.example'],
+      blockedIps: ['10.0.0.0/8'],
+      reportThreshold: 4,
+      moderatorEmails: ['desk@news.example'],
+    });
+    const audit = await request(t.http)
+      .get('/admin/audit?action=settings.update')
+      .set('Cookie', session.cookie)
+      .expect(200);
+    expect(audit.text).toContain('settings.update');
+  });
+
+  it('filters the site-wide audit log by actor and action, newest first', async () => {
+    const article = await createArticle(t);
+    const ids = [
+      (await postComment(t, article.slug)).comment.id,
+      (await postComment(t, article.slug)).comment.id,
+    ];
+    await post(`/admin/comments/${ids[0]}/decide`, { decision: 'approved' }).expect(303);
+    await post(`/admin/comments/${ids[1]}/decide`, {
+      decision: 'spam',
+      reason: 'selling pills',
+    }).expect(303);
+    const all = await request(t.http)
+      .get('/admin/audit?actor=ADMIN_TOKEN')
+      .set('Cookie', session.cookie)
+      .expect(200);
+    const table = all.text.slice(all.text.indexOf('id="audit-table"'));
+    const spamAt = table.indexOf('comment.spam');
+    const approveAt = table.indexOf('comment.approve');
+    expect(spamAt).toBeGreaterThan(0);
+    expect(approveAt).toBeGreaterThan(spamAt);
+    expect(all.text).toContain('selling pills');
+    const spamOnly = await request(t.http)
+      .get('/admin/audit?action=comment.spam')
+      .set('Cookie', session.cookie)
+      .expect(200);
+    expect(spamOnly.text).not.toContain('comment.approve</td>');
+    const one = await request(t.http)
+      .get(`/admin/audit?comment=${ids[0]}`)
+      .set('Cookie', session.cookie)
+      .expect(200);
+    expect(one.text).toContain(`href="/admin/comments/${ids[0]}"`);
+    expect(one.text).not.toContain(`href="/admin/comments/${ids[1]}"`);
+    await request(t.http).get('/admin/audit?before=abc').set('Cookie', session.cookie).expect(400);
+  });
+
+  it('retries a dead mail from the outbox page, lists subscribers, exports and erases a person', async () => {
+    const article = await createArticle(t);
+    await postComment(t, article.slug, { authorEmail: 'gone@example.org', notify: 'replies' });
+    const [mail] = await t.dataSource.query(
+      "UPDATE email_outbox SET status = 'dead', last_error = '550 no such user' WHERE lower(recipient) = 'gone@example.org' RETURNING id",
+    );
+    const id =
+      ((mail as unknown[])[0] as { id: string } | undefined)?.id ?? (mail as { id: string }).id;
+    const dead = await request(t.http)
+      .get('/admin/mail?status=dead')
+      .set('Cookie', session.cookie)
+      .expect(200);
+    expect(dead.text).toContain('550 no such user');
+    expect(dead.text).toContain(`action="/admin/mail/${id}/retry"`);
+    await post(`/admin/mail/${id}/retry`, {}).expect(303);
+    const [row] = await t.dataSource.query('SELECT status FROM email_outbox WHERE id = $1', [id]);
+    expect((row as { status: string }).status).toBe('queued');
+    const subscribers = await request(t.http)
+      .get('/admin/subscribers?kind=replies')
+      .set('Cookie', session.cookie)
+      .expect(200);
+    expect(subscribers.text).toContain('gone@example.org');
+    await request(t.http)
+      .get('/admin/subscribers?kind=everyone')
+      .set('Cookie', session.cookie)
+      .expect(400);
+
+    const exported = await post('/admin/people/export', { email: 'gone@example.org' }).expect(200);
+    expect(exported.headers['content-disposition']).toContain('attachment');
+    expect(JSON.parse(exported.text)).toHaveProperty('comments');
+    await post('/admin/people/erase', { email: 'gone@example.org' }).expect(400);
+    await post('/admin/people/export', { email: 'not an address' }).expect(400);
+    await post('/admin/people/erase', { email: 'gone@example.org', confirm: 'yes' })
+      .expect(303)
+      .expect('Location', '/admin/people?erased=1');
+    const [left] = await t.dataSource.query(
+      "SELECT count(*)::integer AS n FROM subscriptions WHERE email = 'gone@example.org'",
+    );
+    expect((left as { n: number }).n).toBe(0);
+  });
+});
+
+describe('moderation console on embedded PGlite', () => {
+  it('signs in, shows the queue and streams live counts', { timeout: 120_000 }, async () => {
+    const dir = `/tmp/marginalia-console-pglite-${process.pid}-${Date.now()}`;
+    const t = await createEmbeddedTestApp(dir, { MODERATION: 'all' });
+    try {
+      const article = await createArticle(t as TestApp);
+      const { cookie } = await signIn(t as TestApp, ADMIN_TOKEN);
+      const { listen } = await import('./support/browser');
+      const base = await listen(t as TestApp);
+      const controller = new AbortController();
+      const res = await fetch(`${base}/admin/queue/stream`, {
+        headers: { Cookie: cookie },
+        signal: controller.signal,
+      });
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let buffer = '';
+      const nextCounts = async (): Promise<{ pending: number }> => {
+        for (;;) {
+          const event = /event: counts\ndata: (.+)\n\n/.exec(buffer);
+          if (event) {
+            buffer = buffer.slice(event.index + event[0].length);
+            return JSON.parse(event[1]) as { pending: number };
+          }
+          const { value } = await reader.read();
+          buffer += decoder.decode(value);
+        }
+      };
+      expect((await nextCounts()).pending).toBe(0);
+      const posted = await postComment(t as TestApp, article.slug);
+      expect((await nextCounts()).pending).toBe(1);
+      controller.abort();
+      const page = await request(t.http).get('/admin/queue').set('Cookie', cookie).expect(200);
+      expect(page.text).toContain(`id="c-${posted.comment.id}"`);
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -361,7 +361,10 @@ export class ConsoleAdminController {
     const email = new EmailParamPipe().transform(field(formOf(req), 'email') ?? '');
     const data = await this.people.export(email);
     res.setHeader('Content-Disposition', 'attachment; filename="person-export.json"');
-    res.type('application/json').send(JSON.stringify(data, null, 2));
+    res
+      .status(200)
+      .type('application/json')
+      .send(JSON.stringify(data, null, 2));
   }
 
   @Post('people/erase')

@@ -142,7 +142,7 @@ export class ConsoleQueueController {
         : null,
       passage: passage(item.anchorText, c.anchor?.quote?.exact),
       orphaned: c.anchor?.state === 'orphaned',
-      canPin: c.parentId === null && c.status === 'approved',
+      canPin: c.parentId === null,
       otherCounts: Object.entries(item.otherCounts).map(([status, n]) => ({ status, n })),
     };
   }
@@ -206,7 +206,7 @@ export class ConsoleQueueController {
     return this.view.render('comment', req.console!, 'queue', {
       title: `Comment by ${comment.authorName ?? 'someone'}`,
       comment: { ...comment, bodyHtml: this.view.trusted(comment.bodyHtml ?? '') },
-      canPin: comment.parentId === null && comment.status === 'approved',
+      canPin: comment.parentId === null,
       editable: comment.status !== 'deleted',
       form: form ?? { body: comment.bodySource, reason: '', errors: [] },
       events: history.items,
