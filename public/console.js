@@ -255,6 +255,16 @@
     });
   }
 
+  // ---- times: the server writes ISO instants; show them in the reader's own time zone ---------
+  var TIME = { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' };
+  document.querySelectorAll('time[datetime]').forEach(function (el) {
+    var when = new Date(el.getAttribute('datetime'));
+    if (!isNaN(when.getTime())) {
+      el.title = el.getAttribute('datetime');
+      el.textContent = when.toLocaleString(undefined, TIME);
+    }
+  });
+
   // ---- newsletter ---------------------------------------------------------------------------
   var previewForm = document.getElementById('preview-html-form');
   if (previewForm) {

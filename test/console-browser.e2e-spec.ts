@@ -202,6 +202,9 @@ describeBrowser('moderation console in Chromium', () => {
     expect(await page.locator('nav a[href="/admin/audit"]').count()).toBe(1);
     const response = await page.goto(`${base}/admin/settings`);
     expect(response?.status()).toBe(403);
+    expect(await page.textContent('#error-message')).toBe('the moderator role may not use this page');
+    expect(await consoleHtmlProblems(await response!.text())).toEqual([]);
+    expect(await consoleAxeViolations(page)).toEqual([]);
     await context.close();
   });
 

@@ -11,8 +11,11 @@ import {
   SetMetadata,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { STATUS_CODES } from 'node:http';
 import { Request, Response } from 'express';
 import { AdminRole } from '../auth/admin-token.entity';
+import { RateLimitedException } from '../common/rate-limit';
+import { PagesService } from '../web/pages.service';
 import { ConsoleSession, ConsoleSessionsService } from './console-sessions.service';
 
 export const CONSOLE_COOKIE = 'mg_console';
@@ -107,13 +110,23 @@ export class ConsoleGuard implements CanActivate {
   }
 }
 
-/** Sends a signed-out browser to the sign-in form (with the page to come back to). */
-@Catch(ConsoleSignInRequired)
+/**
+ * Console errors: a signed-out browser goes to the sign-in form (with the page to come back to);
+ * other client errors (400, 403, 404, 409, 422, 429) are shown as a console page, or as the API's
+ * JSON to scripts. Anything else (the database down, a bug) is left to the app's filter.
+ */
+@Catch(HttpException)
 export class ConsoleSignInFilter implements ExceptionFilter {
-  catch(_exception: ConsoleSignInRequired, host: ArgumentsHost): void {
+  constructor(private readonly pages: PagesService) {}
+
+  catch(exception: HttpException, host: ArgumentsHost): void {
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
     res.setHeader('Cache-Control', 'no-store');
+    if (!(exception instanceof ConsoleSignInRequired)) {
+      this.clientError(exception, req, res);
+      return;
+    }
     if (wantsJson(req)) {
       res.status(401).json({
         statusCode: 401,
@@ -124,5 +137,33 @@ export class ConsoleSignInFilter implements ExceptionFilter {
     }
     const next = req.method === 'GET' ? `?next=${encodeURIComponent(req.originalUrl)}` : '';
     res.redirect(303, `/admin${next}`);
+  }
+
+  private clientError(exception: HttpException, req: Request, res: Response): void {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    const raw =
+      typeof response === 'string' ? response : (response as { message?: unknown }).message;
+    const message = Array.isArray(raw)
+      ? raw.map(String).join('; ')
+      : String(raw ?? exception.message);
+    const error = STATUS_CODES[status] ?? 'Error';
+    if (exception instanceof RateLimitedException) {
+      res.setHeader('Retry-After', String(exception.retryAfterSeconds));
+    }
+    if (wantsJson(req)) {
+      res.status(status).json({ statusCode: status, error, message });
+      return;
+    }
+    const heading =
+      status === 403
+        ? 'Not allowed'
+        : status === 404
+          ? 'Not found'
+          : `Could not do that (${error})`;
+    res
+      .status(status)
+      .type('html')
+      .send(this.pages.render('console-error', { title: heading, heading, message }));
   }
 }
