@@ -204,6 +204,10 @@ describe('moderation console: sessions, CSRF, roles', () => {
       });
       expect(revoked.code).toBe(0);
       await request(t.http).get('/admin/queue').set('Cookie', cookie).expect(303);
+      const listed = await request(t.http)
+        .get('/admin/sessions')
+        .set('Cookie', (await signIn(t, ADMIN_TOKEN)).cookie);
+      expect(listed.text).not.toContain('mod-rita');
       expect(await tokens.revoke('mod-rita')).toBe(false);
     },
   );

@@ -186,13 +186,16 @@ export class ConsoleSessionsService {
       expires_at: Date;
       user_agent: string | null;
     }[] = await this.dataSource.query(
-      `SELECT id, token_name, role, created_at, last_seen_at, expires_at, user_agent
-       FROM console_sessions
-       WHERE ended_at IS NULL AND expires_at > now()
-         AND last_seen_at > now() - make_interval(mins => $2)
-         AND ($1::text IS NULL OR token_name = $1)
-       ORDER BY token_name, created_at DESC LIMIT 500`,
-      [viewer.role === 'admin' ? null : viewer.tokenName, SESSION_IDLE_MINUTES],
+      `SELECT s.id, s.token_name, COALESCE(t.role, s.role) AS role, s.created_at, s.last_seen_at,
+         s.expires_at, s.user_agent
+       FROM console_sessions s LEFT JOIN admin_tokens t ON t.id = s.admin_token_id
+       WHERE s.ended_at IS NULL AND s.expires_at > now()
+         AND s.last_seen_at > now() - make_interval(mins => $2)
+         AND ($1::text IS NULL OR s.token_name = $1)
+         AND ((s.admin_token_id IS NULL AND s.principal_hash = $3)
+           OR (t.revoked_at IS NULL AND t.token_hash = s.principal_hash))
+       ORDER BY s.token_name, s.created_at DESC LIMIT 500`,
+      [viewer.role === 'admin' ? null : viewer.tokenName, SESSION_IDLE_MINUTES, this.envTokenHash],
     );
     return rows.map((r) => ({
       id: r.id,
