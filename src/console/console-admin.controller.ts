@@ -12,6 +12,7 @@ import {
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Response } from 'express';
+import { ArticlesService } from '../articles/articles.service';
 import { MailOutbox } from '../mail/mail-outbox.service';
 import { EmailListQuery } from '../mail/dto/email.dto';
 import { UpdateModerationSettingsDto } from '../moderation/dto/moderation-settings.dto';
@@ -24,7 +25,7 @@ import { PeopleService } from '../people/people.service';
 import { SubscriberListQuery } from '../subscriptions/dto/subscription.dto';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import { ConsoleGuard, ConsoleRequest, ConsoleSignInFilter } from './console-auth.guard';
-import { field, formOf, FormFields, lines, Page, validateAs } from './console-forms';
+import { field, formOf, FormFields, lines, Page, safeBack, validateAs } from './console-forms';
 import { ConsoleView } from './console-view';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -67,6 +68,7 @@ export class ConsoleAdminController {
     private readonly outbox: MailOutbox,
     private readonly subscriptions: SubscriptionsService,
     private readonly people: PeopleService,
+    private readonly articles: ArticlesService,
     private readonly view: ConsoleView,
   ) {}
 
@@ -151,6 +153,7 @@ export class ConsoleAdminController {
       form,
       errors,
       issues: await this.newsletter.recentIssues(),
+      articles: (await this.articles.listPublished(50)).items,
     });
   }
 
@@ -292,6 +295,7 @@ export class ConsoleAdminController {
     const base = query.status ? `/admin/mail?status=${query.status}&` : '/admin/mail?';
     return this.view.render('mail', req.console!, 'mail', {
       title: 'Mail',
+      back: query.status ? `/admin/mail?status=${query.status}` : '/admin/mail',
       status: query.status ?? '',
       statuses: ['queued', 'sending', 'failed', 'sent', 'dead', 'ambiguous'].map((s) => ({
         value: s,
@@ -299,19 +303,24 @@ export class ConsoleAdminController {
       })),
       items: page.items.map((m) => ({
         ...m,
-        retryable: m.status === 'dead' || m.status === 'ambiguous' || m.status === 'failed',
+        // As the API: dead and ambiguous mail is retried by hand; failed mail retries by itself.
+        retryable: m.status === 'dead' || m.status === 'ambiguous',
       })),
       nextUrl: page.nextCursor ? `${base}cursor=${encodeURIComponent(page.nextCursor)}` : null,
     });
   }
 
   @Post('mail/:id/retry')
-  async retry(@Param('id') id: string, @Res() res: Response): Promise<void> {
+  async retry(
+    @Param('id') id: string,
+    @Req() req: ConsoleRequest,
+    @Res() res: Response,
+  ): Promise<void> {
     if (!UUID.test(id)) {
       throw new NotFoundException('email not found');
     }
     await this.outbox.retry(id);
-    res.redirect(303, '/admin/mail');
+    res.redirect(303, safeBack(field(formOf(req), 'back'), '/admin/mail'));
   }
 
   @Page('subscribers')
