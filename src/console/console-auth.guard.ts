@@ -146,7 +146,9 @@ export class ConsoleSignInFilter implements ExceptionFilter {
       typeof response === 'string' ? response : (response as { message?: unknown }).message;
     const message = Array.isArray(raw)
       ? raw.map(String).join('; ')
-      : String(raw ?? exception.message);
+      : typeof raw === 'string'
+        ? raw
+        : exception.message;
     const error = STATUS_CODES[status] ?? 'Error';
     if (exception instanceof RateLimitedException) {
       res.setHeader('Retry-After', String(exception.retryAfterSeconds));
