@@ -15,7 +15,6 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { Request, Response } from 'express';
 import { RateLimitedException } from '../common/rate-limit';
 import {
-  assertSameSite,
   CONSOLE_COOKIE,
   ConsoleGuard,
   ConsoleRequest,
@@ -64,9 +63,9 @@ export class ConsoleAuthController {
     });
   }
 
+  /** Cross-site posts (login CSRF) are refused before this by CrossSiteFormsGuard. */
   @Post('sign-in')
   async signIn(@Req() req: Request, @Res() res: Response): Promise<void> {
-    assertSameSite(req);
     res.setHeader('Cache-Control', 'no-store');
     const form = formOf(req);
     const next = field(form, 'next');

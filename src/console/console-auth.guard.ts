@@ -53,27 +53,9 @@ export function wantsJson(req: Request): boolean {
 }
 
 /**
- * Refuses a write that another site started. Browsers say where a request comes from in
- * Sec-Fetch-Site (or, older ones, Origin); a request without either is not a browser's
- * cross-site form post, and still needs the session's CSRF token below.
- */
-export function assertSameSite(req: Request): void {
-  const site = req.get('sec-fetch-site');
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') {
-    throw new ForbiddenException('cross-site requests are refused');
-  }
-  const origin = req.get('origin');
-  if (site === undefined && origin !== undefined && origin !== 'null') {
-    const own = `${req.protocol}://${req.get('host') ?? ''}`;
-    if (origin !== own) {
-      throw new ForbiddenException('cross-site requests are refused');
-    }
-  }
-}
-
-/**
  * Every console route but sign-in: a live session, a role allowed to use the page, and on every
- * write a same-site request carrying the session's CSRF token (`_csrf` field or X-CSRF-Token).
+ * write the session's CSRF token (`_csrf` field or X-CSRF-Token). Posts another site's page
+ * makes are refused before this, for every page form, by CrossSiteFormsGuard.
  */
 @Injectable()
 export class ConsoleGuard implements CanActivate {
@@ -96,7 +78,6 @@ export class ConsoleGuard implements CanActivate {
       throw new ForbiddenException(`the ${session.role} role may not use this page`);
     }
     if (WRITE_METHODS.has(req.method)) {
-      assertSameSite(req);
       const body = req.body as Record<string, unknown> | undefined;
       const given = req.get('x-csrf-token') ?? body?._csrf;
       if (!this.sessions.csrfMatches(session, given)) {

@@ -1,10 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
-import ipaddr from 'ipaddr.js';
 import { DataSource } from 'typeorm';
 import { AdminRole } from '../auth/admin-token.entity';
 import { AdminTokensService } from '../auth/admin-tokens.service';
 import { RateLimitedException } from '../common/rate-limit';
+import { networkHash } from '../common/network';
 import { hashPersonal, hashToken, newToken } from '../common/tokens';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
@@ -37,20 +37,6 @@ export interface SessionListing {
   current: boolean;
 }
 
-/** The network a client is counted by: its IPv4 /24 or IPv6 /64, never its exact address. */
-export function networkOf(ip: string): string {
-  if (!ipaddr.isValid(ip)) {
-    return `other:${ip}`;
-  }
-  const parsed = ipaddr.process(ip);
-  if (parsed.kind() === 'ipv4') {
-    const octets = (parsed as ipaddr.IPv4).octets;
-    return `${octets.slice(0, 3).join('.')}.0/24`;
-  }
-  const parts = (parsed as ipaddr.IPv6).parts.slice(0, 4);
-  return `${parts.map((p) => p.toString(16)).join(':')}::/64`;
-}
-
 /**
  * Console sign-in: an admin or moderator token, pasted once, buys an expiring session cookie.
  * Only the cookie's SHA-256 is stored. A session of a stored token is valid only while that token
@@ -76,7 +62,7 @@ export class ConsoleSessionsService {
 
   /** Returns the new session's cookie value, or throws 401 / 429 (failures counted per network). */
   async signIn(pasted: string, client: { ip: string; userAgent: string | null }): Promise<string> {
-    const bucket = `console:signin:${hashPersonal(networkOf(client.ip), this.config.hashSecret).slice(0, 32)}`;
+    const bucket = `console:signin:${networkHash(client.ip, this.config.hashSecret).slice(0, 32)}`;
     const windowMs = SIGN_IN_FAILURES.windowSeconds * 1000;
     const windowStart = new Date(Math.floor(Date.now() / windowMs) * windowMs);
     const failures: { count: number }[] = await this.dataSource.query(
