@@ -43,18 +43,12 @@ export class CreateConsoleSessions1764505000000 implements MigrationInterface {
     await q.query(`
       CREATE TRIGGER comment_reports_queue_notify AFTER INSERT OR DELETE
       ON comment_reports FOR EACH STATEMENT EXECUTE FUNCTION moderation_queue_notify()`);
-    // A newsletter's delivery progress counts its mails by key prefix (`newsletter:<issue>:`);
-    // text_pattern_ops lets that LIKE use an index whatever the database's collation.
-    await q.query(
-      'CREATE INDEX email_outbox_key_prefix_idx ON email_outbox (idempotency_key text_pattern_ops)',
-    );
     // The site-wide audit log pages newest first, optionally by actor or action.
     await q.query('CREATE INDEX moderation_events_actor_idx ON moderation_events (actor, id DESC)');
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query('DROP INDEX moderation_events_actor_idx');
-    await q.query('DROP INDEX email_outbox_key_prefix_idx');
     await q.query('DROP TRIGGER comment_reports_queue_notify ON comment_reports');
     await q.query('DROP TRIGGER comments_queue_notify ON comments');
     await q.query('DROP FUNCTION moderation_queue_notify()');

@@ -257,10 +257,10 @@ export class ConsoleAdminController {
 
   @Page('newsletter/issues/:id')
   async issuePage(@Param('id') id: string, @Req() req: ConsoleRequest): Promise<string> {
-    const progress = UUID.test(id) ? await this.newsletter.progress(id) : null;
-    if (!progress) {
-      throw new NotFoundException('no such newsletter issue');
+    if (!UUID.test(id)) {
+      throw new NotFoundException('newsletter issue not found');
     }
+    const progress = await this.newsletter.progress(id);
     return this.view.render('newsletter-issue', req.console!, 'newsletter', {
       title: `Newsletter: ${progress.subject}`,
       progress,
@@ -274,11 +274,10 @@ export class ConsoleAdminController {
   /** The same numbers as JSON, polled by the page's script while the issue goes out. */
   @Get('newsletter/issues/:id/progress')
   async issueProgress(@Param('id') id: string) {
-    const progress = UUID.test(id) ? await this.newsletter.progress(id) : null;
-    if (!progress) {
-      throw new NotFoundException('no such newsletter issue');
+    if (!UUID.test(id)) {
+      throw new NotFoundException('newsletter issue not found');
     }
-    return progress;
+    return this.newsletter.progress(id);
   }
 
   // ---- mail: outbox and subscribers -----------------------------------------------------------

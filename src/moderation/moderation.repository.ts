@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
+import { cursorTimeSql } from '../common/cursor';
 import { CommentEntity } from '../comments/comment.entity';
 import { QueueView, ReportView } from './dto/admin-comment.dto';
 
@@ -8,8 +9,8 @@ export interface QueueFilter {
   view: QueueView;
   articleSlug?: string;
   limit: number;
-  /** [createdAt, id] of the last comment of the previous page. */
-  after?: (string | number)[];
+  /** [createdAt to the microsecond, id] of the last comment of the previous page. */
+  after?: readonly [string, string];
 }
 
 /**
@@ -22,7 +23,7 @@ const REPORTED = `c.status IN ('approved', 'pending')
     AND r.created_at > COALESCE(c.approved_at, '-infinity'::timestamptz))`;
 
 /**
- * The SQL of one queue page, `limit + 1` rows of `(id, created_at)` newest first, with its
+ * The SQL of one queue page, `limit + 1` rows of `(id, created_at, cursorTime)` newest first, with its
  * parameters ($1 is the limit). Shared by the API's list and the console's one-statement review,
  * so both see exactly the same queue.
  */
@@ -46,7 +47,8 @@ export function queuePageQuery(filter: QueueFilter): { sql: string; params: unkn
     );
   }
   return {
-    sql: `SELECT c.id, c.created_at FROM comments c WHERE ${where.join(' AND ')}
+    sql: `SELECT c.id, c.created_at, ${cursorTimeSql('c.created_at')} AS "cursorTime"
+       FROM comments c WHERE ${where.join(' AND ')}
        ORDER BY c.created_at DESC, c.id DESC LIMIT $1`,
     params,
   };
@@ -69,10 +71,19 @@ export class ModerationRepository {
    * One page of the queue, newest first, keyset by (created_at, id): served by comments_pending_idx,
    * comments_status_time_idx or, for one article, comments_article_status_time_idx.
    */
-  async findQueuePage(filter: QueueFilter): Promise<{ id: string; createdAt: Date }[]> {
+  async findQueuePage(filter: QueueFilter): Promise<{ id: string; cursorTime: string }[]> {
     const { sql, params } = queuePageQuery(filter);
-    const rows: { id: string; created_at: Date }[] = await this.dataSource.query(sql, params);
-    return rows.map((r) => ({ id: r.id, createdAt: new Date(r.created_at) }));
+    const rows: { id: string; cursorTime: string }[] = await this.dataSource.query(sql, params);
+    return rows.map((r) => ({ id: r.id, cursorTime: r.cursorTime }));
+  }
+
+  /** Readers act only on comments of a published article (a draft's comments are not public). */
+  async isArticlePublished(manager: EntityManager, articleId: string): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      "SELECT 1 FROM articles WHERE id = $1 AND status = 'published'",
+      [articleId],
+    );
+    return rows.length > 0;
   }
 
   /** The comments with these ids and their articles' slugs, in no particular order. */

@@ -33,6 +33,8 @@ export interface OtherCommentView {
 
 export interface ReviewRow {
   comment: CommentEntity;
+  /** created_at to the microsecond, for the next page's cursor. */
+  cursorTime: string;
   articleSlug: string;
   articleTitle: string;
   reports: ReportView[];
@@ -71,6 +73,7 @@ export class QueueReviewRepository {
        counts AS (SELECT ${QUEUE_COUNTS_SQL} AS counts)
        SELECT counts.counts, item.* FROM counts LEFT JOIN LATERAL (
          SELECT page.created_at AS page_created_at, page.id AS page_id,
+         page."cursorTime" AS page_cursor_time,
          ${columns},
          a.slug AS article_slug, a.title AS article_title,
          (SELECT b->>'text' FROM jsonb_array_elements(a.blocks) b
@@ -127,6 +130,7 @@ export class QueueReviewRepository {
     const parent = r.parent as (ParentView & RawJsonTime) | null;
     return {
       comment,
+      cursorTime: r.page_cursor_time as string,
       articleSlug: r.article_slug as string,
       articleTitle: r.article_title as string,
       anchorText: (r.anchor_text as string | null) ?? null,

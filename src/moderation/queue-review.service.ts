@@ -36,7 +36,7 @@ export class QueueReviewService {
       view: query.status,
       articleSlug: query.article,
       limit: query.limit,
-      after: query.cursor ? decodeCursor(query.cursor, 2) : undefined,
+      after: query.cursor ? decodeCursor(query.cursor, ['timestamp', 'uuid']) : undefined,
     });
     const pageRows = rows.slice(0, query.limit);
     const last = pageRows[pageRows.length - 1];
@@ -50,9 +50,7 @@ export class QueueReviewService {
         otherCounts: r.otherCounts,
       })),
       nextCursor:
-        rows.length > query.limit && last
-          ? encodeCursor([last.comment.createdAt.toISOString(), last.comment.id])
-          : null,
+        rows.length > query.limit && last ? encodeCursor([last.cursorTime, last.comment.id]) : null,
       counts,
     };
   }

@@ -3,19 +3,25 @@ import {
   Inject,
   Injectable,
   Logger,
+  NotFoundException,
   UnprocessableEntityException,
 } from '@nestjs/common';
 import MarkdownIt from 'markdown-it';
 import { DataSource } from 'typeorm';
 import { ArticlesRepository } from '../articles/articles.repository';
-import { RateLimiter } from '../common/rate-limit';
+import { RateLimiter, RateRule } from '../common/rate-limit';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { emailKey } from '../mail/email-address';
 import { MailOutbox } from '../mail/mail-outbox.service';
 import { MailRenderer } from '../mail/mail-renderer.service';
 import { MailTemplateData } from '../mail/mail-templates';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
-import { NewsletterIssueDto, NewsletterIssueResponse, SignupSource } from './dto/newsletter.dto';
+import {
+  NewsletterIssueDetail,
+  NewsletterIssueDto,
+  NewsletterIssueResponse,
+  SignupSource,
+  toNewsletterIssueDetail,
+} from './dto/newsletter.dto';
 import { NewsletterIssuesRepository } from './newsletter-issues.repository';
 
 /** The wording next to the consent box; bump it when the text in newsletter-box.hbs changes. */
@@ -45,8 +51,18 @@ export interface NewsletterProgress extends NewsletterIssueSummary {
   done: boolean;
 }
 
-const SIGNUP_PER_IP = { name: 'newsletter:ip', limit: 20, windowSeconds: 3600 };
-const SIGNUP_PER_ADDRESS = { name: 'newsletter:address', limit: 5, windowSeconds: 3600 };
+const SIGNUP_PER_IP: RateRule = {
+  name: 'newsletter:ip',
+  limit: 20,
+  windowSeconds: 3600,
+  per: 'network',
+};
+const SIGNUP_PER_ADDRESS: RateRule = {
+  name: 'newsletter:address',
+  limit: 5,
+  windowSeconds: 3600,
+  per: 'mailbox',
+};
 
 function escapeHtml(text: string): string {
   return text.replace(
@@ -81,8 +97,8 @@ export class NewsletterService {
     userAgent: string | null;
   }): Promise<void> {
     await this.rateLimiter.consume([
-      { rule: SIGNUP_PER_IP, subject: input.ip ?? 'unknown' },
-      { rule: SIGNUP_PER_ADDRESS, subject: emailKey(input.email) },
+      { rule: SIGNUP_PER_IP, subject: input.ip },
+      { rule: SIGNUP_PER_ADDRESS, subject: input.email },
     ]);
     await this.subscriptions.request({
       kind: 'newsletter',
@@ -95,6 +111,14 @@ export class NewsletterService {
         textVersion: NEWSLETTER_CONSENT_VERSION,
       },
     });
+  }
+
+  async getIssue(id: string): Promise<NewsletterIssueDetail> {
+    const issue = await this.issues.findById(id);
+    if (!issue) {
+      throw new NotFoundException('newsletter issue not found');
+    }
+    return toNewsletterIssueDetail(issue, await this.outbox.countsForNewsletterIssue(id));
   }
 
   /**
@@ -189,44 +213,21 @@ export class NewsletterService {
     }));
   }
 
-  /** One issue and its mails by outbox status (keys `newsletter:<issue>:<subscription>`). */
-  async progress(id: string): Promise<NewsletterProgress | null> {
-    const issues = await this.issueSummary(id);
-    if (!issues) {
-      return null;
-    }
-    const rows: { status: string; n: number }[] = await this.dataSource.query(
-      `SELECT status, count(*)::integer AS n FROM email_outbox
-       WHERE idempotency_key LIKE $1 GROUP BY status`,
-      [`newsletter:${id}:%`],
-    );
-    const byStatus = Object.fromEntries(rows.map((r) => [r.status, r.n]));
-    const total = rows.reduce((sum, r) => sum + r.n, 0);
-    const finished = (byStatus.sent ?? 0) + (byStatus.dead ?? 0) + (byStatus.ambiguous ?? 0);
-    return { ...issues, byStatus, total, done: total > 0 && finished === total };
-  }
-
-  private async issueSummary(id: string): Promise<NewsletterIssueSummary | null> {
-    const rows: {
-      id: string;
-      subject: string;
-      recipients: number;
-      created_at: Date;
-      created_by: string | null;
-    }[] = await this.dataSource.query(
-      'SELECT id, subject, recipients, created_at, created_by FROM newsletter_issues WHERE id = $1',
-      [id],
-    );
-    const r = rows[0];
-    return r
-      ? {
-          id: r.id,
-          subject: r.subject,
-          recipients: r.recipients,
-          createdAt: new Date(r.created_at).toISOString(),
-          createdBy: r.created_by,
-        }
-      : null;
+  /** One issue and its mails by outbox status (the API's issue detail), and whether all are final. */
+  async progress(id: string): Promise<NewsletterProgress> {
+    const issue = await this.getIssue(id);
+    const total = Object.values(issue.emails).reduce((sum, n) => sum + n, 0);
+    const finished = issue.emails.sent + issue.emails.dead + issue.emails.ambiguous;
+    return {
+      id: issue.id,
+      subject: issue.subject,
+      recipients: issue.recipients,
+      createdAt: issue.createdAt,
+      createdBy: issue.createdBy,
+      byStatus: issue.emails,
+      total,
+      done: total > 0 && finished === total,
+    };
   }
 
   private async issueContent(
