@@ -176,10 +176,20 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
   // Each route its own limit: the body parser that runs first wins, the next one skips.
   app.use(ARTICLE_ROUTES, express.json({ limit: ARTICLE_BODY_LIMIT, type: 'application/json' }));
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: 'application/json' }));
-  // Forms exist only on the reader pages (no-JavaScript posting, unsubscribe, confirm).
+  // Forms on the reader pages (no-JavaScript posting, unsubscribe, confirm) are small; the
+  // console's carry article bodies, newsletters and up to 1,000 selected comment ids.
   const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
+  const consoleForm = express.urlencoded({
+    extended: false,
+    limit: '256kb',
+    parameterLimit: 1100,
+  });
   app.use((req: Request, res: Response, next: NextFunction) =>
-    req.path.startsWith('/api') ? next() : form(req, res, next),
+    req.path.startsWith('/api')
+      ? next()
+      : /^\/admin(\/|$)/i.test(req.path)
+        ? consoleForm(req, res, next)
+        : form(req, res, next),
   );
   app.use(guardJson);
   app.use(earlyErrors);
