@@ -616,10 +616,8 @@ describe('three instances behind HAProxy, through PgBouncer (transaction mode), 
        WHERE datname = current_database() AND application_name LIKE 'marginalia-%'
        GROUP BY application_name ORDER BY 1`,
     );
-    expect(listeners).toEqual([
-      { app: 'marginalia-change-feed', n: 3 },
-      { app: 'marginalia-outbox-listener', n: 3 },
-    ]);
+    expect(listeners).toContainEqual({ app: 'marginalia-change-feed', n: 3 });
+    expect(listeners).toContainEqual({ app: 'marginalia-email-outbox-listener', n: 3 });
     const [timeout] = await query<{ statement_timeout: string }>(
       bouncer.url('marginalia'),
       'SHOW statement_timeout',
