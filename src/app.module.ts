@@ -16,6 +16,7 @@ import { NotificationsModule } from './notifications/notifications.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { ModerationModule } from './moderation/moderation.module';
 import { PeopleModule } from './people/people.module';
+import { ImportModule } from './import/import.module';
 import { WebModule } from './web/web.module';
 
 @Module({})
@@ -39,6 +40,7 @@ export class AppModule {
         ModerationModule,
         NotificationsModule,
         PeopleModule,
+        ImportModule,
       ],
       providers: [
         {

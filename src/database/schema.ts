@@ -19,6 +19,9 @@ import { SubscriptionEntity } from '../subscriptions/subscription.entity';
 import { CreateModerationSettingsAndEvents1764403000000 } from '../../migrations/1764403000000-CreateModerationSettingsAndEvents';
 import { CreateCommentReportsAndQueueIndexes1764403001000 } from '../../migrations/1764403001000-CreateCommentReportsAndQueueIndexes';
 import { CreateCommentNotifications1764404000000 } from '../../migrations/1764404000000-CreateCommentNotifications';
+import { CreateImportLedger1764506000000 } from '../../migrations/1764506000000-CreateImportLedger';
+import { CreateWebhooks1764506100000 } from '../../migrations/1764506100000-CreateWebhooks';
+import { CreateDataRequests1764506200000 } from '../../migrations/1764506200000-CreateDataRequests';
 
 /**
  * Every entity and every migration, listed explicitly rather than found by glob: the same list
@@ -50,4 +53,7 @@ export const migrations = [
   CreateModerationSettingsAndEvents1764403000000,
   CreateCommentReportsAndQueueIndexes1764403001000,
   CreateCommentNotifications1764404000000,
+  CreateImportLedger1764506000000,
+  CreateWebhooks1764506100000,
+  CreateDataRequests1764506200000,
 ];
