@@ -17,6 +17,7 @@ import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { ModerationModule } from './moderation/moderation.module';
 import { PeopleModule } from './people/people.module';
 import { ImportModule } from './import/import.module';
+import { ExportModule } from './export/export.module';
 import { WebModule } from './web/web.module';
 
 @Module({})
@@ -41,6 +42,7 @@ export class AppModule {
         NotificationsModule,
         PeopleModule,
         ImportModule,
+        ExportModule,
       ],
       providers: [
         {

@@ -106,7 +106,11 @@ describe('import: WordPress (WXR) through the admin upload endpoint', () => {
     expect(thread.body.total).toBe(3);
     expect(thread.body.items).toHaveLength(1);
     const [top] = thread.body.items;
-    expect(top).toMatchObject({ authorName: 'Jürgen Groß', createdAt: '2024-03-01T10:05:00.000Z', replyCount: 2 });
+    expect(top).toMatchObject({
+      authorName: 'Jürgen Groß',
+      createdAt: '2024-03-01T10:05:00.000Z',
+      replyCount: 2,
+    });
     expect(top.replies[0]).toMatchObject({ authorName: 'Ana <b>Reyes</b>', depth: 1 });
     expect(top.replies[0].replies[0]).toMatchObject({ authorName: '小林 さくら', depth: 2 });
     const all = await rows('night-trains-return');
@@ -118,7 +122,9 @@ describe('import: WordPress (WXR) through the admin upload endpoint', () => {
       Regretful: 'trash',
       'Waiting Walter': 'pending',
     });
-    expect(all.find((r) => r.author_name === 'Jürgen Groß')!.author_email).toBe('juergen@example.de');
+    expect(all.find((r) => r.author_name === 'Jürgen Groß')!.author_email).toBe(
+      'juergen@example.de',
+    );
   });
 
   it('converts bodies to the markdown subset and sanitizes them like new comments, keeping the original', async () => {
@@ -194,7 +200,11 @@ describe('import: WordPress (WXR) through the admin upload endpoint', () => {
       .set('Content-Type', 'application/xml')
       .send('<x/>')
       .expect(401);
-    const broken = await upload(t, '<rss><channel><item><title>x</title></channel></rss>', 'format=wxr');
+    const broken = await upload(
+      t,
+      '<rss><channel><item><title>x</title></channel></rss>',
+      'format=wxr',
+    );
     expect(broken.status).toBe('failed');
     await request(t.http).get('/api/admin/imports/not-a-run').set(t.admin).expect(404);
   });
@@ -202,7 +212,11 @@ describe('import: WordPress (WXR) through the admin upload endpoint', () => {
 
 describe('import: Disqus through the CLI', () => {
   let t: TestApp;
-  const env = () => ({ DATABASE_URL: t.databaseUrl, HASH_SECRET: 'marginalia', LOG_LEVEL: 'error' });
+  const env = () => ({
+    DATABASE_URL: t.databaseUrl,
+    HASH_SECRET: 'marginalia',
+    LOG_LEVEL: 'error',
+  });
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -228,8 +242,12 @@ describe('import: Disqus through the CLI', () => {
     );
     expect(run.stdout).toMatch(/peak RSS: [\d.]+ MB/);
 
-    const thread = await request(t.http).get(`/api/articles/${SEED}/comments?sort=oldest`).expect(200);
-    const first = thread.body.items.find((c: { authorName: string }) => c.authorName === 'First Poster');
+    const thread = await request(t.http)
+      .get(`/api/articles/${SEED}/comments?sort=oldest`)
+      .expect(200);
+    const first = thread.body.items.find(
+      (c: { authorName: string }) => c.authorName === 'First Poster',
+    );
     expect(first.bodyHtml).toContain('<strong>Bold</strong>');
     expect(first.bodyHtml).not.toContain('script');
     expect(first.bodyHtml).not.toContain('alert');
@@ -252,7 +270,12 @@ describe('import: Disqus through the CLI', () => {
   });
 
   it('creates an article for the unmatched thread when asked, and imports nothing twice', async () => {
-    const run = await runTs('src/cli/import.ts', ['disqus', DISQUS, '--create-articles'], env(), 60_000);
+    const run = await runTs(
+      'src/cli/import.ts',
+      ['disqus', DISQUS, '--create-articles'],
+      env(),
+      60_000,
+    );
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('articles: 1 created');
     expect(run.stdout).toContain('comments: 1 imported');

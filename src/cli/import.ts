@@ -21,7 +21,12 @@ function fail(message: string, code = 2): never {
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
 /** One line, redrawn in place on a terminal; a line every 5 s into a file or pipe. */
-function progressPrinter(): (read: number, total: number, report: ImportReport, final?: boolean) => void {
+function progressPrinter(): (
+  read: number,
+  total: number,
+  report: ImportReport,
+  final?: boolean,
+) => void {
   const started = Date.now();
   let last = 0;
   const tty = process.stderr.isTTY === true;
@@ -90,7 +95,10 @@ main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof ConfigError) {
     fail(`marginalia: configuration error: ${error.message}`, 78);
   }
-  if (error instanceof MalformedExportError || (error as NodeJS.ErrnoException)?.code === 'ENOENT') {
+  if (
+    error instanceof MalformedExportError ||
+    (error as NodeJS.ErrnoException)?.code === 'ENOENT'
+  ) {
     fail(`import failed: ${(error as Error).message}`, 1);
   }
   process.stderr.write(`import failed: ${String(error)}\n`);

@@ -255,8 +255,13 @@ function networks(env: Env, name: string): string[] {
     const v4 = /^\d{1,3}(\.\d{1,3}){3}$/.test(address);
     const v6 = !v4 && /^[0-9a-f:.]+$/i.test(address) && address.includes(':');
     const max = v4 ? 32 : 128;
-    if ((!v4 && !v6) || (prefix !== null && !(Number.isInteger(prefix) && prefix >= 0 && prefix <= max))) {
-      throw new ConfigError(`${name} must be a comma-separated list of addresses or CIDR ranges, got ${shown(raw)}`);
+    if (
+      (!v4 && !v6) ||
+      (prefix !== null && !(Number.isInteger(prefix) && prefix >= 0 && prefix <= max))
+    ) {
+      throw new ConfigError(
+        `${name} must be a comma-separated list of addresses or CIDR ranges, got ${shown(raw)}`,
+      );
     }
     return prefix === null ? `${address}/${max}` : cidr;
   });

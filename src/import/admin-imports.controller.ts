@@ -47,7 +47,9 @@ export class AdminImportsController {
       throw new UnsupportedMediaTypeException('send the export file as application/xml');
     }
     const name =
-      typeof fileName === 'string' && /^[\w .-]{1,200}$/.test(fileName) ? fileName : `upload.${format}.xml`;
+      typeof fileName === 'string' && /^[\w .-]{1,200}$/.test(fileName)
+        ? fileName
+        : `upload.${format}.xml`;
     const run = await this.imports.start(req, {
       format,
       fileName: name,

@@ -38,7 +38,9 @@ function autoParagraphs(html: string): string {
     .split(/\n\s*\n/)
     .map((p) => p.trim())
     .filter((p) => p !== '')
-    .map((p) => (/^<(p|ul|ol|blockquote|pre|div|h\d)\b/i.test(p) ? p : `<p>${p.replace(/\n/g, '<br>\n')}</p>`))
+    .map((p) =>
+      /^<(p|ul|ol|blockquote|pre|div|h\d)\b/i.test(p) ? p : `<p>${p.replace(/\n/g, '<br>\n')}</p>`,
+    )
     .join('\n');
 }
 

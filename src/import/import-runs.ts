@@ -86,7 +86,10 @@ export async function runImportFile(
     },
   });
   try {
-    const report = await importer.run(job.format, createReadStream(job.path, { highWaterMark: 256 * 1024 }));
+    const report = await importer.run(
+      job.format,
+      createReadStream(job.path, { highWaterMark: 256 * 1024 }),
+    );
     await dataSource.query(
       `UPDATE import_runs SET status = 'done', bytes_read = $2, report = $3, finished_at = now(),
          updated_at = now() WHERE id = $1`,

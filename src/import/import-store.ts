@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { ArticleStatus } from '../articles/article.entity';
+import { ArticleBlock, ArticleStatus } from '../articles/article.entity';
 import { renderBlocks, slugify, summarize } from '../articles/article-blocks';
 import { hashToken } from '../common/tokens';
-import { CommentStatus } from '../comments/comment.entity';
+import { AnchorState, CommentStatus, Quote } from '../comments/comment.entity';
 
 export type ItemKind = 'article' | 'comment';
 
@@ -15,6 +15,8 @@ export interface NewArticle {
   bodySource: string;
   status: ArticleStatus;
   publishedAt: Date | null;
+  /** Blocks of the same article elsewhere (a round trip): their ids are kept where text matches. */
+  blocks?: ArticleBlock[];
 }
 
 /** A comment ready to be written: converted, sanitized, placed in its thread. */
@@ -37,6 +39,7 @@ export interface CommentRow {
   ipHash: string | null;
   userAgent: string | null;
   createdAt: Date;
+  anchor: { blockId: string; quote: Quote | null; state: AnchorState } | null;
 }
 
 export interface ThreadPlace {
@@ -45,6 +48,15 @@ export interface ThreadPlace {
   rootId: string;
   depth: number;
   path: string[];
+}
+
+interface InsertedRow {
+  id: string;
+  article_id: string;
+  path: string[];
+  status: string;
+  anchor_block_id: string | null;
+  anchor_state: string | null;
 }
 
 const SLUG_FORMAT = /^[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -57,7 +69,11 @@ const SLUG_FORMAT = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 export class ImportStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  async mapped(source: string, kind: ItemKind, externalIds: string[]): Promise<Map<string, string>> {
+  async mapped(
+    source: string,
+    kind: ItemKind,
+    externalIds: string[],
+  ): Promise<Map<string, string>> {
     if (externalIds.length === 0) {
       return new Map();
     }
@@ -151,7 +167,7 @@ export class ImportStore {
   ): Promise<string> {
     return this.dataSource.transaction(async (manager) => {
       const slug = await this.freeSlug(manager, article.slug);
-      const blocks = renderBlocks(article.bodySource);
+      const blocks = renderBlocks(article.bodySource, article.blocks ?? []);
       const rows: { id: string }[] = await manager.query(
         `INSERT INTO articles (id, slug, title, summary, author, body_source, blocks, status,
                                published_at, created_at)
@@ -167,7 +183,9 @@ export class ImportStore {
           article.bodySource,
           JSON.stringify(blocks),
           article.status,
-          article.status === 'published' ? (article.publishedAt ?? new Date()) : article.publishedAt,
+          article.status === 'published'
+            ? (article.publishedAt ?? new Date())
+            : article.publishedAt,
         ],
       );
       const id = rows[0].id;
@@ -192,65 +210,69 @@ export class ImportStore {
     }
     const editTokenHash = hashToken(randomBytes(32).toString('base64url'));
     return this.dataSource.transaction(async (manager) => {
-      const inserted: { id: string; article_id: string; path: string[]; status: string }[] =
-        await manager.query(
-          `INSERT INTO comments (id, article_id, parent_id, root_id, depth, path, author_name,
+      const inserted: InsertedRow[] = await manager.query(
+        `INSERT INTO comments (id, article_id, parent_id, root_id, depth, path, author_name,
              author_email, author_email_hash, body_source, body_html, render_version,
              original_html, status, reasons, notify, ip_hash, user_agent, edit_token_hash,
-             editable_until, created_at, approved_at)
+             editable_until, created_at, approved_at, anchor_block_id, anchor_quote, anchor_state)
            SELECT r.id, r.article_id, r.parent_id, r.root_id, r.depth, r.path, r.author_name,
                   r.author_email, r.author_email_hash, r.body_source, r.body_html,
                   r.render_version, r.original_html, r.status, ARRAY['imported'], 'none',
                   r.ip_hash, r.user_agent, $2, r.created_at, r.created_at,
-                  CASE WHEN r.status = 'approved' THEN r.created_at END
+                  CASE WHEN r.status = 'approved' THEN r.created_at END,
+                  r.anchor_block_id, r.anchor_quote, r.anchor_state
              FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, article_id uuid, parent_id uuid,
                   root_id uuid, depth integer, path uuid[], author_name text, author_email text,
                   author_email_hash text, body_source text, body_html text,
                   render_version integer, original_html text, status text, ip_hash text,
-                  user_agent text, created_at timestamptz)
+                  user_agent text, created_at timestamptz, anchor_block_id text,
+                  anchor_quote jsonb, anchor_state text)
            ON CONFLICT (id) DO NOTHING
-           RETURNING id, article_id, path, status`,
-          [
-            JSON.stringify(
-              rows.map((r) => ({
-                id: r.id,
-                article_id: r.articleId,
-                parent_id: r.parentId,
-                root_id: r.rootId,
-                depth: r.depth,
-                path: r.path,
-                author_name: r.authorName,
-                author_email: r.authorEmail,
-                author_email_hash: r.authorEmailHash,
-                body_source: r.bodySource,
-                body_html: r.bodyHtml,
-                render_version: r.renderVersion,
-                original_html: r.originalHtml,
-                status: r.status,
-                ip_hash: r.ipHash,
-                user_agent: r.userAgent,
-                created_at: r.createdAt.toISOString(),
-              })),
-            ),
-            editTokenHash,
-          ],
-        );
+           RETURNING id, article_id, path, status, anchor_block_id, anchor_state`,
+        [
+          JSON.stringify(
+            rows.map((r) => ({
+              id: r.id,
+              article_id: r.articleId,
+              parent_id: r.parentId,
+              root_id: r.rootId,
+              depth: r.depth,
+              path: r.path,
+              author_name: r.authorName,
+              author_email: r.authorEmail,
+              author_email_hash: r.authorEmailHash,
+              body_source: r.bodySource,
+              body_html: r.bodyHtml,
+              render_version: r.renderVersion,
+              original_html: r.originalHtml,
+              status: r.status,
+              ip_hash: r.ipHash,
+              user_agent: r.userAgent,
+              created_at: r.createdAt.toISOString(),
+              anchor_block_id: r.anchor?.blockId ?? null,
+              anchor_quote: r.anchor?.quote ?? null,
+              anchor_state: r.anchor ? r.anchor.state : null,
+            })),
+          ),
+          editTokenHash,
+        ],
+      );
       await manager.query(
         `INSERT INTO import_items (source, kind, external_id, local_id, run_id)
          SELECT $1, 'comment', e, l, $4 FROM unnest($2::text[], $3::uuid[]) AS x(e, l)
          ON CONFLICT ON CONSTRAINT import_items_pk DO NOTHING`,
         [source, rows.map((r) => r.externalId), rows.map((r) => r.id), runId],
       );
-      await this.moveCounters(manager, inserted.filter((r) => r.status === 'approved'));
+      await this.moveCounters(
+        manager,
+        inserted.filter((r) => r.status === 'approved'),
+      );
       return inserted.length;
     });
   }
 
   /** What CommentVisibility would have done for each approved arrival, set-based. */
-  private async moveCounters(
-    manager: EntityManager,
-    approved: { article_id: string; path: string[] }[],
-  ): Promise<void> {
+  private async moveCounters(manager: EntityManager, approved: InsertedRow[]): Promise<void> {
     if (approved.length === 0) {
       return;
     }
@@ -261,6 +283,20 @@ export class ImportStore {
         WHERE a.id = x.id`,
       [approved.map((r) => r.article_id)],
     );
+    const anchored = approved.filter((r) => r.anchor_state === 'anchored');
+    if (anchored.length > 0) {
+      await manager.query(
+        `UPDATE articles a
+            SET inline_counts = a.inline_counts || (
+              SELECT jsonb_object_agg(x.block,
+                       COALESCE((a.inline_counts ->> x.block)::integer, 0) + x.n)
+                FROM (SELECT b AS block, count(*)::int AS n
+                        FROM unnest($2::text[], $1::uuid[]) AS t(b, art)
+                       WHERE art = a.id GROUP BY b) x)
+          WHERE a.id = ANY($1::uuid[])`,
+        [anchored.map((r) => r.article_id), anchored.map((r) => r.anchor_block_id)],
+      );
+    }
     const ancestors = approved.flatMap((r) => r.path);
     if (ancestors.length > 0) {
       await manager.query(

@@ -1,9 +1,10 @@
 import { Readable } from 'node:stream';
 import { DataSource } from 'typeorm';
-import { ArticleStatus } from '../articles/article.entity';
+import { ArticleBlock, ArticleStatus } from '../articles/article.entity';
 import { slugify } from '../articles/article-blocks';
 import { hashPersonal } from '../common/tokens';
 import { renderCommentBody } from '../comments/comment-body';
+import { AnchorState, Quote } from '../comments/comment.entity';
 import { emailHash } from '../comments/post-comment.service';
 import { htmlToMarkdown } from './html-to-markdown';
 import { count, emptyReport, ImportReport } from './import-report';
@@ -21,8 +22,42 @@ export interface ImportOptions {
   onProgress?: (bytesRead: number, report: ImportReport) => void | Promise<void>;
 }
 
-/** Our own ids, written by our WXR export, so a round trip keeps them. */
-export const MARGINALIA_ID_META = '_marginalia_id';
+/**
+ * What our own WXR export adds to a post or comment (JSON in one meta field), so a round trip
+ * keeps ids, markdown sources, block ids, anchors and millisecond times that WXR cannot carry.
+ */
+export const MARGINALIA_META = '_marginalia';
+
+export interface MarginaliaPostMeta {
+  id: string;
+  bodySource: string;
+  blocks: ArticleBlock[];
+  publishedAt: string | null;
+}
+
+export interface MarginaliaCommentMeta {
+  id: string;
+  bodySource: string;
+  createdAt: string;
+  anchor: { blockId: string; quote: Quote | null; state: AnchorState } | null;
+}
+
+function ownMeta<T extends { id: string }>(raw: string | undefined): Partial<T> {
+  if (!raw) {
+    return {};
+  }
+  try {
+    const parsed = JSON.parse(raw) as Partial<T>;
+    return parsed &&
+      typeof parsed === 'object' &&
+      typeof parsed.id === 'string' &&
+      UUID.test(parsed.id)
+      ? parsed
+      : {};
+  } catch {
+    return {};
+  }
+}
 
 const BATCH = 500;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -38,6 +73,9 @@ interface IncomingComment extends Incoming {
   html: string;
   status: CommentRow['status'];
   autoParagraphs: boolean;
+  /** The markdown source when the export carries it (our own WXR). */
+  markdown: string | null;
+  anchor: MarginaliaCommentMeta['anchor'];
 }
 
 /** `2024-03-01 12:00:00` (WordPress, UTC in *_gmt) or ISO 8601 (Disqus). */
@@ -60,7 +98,12 @@ export function parseExportDate(...candidates: (string | undefined)[]): Date | n
 
 function cleanName(raw: string | undefined): string {
   // Control characters, bidi overrides and line breaks never belong in a name.
-  const name = [...(raw ?? '').replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, ' ').replace(/\s+/g, ' ').trim()]
+  const name = [
+    ...(raw ?? '')
+      .replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, ' ')
+      .replace(/\s+/g, ' ')
+      .trim(),
+  ]
     .slice(0, MAX_NAME)
     .join('');
   return name || 'Anonymous';
@@ -167,16 +210,22 @@ export class Importer {
       return null;
     }
     const title = singleLine(f['title']);
-    const ownId = metaOf(item, 'wp:postmeta').get(MARGINALIA_ID_META)?.trim();
+    const own = ownMeta<MarginaliaPostMeta>(metaOf(item, 'wp:postmeta').get(MARGINALIA_META));
     return this.resolveArticle(source, externalId, {
-      ownId: ownId && UUID.test(ownId) ? ownId : null,
+      ownId: own.id ?? null,
       slug: f['wp:post_name']?.trim() || slugify(title),
       create: () => ({
         title: title || '(untitled)',
         author: f['dc:creator']?.trim() || null,
-        bodySource: storable(htmlToMarkdown(f['content:encoded'] ?? '', { autoParagraphs: true })),
+        bodySource: storable(
+          own.bodySource ?? htmlToMarkdown(f['content:encoded'] ?? '', { autoParagraphs: true }),
+        ),
+        blocks: Array.isArray(own.blocks) ? own.blocks : [],
         status: (f['wp:status']?.trim() === 'publish' ? 'published' : 'draft') as ArticleStatus,
-        publishedAt: parseExportDate(f['wp:post_date_gmt'], f['wp:post_date'], f['pubDate']),
+        publishedAt:
+          own.id !== undefined
+            ? parseExportDate(own.publishedAt ?? undefined)
+            : parseExportDate(f['wp:post_date_gmt'], f['wp:post_date'], f['pubDate']),
       }),
     });
   }
@@ -191,7 +240,12 @@ export class Importer {
         continue;
       }
       const externalId = f['wp:comment_id']?.trim();
-      const createdAt = parseExportDate(f['wp:comment_date_gmt'], f['wp:comment_date']);
+      const own = ownMeta<MarginaliaCommentMeta>(metaOf(c, 'wp:commentmeta').get(MARGINALIA_META));
+      const createdAt = parseExportDate(
+        own.createdAt,
+        f['wp:comment_date_gmt'],
+        f['wp:comment_date'],
+      );
       if (!externalId || !createdAt) {
         count(this.report.skipped, 'comment without an id or a date');
         continue;
@@ -206,12 +260,11 @@ export class Importer {
               ? 'trash'
               : 'pending';
       const parent = f['wp:comment_parent']?.trim();
-      const ownId = metaOf(c, 'wp:commentmeta').get(MARGINALIA_ID_META)?.trim();
       comments.push({
         externalId,
         parentExternalId: parent && parent !== '0' ? parent : null,
         articleId,
-        id: ownId && UUID.test(ownId) ? ownId : null,
+        id: own.id ?? null,
         authorName: cleanName(f['wp:comment_author']),
         authorEmail: cleanEmail(f['wp:comment_author_email']),
         ip: f['wp:comment_author_IP']?.trim() || null,
@@ -220,6 +273,8 @@ export class Importer {
         html: f['wp:comment_content'] ?? '',
         status,
         autoParagraphs: true,
+        markdown: typeof own.bodySource === 'string' ? own.bodySource : null,
+        anchor: own.anchor ?? null,
       });
     }
     return comments;
@@ -233,7 +288,10 @@ export class Importer {
         ancestors.length === 1 && (name === 'thread' || name === 'post' || name === 'category'),
       nested: new Set(),
     });
-    const threads = new Map<string, { link: string; title: string; ident: string; createdAt: string }>();
+    const threads = new Map<
+      string,
+      { link: string; title: string; ident: string; createdAt: string }
+    >();
     let source = 'disqus:unknown';
     let batch: IncomingComment[] = [];
     let waiting: IncomingComment[] = [];
@@ -278,6 +336,8 @@ export class Importer {
         html: f['message'] ?? '',
         status: flag('isSpam') ? 'spam' : flag('isDeleted') ? 'trash' : 'approved',
         autoParagraphs: false,
+        markdown: null,
+        anchor: null,
       });
       if (batch.length >= BATCH) {
         waiting.push(...(await this.writeBatch(source, batch, false)));
@@ -286,7 +346,7 @@ export class Importer {
     }
     waiting.push(...(await this.writeBatch(source, batch, false)));
     // Replies that came before their parents: again until no more find one, then as top-level.
-    for (let before = Infinity; waiting.length > 0 && waiting.length < before; ) {
+    for (let before = Infinity; waiting.length > 0 && waiting.length < before;) {
       before = waiting.length;
       const again = waiting;
       waiting = [];
@@ -317,7 +377,9 @@ export class Importer {
         ? () => ({
             title: thread.title || slug || '(untitled)',
             author: null,
-            bodySource: thread.link ? `Comments imported from <${thread.link}>.` : 'Imported comments.',
+            bodySource: thread.link
+              ? `Comments imported from <${thread.link}>.`
+              : 'Imported comments.',
             status: 'published',
             publishedAt: parseExportDate(thread.createdAt),
           })
@@ -349,6 +411,7 @@ export class Importer {
             title: string;
             author: string | null;
             bodySource: string;
+            blocks?: ArticleBlock[];
             status: ArticleStatus;
             publishedAt: Date | null;
           })
@@ -426,7 +489,10 @@ export class Importer {
     const { placed, waiting } = placeInThreads(fresh, known, this.report, orphansToTop);
     const rows: CommentRow[] = placed.map(({ item, id, place, parentId }) => {
       const original = storable(item.html);
-      const bodySource = htmlToMarkdown(original, { autoParagraphs: item.autoParagraphs });
+      const bodySource =
+        item.markdown !== null
+          ? storable(item.markdown)
+          : htmlToMarkdown(original, { autoParagraphs: item.autoParagraphs });
       const rendered = renderCommentBody(bodySource);
       return {
         id,
@@ -449,6 +515,8 @@ export class Importer {
         ipHash: item.ip ? hashPersonal(`ip:${item.ip}`, this.hashSecret) : null,
         userAgent: item.userAgent ? storable(item.userAgent) : null,
         createdAt: item.createdAt,
+        // Only a top-level comment may carry an anchor (a constraint says so).
+        anchor: parentId === null ? item.anchor : null,
       };
     });
     const written = await this.store.insertComments(source, rows, this.runId);

@@ -44,7 +44,12 @@ export class ImportsService implements OnModuleDestroy {
     const cap = new Transform({
       transform(chunk: Buffer, _encoding, done) {
         seen += chunk.length;
-        done(seen > limit ? new PayloadTooLargeException(`an import may be at most ${limit} bytes`) : null, chunk);
+        done(
+          seen > limit
+            ? new PayloadTooLargeException(`an import may be at most ${limit} bytes`)
+            : null,
+          chunk,
+        );
       },
     });
     try {

@@ -53,15 +53,16 @@ export class XmlRecordReader {
     parser.on('opentag', (tag: SaxesTagPlain) => {
       const name = tag.name;
       const current = open[open.length - 1];
-      const startsRecord = current
-        ? this.shape.nested.has(name)
-        : this.shape.isRecord(stack, name);
+      const startsRecord = current ? this.shape.nested.has(name) : this.shape.isRecord(stack, name);
       if (startsRecord) {
         const record: XmlRecord = { name, attrs: { ...tag.attributes }, fields: {}, children: [] };
         current?.record.children.push(record);
         open.push({ record, depth: stack.length });
       } else if (current) {
-        const prefix = stack.slice(current.depth + 1).concat(name).join('/');
+        const prefix = stack
+          .slice(current.depth + 1)
+          .concat(name)
+          .join('/');
         for (const [attr, value] of Object.entries(tag.attributes)) {
           current.record.fields[`${prefix}@${attr}`] = value;
         }
@@ -83,7 +84,10 @@ export class XmlRecordReader {
           ready.push(current.record);
         }
       } else if (current) {
-        const path = stack.slice(current.depth + 1).concat(name).join('/');
+        const path = stack
+          .slice(current.depth + 1)
+          .concat(name)
+          .join('/');
         if (text.trim() !== '' || !(path in current.record.fields)) {
           current.record.fields[path] = text;
         }
