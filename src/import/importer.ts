@@ -125,7 +125,7 @@ function cleanEmail(raw: string | undefined): string {
 /** Text PostgreSQL refuses (NUL) or that cannot be stored faithfully (lone surrogates). */
 function storable(text: string): string {
   return text
-    .replace(/\u0000/g, '')
+    .replaceAll('\u0000', '')
     .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 }
 
@@ -221,7 +221,7 @@ export class Importer {
           own.bodySource ?? htmlToMarkdown(f['content:encoded'] ?? '', { autoParagraphs: true }),
         ),
         blocks: Array.isArray(own.blocks) ? own.blocks : [],
-        status: (f['wp:status']?.trim() === 'publish' ? 'published' : 'draft') as ArticleStatus,
+        status: (f['wp:status']?.trim() === 'publish' ? 'published' : 'draft'),
         publishedAt:
           own.id !== undefined
             ? parseExportDate(own.publishedAt ?? undefined)

@@ -45,10 +45,10 @@ export class XmlRecordReader {
     const stack: string[] = [];
     const open: Open[] = [];
     let text = '';
-    let failure: Error | null = null;
+    const state: { failure: Error | null } = { failure: null };
 
     parser.on('error', (error) => {
-      failure ??= new MalformedExportError(`the file is not well-formed XML: ${error.message}`);
+      state.failure ??= new MalformedExportError(`the file is not well-formed XML: ${error.message}`);
     });
     parser.on('opentag', (tag: SaxesTagPlain) => {
       const name = tag.name;
@@ -104,16 +104,16 @@ export class XmlRecordReader {
     for await (const chunk of input as AsyncIterable<string>) {
       this.bytesRead += Buffer.byteLength(chunk, 'utf8');
       parser.write(chunk);
-      if (failure) {
-        throw failure;
+      if (state.failure) {
+        throw state.failure;
       }
       while (ready.length > 0) {
         yield ready.shift()!;
       }
     }
     parser.close();
-    if (failure) {
-      throw failure;
+    if (state.failure) {
+      throw state.failure;
     }
     yield* ready.splice(0);
   }
