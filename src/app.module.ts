@@ -18,6 +18,7 @@ import { ModerationModule } from './moderation/moderation.module';
 import { PeopleModule } from './people/people.module';
 import { ImportModule } from './import/import.module';
 import { ExportModule } from './export/export.module';
+import { FeedsModule } from './feeds/feeds.module';
 import { WebModule } from './web/web.module';
 
 @Module({})
@@ -43,6 +44,7 @@ export class AppModule {
         PeopleModule,
         ImportModule,
         ExportModule,
+        FeedsModule,
       ],
       providers: [
         {
