@@ -19,6 +19,7 @@ import { PeopleModule } from './people/people.module';
 import { ImportModule } from './import/import.module';
 import { ExportModule } from './export/export.module';
 import { FeedsModule } from './feeds/feeds.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 import { WebModule } from './web/web.module';
 
 @Module({})
@@ -45,6 +46,7 @@ export class AppModule {
         ImportModule,
         ExportModule,
         FeedsModule,
+        WebhooksModule,
       ],
       providers: [
         {
