@@ -60,6 +60,7 @@ function ownMeta<T extends { id: string }>(raw: string | undefined): Partial<T> 
 }
 
 const BATCH = 500;
+const YIELD_EVERY = 50;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_NAME = 80;
 
@@ -487,14 +488,19 @@ export class Importer {
       }
     }
     const { placed, waiting } = placeInThreads(fresh, known, this.report, orphansToTop);
-    const rows: CommentRow[] = placed.map(({ item, id, place, parentId }) => {
+    const rows: CommentRow[] = [];
+    for (const [n, { item, id, place, parentId }] of placed.entries()) {
+      // The sanitizer's DOM frees its garbage only when the event loop turns: let it, often.
+      if (n > 0 && n % YIELD_EVERY === 0) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       const original = storable(item.html);
       const bodySource =
         item.markdown !== null
           ? storable(item.markdown)
           : htmlToMarkdown(original, { autoParagraphs: item.autoParagraphs });
       const rendered = renderCommentBody(bodySource);
-      return {
+      rows.push({
         id,
         externalId: item.externalId,
         articleId: item.articleId,
@@ -517,8 +523,8 @@ export class Importer {
         createdAt: item.createdAt,
         // Only a top-level comment may carry an anchor (a constraint says so).
         anchor: parentId === null ? item.anchor : null,
-      };
-    });
+      });
+    }
     const written = await this.store.insertComments(source, rows, this.runId);
     this.report.comments.imported += written;
     this.report.comments.alreadyImported += rows.length - written;
