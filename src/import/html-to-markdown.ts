@@ -14,7 +14,7 @@ turndown.remove(['script', 'style', 'noscript', 'iframe', 'object', 'embed', 'te
 turndown.addRule('image-as-text', {
   filter: 'img',
   replacement: (_content, node) => {
-    const alt = (node).getAttribute('alt')?.trim();
+    const alt = node.getAttribute('alt')?.trim();
     return alt ? turndown.escape(alt) : '';
   },
 });

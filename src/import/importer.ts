@@ -222,7 +222,7 @@ export class Importer {
           own.bodySource ?? htmlToMarkdown(f['content:encoded'] ?? '', { autoParagraphs: true }),
         ),
         blocks: Array.isArray(own.blocks) ? own.blocks : [],
-        status: (f['wp:status']?.trim() === 'publish' ? 'published' : 'draft'),
+        status: f['wp:status']?.trim() === 'publish' ? 'published' : 'draft',
         publishedAt:
           own.id !== undefined
             ? parseExportDate(own.publishedAt ?? undefined)
@@ -490,7 +490,7 @@ export class Importer {
     const { placed, waiting } = placeInThreads(fresh, known, this.report, orphansToTop);
     const rows: CommentRow[] = [];
     for (const [n, { item, id, place, parentId }] of placed.entries()) {
-      // The sanitizer's DOM frees its garbage only when the event loop turns: let it, often.
+      // Rendering is CPU work: let the event loop turn (timers, the app's requests) meanwhile.
       if (n > 0 && n % YIELD_EVERY === 0) {
         await new Promise((resolve) => setImmediate(resolve));
       }

@@ -48,7 +48,9 @@ export class XmlRecordReader {
     const state: { failure: Error | null } = { failure: null };
 
     parser.on('error', (error) => {
-      state.failure ??= new MalformedExportError(`the file is not well-formed XML: ${error.message}`);
+      state.failure ??= new MalformedExportError(
+        `the file is not well-formed XML: ${error.message}`,
+      );
     });
     parser.on('opentag', (tag: SaxesTagPlain) => {
       const name = tag.name;

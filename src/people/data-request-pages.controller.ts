@@ -1,22 +1,9 @@
-import {
-  Body,
-  Controller,
-  Get,
-  Header,
-  HttpCode,
-  Inject,
-  Post,
-  Query,
-  Req,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Request, Response } from 'express';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { PagesService } from '../web/pages.service';
 import { DataRequestDto } from './dto/data-request.dto';
 import { DataRequestsService } from './data-requests.service';
-import { refuseCrossSite } from './same-origin';
 
 const HTML = 'text/html; charset=utf-8';
 const TOKEN = /^dr_[A-Za-z0-9_-]{43}$/;
@@ -24,7 +11,7 @@ const TOKEN = /^dr_[A-Za-z0-9_-]{43}$/;
 /**
  * "Your data": linked from every mail and from the unsubscribe page. Asking sends a link to the
  * address; the link's page shows a button (GET changes nothing: mail scanners follow links) and
- * its POST acts once.
+ * its POST acts once. Cross-site posts are refused by the global page-form guard.
  */
 @ApiExcludeController()
 @Controller('my-data')
@@ -32,7 +19,6 @@ export class DataRequestPagesController {
   constructor(
     private readonly requests: DataRequestsService,
     private readonly pages: PagesService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -45,7 +31,6 @@ export class DataRequestPagesController {
   @HttpCode(202)
   @Header('Content-Type', HTML)
   async request(@Body() form: DataRequestDto, @Req() req: Request): Promise<string> {
-    refuseCrossSite(req, this.config.publicUrl);
     await this.requests.request(form.kind, form.email, req.ip ?? null);
     return this.notice(
       'Check your inbox',
@@ -80,10 +65,8 @@ export class DataRequestPagesController {
   @Post('confirm')
   async act(
     @Body() form: Record<string, unknown> | undefined,
-    @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    refuseCrossSite(req, this.config.publicUrl);
     const token = form?.token;
     const outcome =
       typeof token === 'string' && TOKEN.test(token) ? await this.requests.act(token) : null;
