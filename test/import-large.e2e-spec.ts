@@ -103,7 +103,14 @@ describe(`import: a generated ${MEGABYTES} MB WXR, killed mid-way and resumed`, 
   it(
     'streams in bounded memory, survives a kill -9, and ends with every comment exactly once',
     async () => {
-      const env = { DATABASE_URL: t.databaseUrl, LOG_LEVEL: 'error', PATH: process.env.PATH ?? '' };
+      // A small heap: memory that grew with the file (a leak, a buffered file) would end the
+      // import with an out-of-memory crash instead of a report.
+      const env = {
+        DATABASE_URL: t.databaseUrl,
+        LOG_LEVEL: 'error',
+        PATH: process.env.PATH ?? '',
+        NODE_OPTIONS: '--max-old-space-size=96',
+      };
       const child = spawn(
         process.execPath,
         [
