@@ -208,6 +208,21 @@ describe('export: WXR and JSON lines, and the WXR round trip', () => {
     });
   });
 
+  it('documents the new routes in the OpenAPI document', async () => {
+    const doc = await request(source.http).get('/api/docs-json').expect(200);
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/admin/export',
+        '/api/admin/imports',
+        '/api/admin/imports/{id}',
+        '/api/admin/webhooks',
+        '/api/admin/webhooks/{id}',
+        '/api/admin/webhooks/{id}/deliveries',
+        '/api/data-requests',
+      ]),
+    );
+  });
+
   it('answers 400 for an unknown format, 401 without a token', async () => {
     await request(source.http).get('/api/admin/export?format=csv').set(source.admin).expect(400);
     await request(source.http).get('/api/admin/export?format=wxr').expect(401);

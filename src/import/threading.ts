@@ -102,20 +102,21 @@ export function placeInThreads<T extends Incoming>(
     let parent: ThreadPlace | null = outcome === 'under' ? anchor : null;
     chain.forEach((c, i) => {
       let p: Placed<T>;
-      if (i === 0 && (parent === null || parent.articleId !== c.item.articleId)) {
-        if (outcome !== 'top' || parent !== null) {
+      if (parent !== null && parent.articleId !== c.item.articleId) {
+        count(report.notes, 'reply to a comment of another article made top-level');
+        p = top(c);
+      } else if (parent === null) {
+        if (i === 0 && outcome !== 'top') {
           count(
             report.notes,
             outcome === 'cycle'
               ? 'reply in a parent cycle made top-level'
-              : parent && parent.articleId !== c.item.articleId
-                ? 'reply to a comment of another article made top-level'
-                : 'reply whose parent is missing made top-level',
+              : 'reply whose parent is missing made top-level',
           );
         }
         p = top(c);
       } else {
-        p = under(c, parent!);
+        p = under(c, parent);
       }
       placedBy.set(c.item.externalId, p);
       placed.push(p);
