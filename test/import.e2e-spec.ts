@@ -212,11 +212,8 @@ describe('import: WordPress (WXR) through the admin upload endpoint', () => {
 
 describe('import: Disqus through the CLI', () => {
   let t: TestApp;
-  const env = () => ({
-    DATABASE_URL: t.databaseUrl,
-    HASH_SECRET: 'marginalia',
-    LOG_LEVEL: 'error',
-  });
+  // No HASH_SECRET: the CLI must hash with the secret the app generated and stored.
+  const env = () => ({ DATABASE_URL: t.databaseUrl, LOG_LEVEL: 'error' });
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -267,6 +264,12 @@ describe('import: Disqus through the CLI', () => {
     ]);
     const mail: unknown[] = await t.dataSource.query('SELECT id FROM email_outbox');
     expect(mail).toEqual([]);
+    // Hashed with the app's own secret: the address's data-rights export finds the comment.
+    const person = await request(t.http)
+      .get('/api/admin/people/first%40example.com/export')
+      .set(t.admin)
+      .expect(200);
+    expect(person.body.comments).toHaveLength(1);
   });
 
   it('creates an article for the unmatched thread when asked, and imports nothing twice', async () => {

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
 import { ConfigError, loadConfig } from '../config/app-config';
 import { dataSourceOptions } from '../database/data-source-options';
+import { loadHashSecret } from '../database/hash-secret';
 import { migrate } from '../database/migrator';
 import { ImportReport } from '../import/import-report';
 import { runImportFile } from '../import/import-runs';
@@ -66,6 +67,8 @@ async function main(argv: string[]): Promise<void> {
   const started = Date.now();
   try {
     await migrate(dataSource, config.database.kind === 'pglite');
+    // Hash addresses and IPs exactly as the app does (HASH_SECRET, or the one it generated).
+    await loadHashSecret(dataSource, config);
     const run = await runImportFile(dataSource, config.hashSecret, {
       format,
       path: file,

@@ -38,8 +38,13 @@ export interface AppConfig {
   trustProxyHops: number;
   /** After SIGTERM: how long health answers 503 while requests are still served, before closing. */
   shutdownDelayMs: number;
+  /** Socket bounds against slow clients (node:http's headersTimeout, requestTimeout, keepAliveTimeout). */
+  http: HttpTimeouts;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
-  /** Extra secret mixed into hashes of emails and IPs; keeps ip hashes unlinkable across sites. */
+  /**
+   * Secret mixed into hashes of emails and IPs. HASH_SECRET, or else (empty here) one generated at
+   * first start and kept in the database: filled in at start-up, before any request.
+   */
   hashSecret: string;
   /** The outbox dispatcher's knobs, DKIM and the unsubscribe-link key. */
   mail: MailConfig;
@@ -61,6 +66,15 @@ export interface WebhooksConfig {
   maxAttempts: number;
   /** Failed attempts in a row (no success between) after which an endpoint is disabled. */
   disableAfter: number;
+}
+
+export interface HttpTimeouts {
+  /** A request's headers must all arrive within this; else 408 and the socket is closed. */
+  headersTimeoutMs: number;
+  /** A whole request (headers and body) must arrive within this. */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive socket is kept. */
+  keepAliveTimeoutMs: number;
 }
 
 export interface NotificationsConfig {
@@ -316,6 +330,21 @@ function mailFrom(env: Env): string {
   return raw;
 }
 
+function httpTimeouts(env: Env): HttpTimeouts {
+  const headersTimeoutMs = integer(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 500, 120_000);
+  const requestTimeoutMs = integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000);
+  if (requestTimeoutMs < headersTimeoutMs) {
+    throw new ConfigError(
+      'HTTP_REQUEST_TIMEOUT_MS must not be shorter than HTTP_HEADERS_TIMEOUT_MS',
+    );
+  }
+  return {
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs: integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 5_000, 1000, 600_000),
+  };
+}
+
 /** Parses the environment; throws ConfigError with one clear sentence on the first bad value. */
 export function loadConfig(env: Env = process.env): AppConfig {
   const port = integer(env, 'PORT', 3000, 0, 65535);
@@ -355,11 +384,23 @@ export function loadConfig(env: Env = process.env): AppConfig {
     seed: onOff(env, 'SEED', true),
     trustProxyHops: integer(env, 'TRUST_PROXY_HOPS', 0, 0, 10),
     shutdownDelayMs: integer(env, 'SHUTDOWN_DELAY_MS', 5000, 0, 60_000),
+    http: httpTimeouts(env),
     logLevel,
-    hashSecret: env.HASH_SECRET?.trim() || 'marginalia',
+    hashSecret: hashSecret(env),
     mail: mailConfig(env),
     notifications: notificationsConfig(env),
     imports: { maxBytes: integer(env, 'IMPORT_MAX_MB', 1024, 1, 102_400) * 1024 * 1024 },
     webhooks: webhooksConfig(env),
   };
+}
+
+/** Empty when unset: a public default would let anyone reverse an IP hash by brute force. */
+function hashSecret(env: Env): string {
+  const secret = env.HASH_SECRET?.trim() ?? '';
+  if (secret && secret.length < 32) {
+    throw new ConfigError(
+      'HASH_SECRET must be at least 32 characters long (or unset: one is generated)',
+    );
+  }
+  return secret;
 }

@@ -21,6 +21,9 @@ import { CreateCommentReportsAndQueueIndexes1764403001000 } from '../../migratio
 import { CreateCommentNotifications1764404000000 } from '../../migrations/1764404000000-CreateCommentNotifications';
 import { AddCommentReportNetworks1764502000000 } from '../../migrations/1764502000000-AddCommentReportNetworks';
 import { CreateCommentVoteMoves1764502001000 } from '../../migrations/1764502001000-CreateCommentVoteMoves';
+import { IndexOutboxByMailbox1764503000000 } from '../../migrations/1764503000000-IndexOutboxByMailbox';
+import { IndexOutboxByNewsletterIssue1764503001000 } from '../../migrations/1764503001000-IndexOutboxByNewsletterIssue';
+import { CreateConsoleSessions1764505000000 } from '../../migrations/1764505000000-CreateConsoleSessions';
 import { CreateImportLedger1764506000000 } from '../../migrations/1764506000000-CreateImportLedger';
 import { CreateWebhooks1764506100000 } from '../../migrations/1764506100000-CreateWebhooks';
 import { CreateDataRequests1764506200000 } from '../../migrations/1764506200000-CreateDataRequests';
@@ -57,6 +60,9 @@ export const migrations = [
   CreateCommentNotifications1764404000000,
   AddCommentReportNetworks1764502000000,
   CreateCommentVoteMoves1764502001000,
+  IndexOutboxByMailbox1764503000000,
+  IndexOutboxByNewsletterIssue1764503001000,
+  CreateConsoleSessions1764505000000,
   CreateImportLedger1764506000000,
   CreateWebhooks1764506100000,
   CreateDataRequests1764506200000,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Server, STATUS_CODES } from 'node:http';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -11,6 +12,12 @@ import { assertSafeJson } from '../common/json-body';
 import { LifecycleService } from '../health/lifecycle.service';
 
 export const JSON_BODY_LIMIT = '64kb';
+/**
+ * Articles may hold 200,000 characters (docs/API.md): up to 6 bytes of JSON each when a client
+ * escapes every non-ASCII character as \uXXXX, plus the title and summary.
+ */
+export const ARTICLE_BODY_LIMIT = '1300kb';
+export const ARTICLE_ROUTES = '/api/admin/articles';
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 function hasBody(req: Request): boolean {
@@ -28,15 +35,27 @@ function requireJson(req: Request, res: Response, next: NextFunction): void {
     next();
     return;
   }
-  if (WRITE_METHODS.has(req.method) && hasBody(req) && !req.is('application/json')) {
-    res.status(415).json({
-      statusCode: 415,
-      error: 'Unsupported Media Type',
-      message: 'send the body as application/json',
-    });
-    return;
+  if (WRITE_METHODS.has(req.method) && hasBody(req)) {
+    const unsupported = !req.is('application/json')
+      ? 'send the body as application/json'
+      : nonUtf8Charset(req);
+    if (unsupported) {
+      res
+        .status(415)
+        .json({ statusCode: 415, error: 'Unsupported Media Type', message: unsupported });
+      return;
+    }
   }
   next();
+}
+
+/** JSON is UTF-8 (RFC 8259 §8.1): any other declared charset is refused, saying so. */
+function nonUtf8Charset(req: Request): string | null {
+  const match = /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(req.headers['content-type'] ?? '');
+  const charset = match?.[1].toLowerCase();
+  return charset === undefined || charset === 'utf-8' || charset === 'utf8'
+    ? null
+    : `the body must be UTF-8 JSON; charset "${charset.slice(0, 40)}" is not supported`;
 }
 
 function guardJson(req: Request, _res: Response, next: NextFunction): void {
@@ -56,17 +75,25 @@ function earlyErrors(error: unknown, req: Request, res: Response, next: NextFunc
     next(error);
     return;
   }
-  const candidate = error as { status?: number; getStatus?: () => number; message?: string };
-  const status = candidate.getStatus?.() ?? candidate.status ?? 400;
+  const candidate = error as {
+    status?: number;
+    getStatus?: () => number;
+    message?: string;
+    type?: string;
+  };
+  const raw = candidate.getStatus?.() ?? candidate.status ?? 400;
+  const status = raw >= 400 && raw < 500 ? raw : 400;
   const message =
     status === 413
       ? 'request body too large'
-      : candidate.getStatus
-        ? String(candidate.message)
-        : 'request body is not valid JSON';
-  res.status(status >= 400 && status < 500 ? status : 400).json({
+      : candidate.type === 'charset.unsupported' || candidate.type === 'encoding.unsupported'
+        ? `the body must be UTF-8; ${String(candidate.message)}`
+        : candidate.getStatus
+          ? String(candidate.message)
+          : 'request body is not valid JSON';
+  res.status(status).json({
     statusCode: status,
-    error: status === 413 ? 'Payload Too Large' : 'Bad Request',
+    error: STATUS_CODES[status] ?? 'Bad Request',
     message,
   });
 }
@@ -78,19 +105,39 @@ function requestContext(logger: Logger) {
       typeof incoming === 'string' && /^[\w.-]{8,64}$/.test(incoming) ? incoming : randomUUID();
     res.setHeader('X-Request-Id', id);
     const started = process.hrtime.bigint();
-    res.on('finish', () => {
+    const entry = (status: number) => ({
+      requestId: id,
+      method: req.method,
       // The path only: query strings can carry confirm and unsubscribe tokens.
-      logger.log({
-        requestId: id,
-        method: req.method,
-        path: req.path,
-        status: res.statusCode,
-        ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
-        ip: req.ip,
-      });
+      path: req.path,
+      status,
+      ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
+      ip: req.ip,
+    });
+    res.on('finish', () => logger.log(entry(res.statusCode)));
+    // The client went away before the whole answer was sent (nginx's 499, "client closed").
+    res.on('close', () => {
+      if (!res.writableFinished) {
+        logger.log({ ...entry(499), aborted: true });
+      }
     });
     next();
   };
+}
+
+/**
+ * Slow clients cannot pin sockets: headers must arrive within headersTimeout and the whole
+ * request within requestTimeout (node answers 408 and closes), idle keep-alive sockets close after
+ * keepAliveTimeout. Node checks those deadlines every connectionsCheckingInterval (30 s by
+ * default, read when the server starts listening), so it is tightened to match.
+ */
+function boundSockets(server: Server, config: AppConfig): void {
+  const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = config.http;
+  server.headersTimeout = headersTimeoutMs;
+  server.requestTimeout = requestTimeoutMs;
+  server.keepAliveTimeout = keepAliveTimeoutMs;
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval =
+    Math.min(1000, Math.floor(headersTimeoutMs / 2));
 }
 
 /** Everything between the socket and the controllers, shared by main.ts and the tests. */
@@ -98,6 +145,7 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
   // Believe X-Forwarded-For only from the configured number of proxies in front of us.
   app.set('trust proxy', config.trustProxyHops);
   app.disable('x-powered-by');
+  boundSockets(app.getHttpServer(), config);
   app.use(requestContext(new Logger('HTTP')));
   const lifecycle = app.get(LifecycleService);
   app.use((_req: Request, res: Response, next: NextFunction) => {
@@ -107,10 +155,14 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
     }
     next();
   });
+  // HSTS and upgrade-insecure-requests promise https: only a site served over https makes it.
+  const https = config.publicUrl.startsWith('https:');
   app.use(
     helmet({
+      strictTransportSecurity: https ? { maxAge: 31_536_000, includeSubDomains: false } : false,
       contentSecurityPolicy: {
         directives: {
+          upgradeInsecureRequests: https ? [] : null,
           defaultSrc: ["'self'"],
           scriptSrc: ["'self'"],
           styleSrc: ["'self'"],
@@ -126,11 +178,23 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
     }),
   );
   app.use('/api', requireJson);
+  // Each route its own limit: the body parser that runs first wins, the next one skips.
+  app.use(ARTICLE_ROUTES, express.json({ limit: ARTICLE_BODY_LIMIT, type: 'application/json' }));
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: 'application/json' }));
-  // Forms exist only on the reader pages (no-JavaScript posting, unsubscribe, confirm).
+  // Forms on the reader pages (no-JavaScript posting, unsubscribe, confirm) are small; the
+  // console's carry article bodies, newsletters and up to 1,000 selected comment ids.
   const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
+  const consoleForm = express.urlencoded({
+    extended: false,
+    limit: '256kb',
+    parameterLimit: 1100,
+  });
   app.use((req: Request, res: Response, next: NextFunction) =>
-    req.path.startsWith('/api') ? next() : form(req, res, next),
+    req.path.startsWith('/api')
+      ? next()
+      : /^\/admin(\/|$)/i.test(req.path)
+        ? consoleForm(req, res, next)
+        : form(req, res, next),
   );
   app.use(guardJson);
   app.use(earlyErrors);

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { inTransaction } from '../database/transactions';
 import { DataSource, EntityManager } from 'typeorm';
 import { ArticleBlock, ArticleStatus } from '../articles/article.entity';
 import { renderBlocks, slugify, summarize } from '../articles/article-blocks';
@@ -165,7 +166,7 @@ export class ImportStore {
     article: NewArticle,
     runId: string | null,
   ): Promise<string> {
-    return this.dataSource.transaction(async (manager) => {
+    return inTransaction(this.dataSource, async (manager) => {
       const slug = await this.freeSlug(manager, article.slug);
       const blocks = renderBlocks(article.bodySource, article.blocks ?? []);
       const rows: { id: string }[] = await manager.query(
@@ -209,7 +210,7 @@ export class ImportStore {
       return 0;
     }
     const editTokenHash = hashToken(randomBytes(32).toString('base64url'));
-    return this.dataSource.transaction(async (manager) => {
+    return inTransaction(this.dataSource, async (manager) => {
       const inserted: InsertedRow[] = await manager.query(
         `INSERT INTO comments (id, article_id, parent_id, root_id, depth, path, author_name,
              author_email, author_email_hash, body_source, body_html, render_version,

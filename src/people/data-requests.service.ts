@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { inTransaction } from '../database/transactions';
 import { DataSource, EntityManager } from 'typeorm';
 import { RateLimiter, RateRule } from '../common/rate-limit';
 import { hashPersonal, hashToken, newToken } from '../common/tokens';
@@ -11,8 +12,18 @@ import { PeopleService, PersonExport } from './people.service';
 export type DataRequestKind = 'export' | 'erase';
 
 export const DATA_REQUEST_HOURS = 24;
-const PER_IP: RateRule = { name: 'data-request:ip', limit: 10, windowSeconds: 3600 };
-const PER_ADDRESS: RateRule = { name: 'data-request:address', limit: 3, windowSeconds: 86_400 };
+const PER_IP: RateRule = {
+  name: 'data-request:ip',
+  limit: 10,
+  windowSeconds: 3600,
+  per: 'network',
+};
+const PER_ADDRESS: RateRule = {
+  name: 'data-request:address',
+  limit: 3,
+  windowSeconds: 86_400,
+  per: 'mailbox',
+};
 
 export type TokenState = 'valid' | 'used' | 'unknown';
 
@@ -59,11 +70,11 @@ export class DataRequestsService {
     const email = canonicalEmail(rawEmail);
     await this.rateLimiter.consume([
       { rule: PER_IP, subject: ip ?? 'unknown' },
-      { rule: PER_ADDRESS, subject: emailKey(email) },
+      { rule: PER_ADDRESS, subject: email },
     ]);
     const token = newToken('dr_');
     const hash = emailHash(email, this.config.hashSecret);
-    await this.dataSource.transaction(async (manager) => {
+    await inTransaction(this.dataSource, async (manager) => {
       const rows: { id: string }[] = await manager.query(
         `INSERT INTO data_requests (kind, email, email_hash, token_hash, expires_at, requested_ip_hash)
          VALUES ($1, $2, $3, $4, now() + $5 * interval '1 hour', $6) RETURNING id`,
@@ -115,7 +126,7 @@ export class DataRequestsService {
   async act(
     token: string,
   ): Promise<{ kind: 'export'; data: PersonExport } | { kind: 'erase' } | null> {
-    const request = await this.dataSource.transaction(async (manager) => {
+    const request = await inTransaction(this.dataSource, async (manager) => {
       // The subquery in RETURNING reads the row as it was before this statement cleared it.
       const [row] = rowsOf<SpentRequest>(
         await manager.query(

@@ -16,5 +16,6 @@ import { PeopleService } from './people.service';
   imports: [CommonModule, MailModule, WebModule],
   controllers: [PeopleController, DataRequestsController, DataRequestPagesController],
   providers: [PeopleService, DataRequestsService],
+  exports: [PeopleService],
 })
 export class PeopleModule {}

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { inTransaction } from '../database/transactions';
 import { emailHash } from '../comments/post-comment.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { emailKey } from '../mail/email-address';
@@ -152,7 +153,7 @@ export class PeopleService {
     };
     // Inside the caller's transaction when given one (a reader's own request spends its link
     // in the same transaction).
-    const counts = await (within ? work(within) : this.dataSource.transaction(work));
+    const counts = await (within ? work(within) : inTransaction(this.dataSource, work));
     this.logger.log(
       `erased an address: ${counts.comments} comments anonymized, ${counts.subscriptions} subscriptions removed`,
     );

@@ -3,7 +3,9 @@ import { GoneException, Inject, Injectable, NotFoundException } from '@nestjs/co
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { SubscriptionConfirmedInTx } from './subscription.events';
 import { DataSource, EntityManager } from 'typeorm';
+import { inTransaction } from '../database/transactions';
 import { ArticleEntity } from '../articles/article.entity';
+import { mailboxKey } from '../common/client-keys';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { Page } from '../common/list.dto';
 import { hashToken, newToken } from '../common/tokens';
@@ -74,7 +76,7 @@ export class SubscriptionsService {
     // Derived before the transaction: it may read the key, and PGlite has one connection.
     const unsubscribeTokenHash = hashToken(await this.links.tokenFor(id));
     const work = (m: EntityManager) => this.requestIn(m, input, id, unsubscribeTokenHash);
-    await (manager ? work(manager) : this.dataSource.transaction(work));
+    await (manager ? work(manager) : inTransaction(this.dataSource, work));
   }
 
   private async requestIn(
@@ -89,6 +91,8 @@ export class SubscriptionsService {
     if (input.kind !== 'newsletter' && !articleId) {
       throw new Error(`a ${input.kind} subscription needs an article`);
     }
+    // The mailbox first (the confirmation cap is counted per mailbox), then the address.
+    await this.subscriptions.lockAddress(m, `mailbox:${mailboxKey(email)}`);
     await this.subscriptions.lockAddress(m, key);
     if (await this.outbox.isSuppressed(email, m)) {
       return;
@@ -171,7 +175,7 @@ export class SubscriptionsService {
     token: string,
     context: { ip: string | null; userAgent: string | null },
   ): Promise<SubscriptionOutcome> {
-    return this.dataSource.transaction(async (m) => {
+    return inTransaction(this.dataSource, async (m) => {
       const subscription = await this.subscriptions.findByConfirmHash(hashToken(token), m);
       if (!subscription || !['pending', 'confirmed'].includes(subscription.status)) {
         throw new NotFoundException('unknown confirmation link');
@@ -230,7 +234,7 @@ export class SubscriptionsService {
 
   /** Ends exactly the subscription the token belongs to; repeating it changes nothing. */
   async unsubscribe(token: string): Promise<SubscriptionOutcome> {
-    return this.dataSource.transaction(async (m) => {
+    return inTransaction(this.dataSource, async (m) => {
       const subscription = await this.subscriptions.findByUnsubscribeHash(hashToken(token), m);
       if (!subscription) {
         throw new NotFoundException('unknown unsubscribe link');
@@ -255,7 +259,7 @@ export class SubscriptionsService {
    * article ends (for a newsletter token, just that one). Idempotent.
    */
   async unsubscribeArticle(token: string): Promise<{ articleId: string | null }> {
-    return this.dataSource.transaction(async (m) => {
+    return inTransaction(this.dataSource, async (m) => {
       const subscription = await this.subscriptions.findByUnsubscribeHash(hashToken(token), m);
       if (!subscription) {
         throw new NotFoundException('unknown unsubscribe link');
@@ -288,7 +292,7 @@ export class SubscriptionsService {
    * what is queued is withdrawn) and each of its subscriptions ends. Idempotent.
    */
   async stopAllMail(token: string): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
+    await inTransaction(this.dataSource, async (m) => {
       const subscription = await this.subscriptions.findByUnsubscribeHash(hashToken(token), m);
       if (!subscription) {
         throw new NotFoundException('unknown unsubscribe link');
@@ -341,20 +345,18 @@ export class SubscriptionsService {
     filter: { kind?: SubscriptionKind; status?: SubscriptionStatus },
     cursor?: string,
   ): Promise<Page<SubscriptionResponse>> {
-    const after = cursor ? decodeCursor(cursor, 2) : undefined;
+    const after = cursor ? decodeCursor(cursor, ['timestamp', 'uuid']) : undefined;
     const rows = await this.subscriptions.findPage(
       limit,
       filter,
-      after && { createdAt: String(after[0]), id: String(after[1]) },
+      after && { createdAt: after[0], id: after[1] },
     );
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
     return {
       items: items.map((r) => toSubscriptionResponse(r.subscription, r.articleSlug)),
       nextCursor:
-        rows.length > limit && last
-          ? encodeCursor([last.subscription.createdAt.toISOString(), last.subscription.id])
-          : null,
+        rows.length > limit && last ? encodeCursor([last.cursorTime, last.subscription.id]) : null,
     };
   }
 

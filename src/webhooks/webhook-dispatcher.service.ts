@@ -7,6 +7,7 @@ import {
   OnApplicationBootstrap,
   OnModuleDestroy,
 } from '@nestjs/common';
+import { inTransaction } from '../database/transactions';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { retryDelayMs } from '../mail/delivery-errors';
@@ -151,7 +152,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
       return;
     }
     const at = endpoint.disabled_at?.toISOString() ?? new Date().toISOString();
-    await this.dataSource.transaction(async (manager) => {
+    await inTransaction(this.dataSource, async (manager) => {
       for (const to of recipients) {
         await this.mail.enqueue(manager, {
           key: `webhook-disabled:${endpoint.id}:${at}:${to.toLowerCase()}`,

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { inTransaction } from '../database/transactions';
 import { DataSource, EntityManager } from 'typeorm';
 
 export interface EndpointRow {
@@ -228,7 +229,7 @@ export class WebhooksRepository {
     statusCode: number,
     endpointId: string,
   ): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
+    await inTransaction(this.dataSource, async (m) => {
       await m.query(
         `UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1,
                 delivered_at = now(), last_status_code = $3, last_error = NULL,
@@ -255,7 +256,7 @@ export class WebhooksRepository {
     failure: { error: string; statusCode: number | null; delayMs: number; dead: boolean },
     disableAfter: number,
   ): Promise<EndpointRow | null> {
-    return this.dataSource.transaction(async (m) => {
+    return inTransaction(this.dataSource, async (m) => {
       await m.query(
         `UPDATE webhook_deliveries SET status = $3, attempts = attempts + 1, last_error = $4,
                 last_status_code = $5,
