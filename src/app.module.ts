@@ -18,6 +18,10 @@ import { NotificationsModule } from './notifications/notifications.module';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module';
 import { ModerationModule } from './moderation/moderation.module';
 import { PeopleModule } from './people/people.module';
+import { ImportModule } from './import/import.module';
+import { ExportModule } from './export/export.module';
+import { FeedsModule } from './feeds/feeds.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 import { WebModule } from './web/web.module';
 
 @Module({})
@@ -41,6 +45,10 @@ export class AppModule {
         ModerationModule,
         NotificationsModule,
         PeopleModule,
+        ImportModule,
+        ExportModule,
+        FeedsModule,
+        WebhooksModule,
         ConsoleModule,
       ],
       providers: [

@@ -30,6 +30,11 @@ function hasBody(req: Request): boolean {
  * preflighted request: a form or text/plain body cannot reach an API route.
  */
 function requireJson(req: Request, res: Response, next: NextFunction): void {
+  // The one upload: an export file streamed to the admin import endpoint (bearer token only).
+  if (req.method === 'POST' && req.path.toLowerCase() === '/admin/imports') {
+    next();
+    return;
+  }
   if (WRITE_METHODS.has(req.method) && hasBody(req)) {
     const unsupported = !req.is('application/json')
       ? 'send the body as application/json'

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GoneException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
+import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
+import { SubscriptionConfirmedInTx } from './subscription.events';
 import { DataSource, EntityManager } from 'typeorm';
 import { inTransaction } from '../database/transactions';
 import { ArticleEntity } from '../articles/article.entity';
@@ -62,6 +63,7 @@ export class SubscriptionsService {
     private readonly links: UnsubscribeLinks,
     private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly events: EventEmitter2,
   ) {}
 
   /**
@@ -184,12 +186,26 @@ export class SubscriptionsService {
       if (!subscription.confirmExpiresAt || subscription.confirmExpiresAt.getTime() < Date.now()) {
         throw new GoneException('this confirmation link has expired');
       }
+      const confirmedAt = new Date();
       await this.subscriptions.update(m, subscription.id, {
         status: 'confirmed',
-        confirmedAt: new Date(),
+        confirmedAt,
         confirmIp: context.ip,
         confirmUserAgent: context.userAgent?.slice(0, 500) ?? null,
       });
+      await this.events.emitAsync(
+        SubscriptionConfirmedInTx.event,
+        new SubscriptionConfirmedInTx(
+          {
+            id: subscription.id,
+            kind: subscription.kind,
+            email: subscription.email,
+            articleId: subscription.articleId,
+            confirmedAt,
+          },
+          m,
+        ),
+      );
       return { status: 'confirmed', kind: subscription.kind };
     });
   }
