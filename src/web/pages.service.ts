@@ -42,6 +42,9 @@ export class PagesService {
       }
     }
     this.handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+    this.handlebars.registerHelper('plural', (n: unknown, one: unknown, many: unknown) =>
+      n === 1 ? `1 ${String(one)}` : `${Number(n) || 0} ${String(many)}`,
+    );
     this.handlebars.registerHelper('isoDate', (d: unknown) =>
       typeof d === 'string' ? d.slice(0, 10) : '',
     );
