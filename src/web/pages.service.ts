@@ -70,6 +70,10 @@ export class PagesService {
     if (!template) {
       throw new Error(`no page template "${page}"`);
     }
-    return template({ ...data, siteName: 'Marginalia', publicUrl: this.config.publicUrl });
+    // Template blocks leave spaces at line ends; they carry nothing (and pre text keeps its own).
+    return template({ ...data, siteName: 'Marginalia', publicUrl: this.config.publicUrl }).replace(
+      /[ \t]+(?=\r?\n)/g,
+      '',
+    );
   }
 }
