@@ -5,7 +5,7 @@ import { createArticle, postComment, TestArticle } from './factories/comments';
 import { createTestApp, TestApp } from './support/app';
 import { artifactPath, describeBrowser, launchBrowser, listen } from './support/browser';
 import { pageProblems } from './support/page-checks';
-import { linkIn, SmtpSink } from './support/smtp-sink';
+import { linkIn, parse, SmtpSink } from './support/smtp-sink';
 
 /** Whether the element is inside the viewport, where the reader is looking. */
 function inView(page: Page, selector: string): Promise<boolean> {
@@ -122,11 +122,21 @@ describeBrowser('the reader pages: valid, accessible, and what a wpDiscuz reader
     const mail = await sink.waitFor('pages@example.org');
     const confirm = await linkIn(mail, '/confirm');
     await check('confirm', `${confirm.pathname}${confirm.search}`);
+    // The page of an article subscription names the article and links back to it.
+    expect(await page.locator(`main a[href="/articles/${article.slug}"]`).count()).toBe(2);
     await page.locator('#confirm-button').click();
     await page.waitForLoadState();
     checked['confirmed notice'] = await pageProblems(page);
     const unsubscribe = await linkIn(mail, '/unsubscribe');
     await check('unsubscribe', `${unsubscribe.pathname}${unsubscribe.search}`);
+    expect(await page.locator(`main a[href="/articles/${article.slug}"]`).count()).toBe(2);
+    // A notification carries one unsubscribe paragraph, not two.
+    await postComment(t, article.slug, { authorName: 'Notifier' });
+    await expect.poll(() => sink.to('pages@example.org').length, { timeout: 15_000 }).toBe(2);
+    const note = sink.to('pages@example.org')[1];
+    const parsed = await parse(note);
+    expect((parsed.text ?? '').match(/Unsubscribe/g)?.length, parsed.text).toBe(1);
+    expect(String(parsed.html).match(/>Unsubscribe/g)?.length).toBe(1);
     await check('expired or unknown confirm', '/confirm?token=' + 'x'.repeat(43), 404);
     const notice = await request(t.http)
       .post('/newsletter/subscribe')

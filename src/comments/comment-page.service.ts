@@ -1,10 +1,4 @@
-import {
-  HttpException,
-  HttpStatus,
-  Inject,
-  Injectable,
-  NotFoundException,
-} from '@nestjs/common';
+import { HttpException, HttpStatus, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { ArticlesRepository } from '../articles/articles.repository';
 import { FieldError } from '../common/validation-errors';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -257,7 +251,8 @@ export class CommentPageService {
       held: params.held === '1',
       // A reported comment off this page still gets its thanks, at the top of the thread.
       reported:
-        params.reported !== undefined && !(UUID.test(params.reported) && findNode(page.items, params.reported)),
+        params.reported !== undefined &&
+        !(UUID.test(params.reported) && findNode(page.items, params.reported)),
       confirmByMail: params.notify === '1',
       confirmByMailText: CONFIRM_BY_MAIL,
       form: form ?? { values: {}, fields: {}, summary: [] },
@@ -377,7 +372,10 @@ function readerMessage(message: string): string {
   const known: [RegExp, string][] = [
     [/duplicate/i, 'You already posted this comment a moment ago.'],
     [/comments are closed/i, 'Comments are closed on this article.'],
-    [/anchor|passage|quote/i, 'The passage you quoted is no longer in the article. Remove it and post again.'],
+    [
+      /anchor|passage|quote/i,
+      'The passage you quoted is no longer in the article. Remove it and post again.',
+    ],
     [/parent/i, 'The comment you are replying to is no longer open for replies.'],
   ];
   return known.find(([pattern]) => pattern.test(message))?.[1] ?? message;

@@ -112,7 +112,10 @@ export function developerMessages(errors: ValidationError[]): string[] {
 
 /** A 400 whose body lists every invalid field: `{statusCode, error, message, errors}`. */
 export class ValidationFailedException extends BadRequestException {
-  constructor(readonly fields: FieldError[], messages: string[]) {
+  constructor(
+    readonly fields: FieldError[],
+    messages: string[],
+  ) {
     super({ message: messages.join('; '), errors: fields });
   }
 
