@@ -155,3 +155,9 @@ export function validateForm<T extends object>(
   );
   return errors.length > 0 ? { input: null, errors } : { input, errors: [] };
 }
+
+/** A form field as the reader typed it, for showing the form again (anything else reads empty). */
+export function typed(form: Record<string, unknown> | undefined, name: string): string {
+  const value = form?.[name];
+  return typeof value === 'string' ? value : '';
+}

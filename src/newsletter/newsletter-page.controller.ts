@@ -1,7 +1,7 @@
 import { Body, Controller, Header, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Request, Response } from 'express';
-import { validateForm } from '../common/validation-errors';
+import { typed, validateForm } from '../common/validation-errors';
 import { formState } from '../comments/comment-page.service';
 import { checkSlug } from '../web/article-page.controller';
 import { ArticlePageRenderer } from '../web/article-page.renderer';
@@ -30,7 +30,7 @@ export class NewsletterPageController {
     checkSlug(slug);
     const parsed = validateForm(NewsletterFormDto, form ?? {});
     if (!parsed.input) {
-      const values = { email: String(form?.email ?? ''), consent: form?.consent ? 'true' : '' };
+      const values = { email: typed(form, 'email'), consent: form?.consent ? 'true' : '' };
       const state = formState(values, parsed.errors, {
         email: 'newsletter-email',
         consent: 'newsletter-consent',

@@ -1,7 +1,7 @@
 import { Body, Controller, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Request, Response } from 'express';
-import { validateForm } from '../common/validation-errors';
+import { typed, validateForm } from '../common/validation-errors';
 import { formState } from '../comments/comment-page.service';
 import { ArticlePageRenderer } from '../web/article-page.renderer';
 import { checkSlug } from '../web/article-page.controller';
@@ -33,7 +33,7 @@ export class FollowPageController {
     checkSlug(slug);
     const parsed = validateForm(ArticleSubscriptionDto, form ?? {});
     if (!parsed.input) {
-      const values = { email: String(form?.email ?? ''), kind: String(form?.kind ?? '') };
+      const values = { email: typed(form, 'email'), kind: typed(form, 'kind') };
       res
         .status(400)
         .type('html')
