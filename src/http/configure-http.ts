@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
+import { buildOpenApiDocument } from './openapi';
 import { AppConfig } from '../config/app-config';
 import { appRoot } from '../config/app-root';
 import { assertSafeJson } from '../common/json-body';
@@ -102,23 +103,28 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
     }
     next();
   });
-  app.use(
+  const directives = {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:'],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'none'"],
+  };
+  const headers = (styleSrc: string[]) =>
     helmet({
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:'],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          objectSrc: ["'none'"],
-          baseUri: ["'none'"],
-        },
-      },
+      contentSecurityPolicy: { directives: { ...directives, styleSrc } },
       referrerPolicy: { policy: 'no-referrer' },
       crossOriginResourcePolicy: { policy: 'same-site' },
-    }),
+    });
+  const strict = headers(["'self'"]);
+  // Swagger UI sets style attributes from its scripts; only its page allows inline styles (no
+  // inline script anywhere, and no user content on it).
+  const docs = headers(["'self'", "'unsafe-inline'"]);
+  app.use((req: Request, res: Response, next: NextFunction) =>
+    (req.path === '/api/docs' || req.path.startsWith('/api/docs/') ? docs : strict)(req, res, next),
   );
   app.use('/api', requireJson);
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: 'application/json' }));
@@ -131,14 +137,9 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
   app.use(earlyErrors);
   app.use('/assets', express.static(join(appRoot, 'public'), { maxAge: '1h', index: false }));
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Marginalia')
-      .setDescription('Articles, threaded comments, notifications and the newsletter.')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  SwaggerModule.setup('api/docs', app, buildOpenApiDocument(app), {
+    jsonDocumentUrl: 'api/docs-json',
+    // No badge fetched from a third party's validator.
+    swaggerOptions: { validatorUrl: null },
+  });
 }
