@@ -163,6 +163,23 @@ describeBrowser('the reader pages: valid, accessible, and what a wpDiscuz reader
     expect(caught.some((p) => p.startsWith('html-validate'))).toBe(true);
   });
 
+  it('renders /api/docs without console or CSP errors', async () => {
+    const opened = await open();
+    const page = opened.page;
+    const response = await page.goto(`${base}/api/docs`);
+    expect(response?.status()).toBe(200);
+    await page.locator('.swagger-ui .opblock').first().waitFor();
+    expect(await page.locator('.swagger-ui .opblock').count()).toBeGreaterThan(30);
+    expect(
+      await page.locator('.swagger-ui .opblock-summary-description').first().textContent(),
+    ).not.toBe('');
+    await page.screenshot({ path: artifactPath('api-docs.png') });
+    expect(opened.console).toEqual([]);
+    // The relaxed style rule is the docs page's alone.
+    const articlePage = await request(t.http).get(`/articles/${article.slug}`);
+    expect(articlePage.headers['content-security-policy']).toContain("style-src 'self';");
+  });
+
   it('works from the keyboard with a visible focus', async () => {
     const { page } = await open();
     await page.goto(`${base}/articles/${article.slug}`);
