@@ -544,7 +544,7 @@ function json(schema: string): Record<string, unknown> {
  */
 export function describeOperations(document: OpenAPIObject): OpenAPIObject {
   document.components = document.components ?? {};
-  document.components.schemas = { ...document.components.schemas, ...SCHEMAS } as never;
+  document.components.schemas = { ...document.components.schemas, ...SCHEMAS };
   const seen = new Set<string>();
   for (const [path, item] of Object.entries(document.paths)) {
     for (const [method, operation] of Object.entries(item) as [string, Record<string, unknown>][]) {
