@@ -89,6 +89,23 @@
     });
   }
 
+  /** Says why a vote did not count (empty text removes the note). */
+  function voteNote(comment, text) {
+    var box = comment.querySelector('.comment-votes');
+    var note = box.querySelector('.vote-note');
+    if (!text) {
+      if (note) {
+        note.remove();
+      }
+      return;
+    }
+    if (!note) {
+      note = el('span', { class: 'vote-note', role: 'status' });
+      box.appendChild(note);
+    }
+    note.textContent = text;
+  }
+
   thread.addEventListener('click', function (event) {
     var button = event.target.closest('.vote');
     if (!button) {
@@ -105,12 +122,19 @@
       body: JSON.stringify({ value: next }),
     })
       .then(function (res) {
+        if (res.status === 429) {
+          voteNote(
+            comment,
+            'Too many votes on this comment from your network just now; try again later.',
+          );
+        }
         return res.ok ? res.json() : null;
       })
       .then(function (result) {
         if (!result) {
           return;
         }
+        voteNote(comment, '');
         votes[id] = result.myVote;
         try {
           localStorage.setItem('marginalia.votes', JSON.stringify(votes));

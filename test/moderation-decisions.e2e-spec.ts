@@ -111,6 +111,7 @@ describe('moderation decisions', () => {
     expect(stored.stored).toEqual(stored.fresh);
 
     expect(await history(comment.id)).toMatchObject([
+      { actor: 'author', action: 'comment.arrive', fromStatus: null, toStatus: 'pending' },
       { actor: 'mod-mia', action: 'comment.approve', fromStatus: 'pending', toStatus: 'approved' },
       {
         actor: 'mod-mia',
@@ -146,7 +147,8 @@ describe('moderation decisions', () => {
       expect(stored).toEqual(fresh);
       expect((stored as { total: number }).total).toBe(status === 'approved' ? 1 : 0);
     }
-    const trail = await history(comment.id);
+    const [arrival, ...trail] = await history(comment.id);
+    expect(arrival.action).toBe('comment.arrive');
     expect(trail.map((e) => e.toStatus)).toEqual(path);
     expect(trail.every((e) => e.actor === 'ADMIN_TOKEN')).toBe(true);
   });
@@ -318,7 +320,8 @@ describe('moderation decisions', () => {
           .send({ status: 'spam' }),
       ]);
       expect([first.status, second.status]).toEqual([200, 200]);
-      const trail = await history(comment.id);
+      const [arrival, ...trail] = await history(comment.id);
+      expect(arrival.action).toBe('comment.arrive');
       expect(trail.map((e) => e.actor).sort()).toEqual(['mod-max', 'mod-mia']);
       // Each saw the other's decision (or the original) under the row lock: the chain is unbroken.
       expect(trail[0].fromStatus).toBe('pending');
@@ -372,8 +375,12 @@ describe('moderation decisions', () => {
     expect(stored).toEqual(fresh);
     expect(events.withdrawn).toContain(comment.id);
     const trail = await history(comment.id);
-    expect(trail.map((e) => e.action)).toEqual(['comment.approve', 'comment.purge']);
-    expect(trail[1]).toMatchObject({
+    expect(trail.map((e) => e.action)).toEqual([
+      'comment.arrive',
+      'comment.approve',
+      'comment.purge',
+    ]);
+    expect(trail[2]).toMatchObject({
       actor: 'mod-mia',
       fromStatus: 'approved',
       toStatus: 'purged',

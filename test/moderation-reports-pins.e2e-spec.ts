@@ -19,13 +19,26 @@ describe('reader reports', () => {
   let article: TestArticle;
 
   beforeAll(async () => {
-    t = await createTestApp({ MODERATION: 'none' });
+    // One proxy hop is believed: each voter reports from a network of its own (the threshold
+    // counts networks, not voter ids; test/abuse.e2e-spec.ts covers one network's many ids).
+    t = await createTestApp({ MODERATION: 'none', TRUST_PROXY_HOPS: '1' });
     article = await createArticle(t);
   });
   afterAll(() => t.close());
 
+  const networks = new Map<string, string>();
+  const networkOf = (who: string): string => {
+    if (!networks.has(who)) {
+      const k = networks.size + 1;
+      networks.set(who, `10.${Math.floor(k / 250)}.${k % 250}.7`);
+    }
+    return networks.get(who)!;
+  };
+
   const report = (id: string, who: string | null, reason = 'offensive') => {
-    const req = request(t.http).post(`/api/comments/${id}/reports`);
+    const req = request(t.http)
+      .post(`/api/comments/${id}/reports`)
+      .set('X-Forwarded-For', networkOf(who ?? 'nobody'));
     return (who ? req.set('X-Voter-Id', who) : req).send({ reason });
   };
 
@@ -59,7 +72,7 @@ describe('reader reports', () => {
     queue = await reportedQueue();
     const held = queue.find((c) => c.id === comment.id)!;
     expect(held.status).toBe('pending');
-    expect(held.reasons).toEqual(['reported 3 times']);
+    expect(held.reasons).toEqual(['reported from 3 networks']);
     expect(held.reports).toHaveLength(3);
     const pending = await request(t.http)
       .get('/api/admin/comments')
@@ -73,12 +86,16 @@ describe('reader reports', () => {
       .set(t.admin)
       .expect(200);
     expect(events.body.items).toMatchObject([
+      { actor: 'author', action: 'comment.arrive', toStatus: 'approved' },
+      { actor: 'reader', action: 'comment.report' },
+      { actor: 'reader', action: 'comment.report' },
+      { actor: 'reader', action: 'comment.report' },
       {
         actor: 'reader reports',
         action: 'comment.hold',
         fromStatus: 'approved',
         toStatus: 'pending',
-        reason: 'reported 3 times',
+        reason: 'reported from 3 networks',
       },
     ]);
 
@@ -105,7 +122,7 @@ describe('reader reports', () => {
       const [row] = await t.dataSource.query('SELECT status, reasons FROM comments WHERE id = $1', [
         comment.id,
       ]);
-      expect(row).toEqual({ status: 'pending', reasons: ['reported 1 times'] });
+      expect(row).toEqual({ status: 'pending', reasons: ['reported from 1 network'] });
     } finally {
       await request(t.http)
         .put('/api/admin/settings/moderation')
@@ -279,7 +296,10 @@ describe('pinned comments', () => {
       .get(`/api/admin/comments/${ids[3]}/events`)
       .set(t.admin)
       .expect(200);
-    expect(events.body.items.map((e: { action: string }) => e.action)).toEqual(['comment.pin']);
+    expect(events.body.items.map((e: { action: string }) => e.action)).toEqual([
+      'comment.arrive',
+      'comment.pin',
+    ]);
 
     await request(t.http)
       .patch(`/api/admin/comments/${ids[3]}`)

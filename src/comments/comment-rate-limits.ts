@@ -6,8 +6,10 @@ export const COMMENT_RATE_RULES = {
   postPerIp: { name: 'comment:post:ip', limit: 5, windowSeconds: 60 },
   postPerAddress: { name: 'comment:post:email', limit: 5, windowSeconds: 60 },
   votePerIp: { name: 'comment:vote:ip', limit: 60, windowSeconds: 60 },
-  editPerIp: { name: 'comment:edit:ip', limit: 20, windowSeconds: 60 },
-  editPerAddress: { name: 'comment:edit:email', limit: 20, windowSeconds: 60 },
+  /** Charged only by a wrong edit token, to the caller's network (IPv4 /24, IPv6 /64). */
+  wrongEditTokenPerNetwork: { name: 'comment:edit:wrong-token:net', limit: 20, windowSeconds: 60 },
+  /** Charged only by the right token, so only the token's holder can spend it. */
+  editPerComment: { name: 'comment:edit:comment', limit: 20, windowSeconds: 60 },
 } satisfies Record<string, RateRule>;
 
 /** Who is writing: taken from the request by the controller, used for limits and records. */

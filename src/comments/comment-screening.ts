@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 
-/** What a screen is told about a new comment (never the article: rules are site-wide). */
+/** What a screen is told about a comment's text (never the article: rules are site-wide). */
 export interface ScreeningInput {
   body: string;
   authorName: string;
@@ -19,14 +20,24 @@ export interface ScreeningVerdict {
 
 export type CommentScreen = (input: ScreeningInput) => Promise<ScreeningVerdict>;
 
+/** Reasons a comment is not published when no screen is registered (the `MODERATION` env mode). */
+export const HOLD_REASONS = {
+  honeypot: 'honeypot field filled',
+  all: 'moderation mode "all": every comment is held',
+  first: 'first comment of this address',
+} as const;
+
 /**
- * The seam through which another feature decides what happens to a new comment, so comments never
- * depends on it: moderation registers its rules here at start. With no screen registered, posting
- * keeps the `MODERATION` env behaviour.
+ * The seam through which another feature decides what happens to a comment's text, so comments
+ * never depends on it: moderation registers its rules here at start. Every new comment and every
+ * author edit is judged here, the same way. With no screen registered, the `MODERATION` env mode
+ * decides.
  */
 @Injectable()
 export class CommentScreening {
   private screen: CommentScreen | null = null;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
   use(screen: CommentScreen): void {
     this.screen = screen;
@@ -35,4 +46,37 @@ export class CommentScreening {
   get active(): CommentScreen | null {
     return this.screen;
   }
+
+  judge(input: ScreeningInput): Promise<ScreeningVerdict> {
+    return this.screen ? this.screen(input) : Promise.resolve(this.byMode(input));
+  }
+
+  private byMode(input: ScreeningInput): ScreeningVerdict {
+    if (input.honeypotFilled) {
+      return { status: 'spam', reasons: [HOLD_REASONS.honeypot] };
+    }
+    switch (this.config.moderation) {
+      case 'none':
+        return { status: 'approved', reasons: [] };
+      case 'all':
+        return { status: 'pending', reasons: [HOLD_REASONS.all] };
+      case 'first':
+        return input.trustedAuthor
+          ? { status: 'approved', reasons: [] }
+          : { status: 'pending', reasons: [HOLD_REASONS.first] };
+    }
+  }
+}
+
+const SEVERITY: Record<string, number> = { approved: 0, pending: 1, spam: 2 };
+
+/**
+ * What an author's edit does to a comment that is `current` (approved or pending): the stricter of
+ * the two, so an edit can take a comment out of the thread but never publish a held one.
+ */
+export function statusAfterEdit(
+  current: 'approved' | 'pending',
+  verdict: ScreeningVerdict,
+): 'approved' | 'pending' | 'spam' {
+  return SEVERITY[verdict.status] > SEVERITY[current] ? verdict.status : current;
 }

@@ -40,8 +40,11 @@ export class CommentThreadService {
     private readonly cache: ThreadPageCache,
   ) {}
 
-  /** One page of top-level comments with their replies nested (up to the cap); the public API. */
-  listForSlug(slug: string, options: ThreadOptions): Promise<ThreadPage> {
+  /**
+   * One page of top-level comments with their replies nested (up to the cap); the public API.
+   * Answers the page's JSON text, which is what the thread cache holds.
+   */
+  listForSlugJson(slug: string, options: ThreadOptions): Promise<string> {
     const key = JSON.stringify([slug, options.sort, options.limit, options.cursor, options.anchor]);
     return this.cache.read(key, () => this.page({ slug }, options));
   }

@@ -20,7 +20,12 @@ function isDeadlock(error: unknown): boolean {
 /** A transaction in which comments change status; its events are emitted once it commits. */
 export interface VisibilityTransaction {
   manager: EntityManager;
-  setStatus(comment: CommentEntity, status: CommentStatus, reason?: string): Promise<void>;
+  /** `reason` (one or several) is added to the comment's reasons. */
+  setStatus(
+    comment: CommentEntity,
+    status: CommentStatus,
+    reason?: string | string[],
+  ): Promise<void>;
   /** Announces a just-inserted comment, in its final status on arrival, to in-transaction listeners. */
   arrived(comment: CommentEntity, origin: { ip: string; userAgent: string | null }): Promise<void>;
 }
@@ -83,13 +88,14 @@ export class CommentVisibility {
     manager: EntityManager,
     comment: CommentEntity,
     status: CommentStatus,
-    reason?: string,
+    reason?: string | string[],
   ): Promise<CommentVisibilityEvent | null> {
     const previous = comment.status;
     if (previous === status) {
       return null;
     }
-    const reasons = reason ? [...comment.reasons, reason] : comment.reasons;
+    const added = reason === undefined ? [] : Array.isArray(reason) ? reason : [reason];
+    const reasons = [...comment.reasons, ...added.filter((r) => r !== '')];
     await this.comments.setStatusColumns(manager, comment.id, {
       status,
       reasons,
@@ -125,7 +131,7 @@ export class CommentVisibility {
           comment.rootId,
           comment.authorEmailHash,
           status,
-          reason ?? null,
+          added.length > 0 ? added.join('; ') : null,
         );
   }
 

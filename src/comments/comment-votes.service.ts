@@ -1,5 +1,6 @@
 import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { RateLimiter } from '../common/rate-limit';
+import { networkHash } from '../common/network';
+import { RateLimitedException, RateLimiter } from '../common/rate-limit';
 import { hashPersonal } from '../common/tokens';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { COMMENT_RATE_RULES, WriterContext } from './comment-rate-limits';
@@ -8,7 +9,11 @@ import { VoteResponse } from './dto/comment.dto';
 
 const VOTER_ID = /^[\x21-\x7e]{16,128}$/;
 
-/** One vote per voter per comment; counters move in the same statement as the vote row. */
+/**
+ * One vote per voter per comment; counters move in the same statement as the vote row. Voter ids
+ * are the client's to choose, so one network (IPv4 /24, IPv6 /64) may move one comment's score by
+ * at most `votesPerNetworkPerHour` in any hour, counted in PostgreSQL across every instance.
+ */
 @Injectable()
 export class CommentVotesService {
   constructor(
@@ -28,11 +33,27 @@ export class CommentVotesService {
     }
     await this.limiter.consume([{ rule: COMMENT_RATE_RULES.votePerIp, subject: writer.ip }]);
     const voterKey = hashPersonal(`voter:${voterId}`, this.config.hashSecret);
+    const cap = this.config.rateLimit ? this.config.votesPerNetworkPerHour : 0;
+    const network = networkHash(writer.ip, this.config.hashSecret);
     return this.comments.transaction(async (manager) => {
+      // The network's lock first, then the voter's: every vote takes them in that order.
+      if (cap > 0) {
+        await this.comments.lockVoter(manager, id, `net:${network}`);
+      }
       await this.comments.lockVoter(manager, id, voterKey);
+      const moves = Math.abs(value - (await this.comments.findVote(manager, id, voterKey)));
+      if (cap > 0 && moves > 0) {
+        const spent = await this.comments.voteMovesInLastHour(manager, id, network);
+        if (spent.moves + moves > cap) {
+          throw new RateLimitedException(spent.retryAfterSeconds);
+        }
+      }
       const counters = await this.comments.applyVote(manager, { commentId: id, voterKey, value });
       if (!counters) {
         throw new NotFoundException('comment not found');
+      }
+      if (cap > 0 && moves > 0) {
+        await this.comments.recordVoteMoves(manager, id, network, moves);
       }
       return this.response(counters.up, counters.down, value);
     });

@@ -56,3 +56,23 @@ export class CommentStatusChangedInTx {
     readonly origin: { ip: string; userAgent: string | null } | null,
   ) {}
 }
+
+/**
+ * An author edited or deleted their comment. Emitted and awaited INSIDE the transaction that made
+ * the change (after any status change it caused), so the moderation history records it with the
+ * change or not at all. `screened` is the verdict of the screen on the new text, when it changed
+ * the comment's status or reasons.
+ */
+export class CommentAuthorChangeInTx {
+  static readonly event = 'comment.author-change-in-tx';
+
+  constructor(
+    readonly comment: Readonly<CommentEntity>,
+    readonly change: 'edit' | 'delete',
+    readonly fromStatus: CommentStatus,
+    /** The revision that keeps the previous body (edits only). */
+    readonly revisionId: string | null,
+    readonly screened: { status: CommentStatus; reasons: string[] } | null,
+    readonly manager: EntityManager,
+  ) {}
+}

@@ -3,6 +3,7 @@ import {
   Controller,
   Delete,
   Get,
+  Header,
   Headers,
   HttpCode,
   NotFoundException,
@@ -13,7 +14,12 @@ import {
   Query,
   Req,
 } from '@nestjs/common';
-import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import {
+  ApiForbiddenResponse,
+  ApiHeader,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
 import { Request } from 'express';
 import { ListQuery, Page } from '../common/list.dto';
 import { writerOf } from './comment-rate-limits';
@@ -28,7 +34,6 @@ import {
   EditCommentDto,
   PostCommentDto,
   PostedComment,
-  ThreadPage,
   ThreadQuery,
   VoteDto,
   VoteResponse,
@@ -52,9 +57,11 @@ export class ArticleCommentsController {
     private readonly posting: PostCommentService,
   ) {}
 
+  /** The page as JSON text (a ThreadPage), served from the thread cache when it holds it. */
   @Get()
-  list(@Param('slug') slug: string, @Query() query: ThreadQuery): Promise<ThreadPage> {
-    return this.threads.listForSlug(slug, query);
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  list(@Param('slug') slug: string, @Query() query: ThreadQuery): Promise<string> {
+    return this.threads.listForSlugJson(slug, query);
   }
 
   @Get('count')
@@ -103,6 +110,10 @@ export class CommentsController {
 
   @Patch(':id')
   @ApiHeader({ name: 'X-Edit-Token', required: true })
+  @ApiForbiddenResponse({ description: 'wrong edit token' })
+  @ApiTooManyRequestsResponse({
+    description: "too many wrong tokens from the caller's network, or 20 edits a minute",
+  })
   edit(
     @Param('id') id: string,
     @Headers('x-edit-token') token: string | undefined,
@@ -126,6 +137,9 @@ export class CommentsController {
   @Put(':id/vote')
   @HttpCode(200)
   @ApiHeader({ name: 'X-Voter-Id', required: true, description: 'opaque, 16–128 characters' })
+  @ApiTooManyRequestsResponse({
+    description: 'this network moved the score by VOTES_PER_NETWORK_PER_HOUR within the hour',
+  })
   vote(
     @Param('id') id: string,
     @Headers('x-voter-id') voterId: string | undefined,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -252,8 +253,10 @@ export class CommentsRepository {
     comment: CommentEntity,
     body: { source: string; html: string; renderVersion: number },
     editedBy: string,
-  ): Promise<void> {
+  ): Promise<string> {
+    const revisionId = randomUUID();
     await manager.insert(CommentRevisionEntity, {
+      id: revisionId,
       commentId: comment.id,
       articleId: comment.articleId,
       bodySource: comment.bodySource,
@@ -271,6 +274,15 @@ export class CommentsRepository {
         editedAt: () => 'now()',
       },
     );
+    comment.bodySource = body.source;
+    comment.bodyHtml = body.html;
+    comment.renderVersion = body.renderVersion;
+    return revisionId;
+  }
+
+  /** Replaces the reasons a comment is held for (its status unchanged). */
+  async setReasons(manager: EntityManager, id: string, reasons: string[]): Promise<void> {
+    await manager.query('UPDATE comments SET reasons = $2 WHERE id = $1', [id, reasons]);
   }
 
   findRevisions(commentId: string): Promise<CommentRevisionEntity[]> {
@@ -337,6 +349,58 @@ export class CommentsRepository {
       commentId,
       voterKey,
     ]);
+  }
+
+  /** The voter's current vote on the comment (0 for none); call after lockVoter. */
+  async findVote(manager: EntityManager, commentId: string, voterKey: string): Promise<number> {
+    const rows: { value: number }[] = await manager.query(
+      'SELECT value FROM comment_votes WHERE comment_id = $1 AND voter_key = $2',
+      [commentId, voterKey],
+    );
+    return rows[0] ? Number(rows[0].value) : 0;
+  }
+
+  /**
+   * How far one network moved the comment's score in the last hour, and when enough of that
+   * expires for one more move (comment_vote_moves_lookup_idx). Expired rows of the pair go first.
+   */
+  async voteMovesInLastHour(
+    manager: EntityManager,
+    commentId: string,
+    networkHash: string,
+  ): Promise<{ moves: number; retryAfterSeconds: number }> {
+    await manager.query(
+      `DELETE FROM comment_vote_moves
+       WHERE comment_id = $1 AND network_hash = $2 AND at <= now() - interval '1 hour'`,
+      [commentId, networkHash],
+    );
+    const rows: { moves: number; oldest: Date | null }[] = await manager.query(
+      `SELECT COALESCE(sum(moves), 0)::integer AS moves, min(at) AS oldest FROM comment_vote_moves
+       WHERE comment_id = $1 AND network_hash = $2`,
+      [commentId, networkHash],
+    );
+    const oldest = rows[0].oldest ? new Date(rows[0].oldest).getTime() : Date.now();
+    return {
+      moves: Number(rows[0].moves),
+      retryAfterSeconds: Math.max(1, Math.ceil((oldest + 3_600_000 - Date.now()) / 1000)),
+    };
+  }
+
+  /** Counts an accepted vote's moves against its network; now and then prunes expired rows. */
+  async recordVoteMoves(
+    manager: EntityManager,
+    commentId: string,
+    networkHash: string,
+    moves: number,
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO comment_vote_moves (comment_id, network_hash, article_id, moves)
+       SELECT id, $2, article_id, $3 FROM comments WHERE id = $1`,
+      [commentId, networkHash, moves],
+    );
+    if (Math.random() < 0.01) {
+      await manager.query("DELETE FROM comment_vote_moves WHERE at <= now() - interval '1 hour'");
+    }
   }
 
   /**

@@ -25,13 +25,6 @@ export const EDIT_WINDOW_MS = 15 * 60 * 1000;
 /** The same body from the same address within this window is a double submit or a flood. */
 export const DUPLICATE_WINDOW_MS = 60 * 1000;
 
-/** Reasons a comment is not published on arrival, stored with it for the moderators. */
-export const HOLD_REASONS = {
-  honeypot: 'honeypot field filled',
-  all: 'moderation mode "all": every comment is held',
-  first: 'first comment of this address',
-} as const;
-
 export function emailHash(email: string, secret: string): string {
   return hashPersonal(`email:${email.trim().toLowerCase()}`, secret);
 }
@@ -176,30 +169,13 @@ export class PostCommentService {
     hash: string,
     writer: WriterContext,
   ): Promise<{ status: CommentStatus; reasons: string[] }> {
-    const honeypotFilled = !!input.website && input.website.trim() !== '';
-    const screen = this.screening.active;
-    if (screen) {
-      return screen({
-        body: input.body,
-        authorName: input.authorName.trim(),
-        authorEmail: email,
-        ip: writer.ip,
-        honeypotFilled,
-        trustedAuthor: await this.comments.hasApprovedCommentFrom(hash),
-      });
-    }
-    if (honeypotFilled) {
-      return { status: 'spam', reasons: [HOLD_REASONS.honeypot] };
-    }
-    switch (this.config.moderation) {
-      case 'none':
-        return { status: 'approved', reasons: [] };
-      case 'all':
-        return { status: 'pending', reasons: [HOLD_REASONS.all] };
-      case 'first':
-        return (await this.comments.hasApprovedCommentFrom(hash))
-          ? { status: 'approved', reasons: [] }
-          : { status: 'pending', reasons: [HOLD_REASONS.first] };
-    }
+    return this.screening.judge({
+      body: input.body,
+      authorName: input.authorName.trim(),
+      authorEmail: email,
+      ip: writer.ip,
+      honeypotFilled: !!input.website && input.website.trim() !== '',
+      trustedAuthor: await this.comments.hasApprovedCommentFrom(hash),
+    });
   }
 }

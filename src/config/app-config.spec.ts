@@ -22,12 +22,15 @@ describe('loadConfig', () => {
       mailFrom: 'Marginalia <no-reply@localhost>',
       adminToken: null,
       rateLimit: true,
+      votesPerNetworkPerHour: 10,
       moderation: 'first',
       mailDispatcher: true,
       seed: true,
       trustProxyHops: 0,
       shutdownDelayMs: 5000,
       logLevel: 'info',
+      threadCacheMs: 1000,
+      threadCacheBytes: 32 * 1024 * 1024,
     });
     expect(config.database.kind).toBe('pglite');
     expect(config.database.kind === 'pglite' && config.database.dataDir).toMatch(/\.data\/pglite$/);
@@ -44,6 +47,7 @@ describe('loadConfig', () => {
       MAIL_FROM: 'News <news@example.org>',
       ADMIN_TOKEN: 'x'.repeat(24),
       RATE_LIMIT: 'off',
+      VOTES_PER_NETWORK_PER_HOUR: '0',
       MODERATION: 'all',
       MAIL_DISPATCHER: 'off',
       SEED: 'off',
@@ -64,6 +68,7 @@ describe('loadConfig', () => {
       mailFrom: 'News <news@example.org>',
       adminToken: 'x'.repeat(24),
       rateLimit: false,
+      votesPerNetworkPerHour: 0,
       moderation: 'all',
       mailDispatcher: false,
       seed: false,
@@ -89,6 +94,8 @@ describe('loadConfig', () => {
     [{ PORT: '70000' }, 'PORT must be a whole number'],
     [{ PORT: '-1' }, 'PORT must be a whole number'],
     [{ PORT: '80.5' }, 'PORT must be a whole number'],
+    [{ VOTES_PER_NETWORK_PER_HOUR: '-1' }, 'VOTES_PER_NETWORK_PER_HOUR must be a whole number'],
+    [{ VOTES_PER_NETWORK_PER_HOUR: 'ten' }, 'VOTES_PER_NETWORK_PER_HOUR must be a whole number'],
     [{ DATABASE_URL: 'nonsense' }, 'DATABASE_URL must look like postgres://'],
     [{ DATABASE_URL: 'mysql://u:p@h/db' }, 'its scheme is "mysql:"'],
     [{ DATABASE_URL: 'postgres://host' }, 'DATABASE_URL must name a host and a database'],
@@ -107,6 +114,8 @@ describe('loadConfig', () => {
     [{ TRUST_PROXY_HOPS: '11' }, 'TRUST_PROXY_HOPS must be a whole number from 0 to 10'],
     [{ SHUTDOWN_DELAY_MS: 'soon' }, 'SHUTDOWN_DELAY_MS must be a whole number'],
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL must be debug, info, warn or error'],
+    [{ THREAD_CACHE_BYTES: '32MB' }, 'THREAD_CACHE_BYTES must be a whole number from 0 to'],
+    [{ THREAD_CACHE_BYTES: '2147483648' }, 'THREAD_CACHE_BYTES must be a whole number from 0 to'],
   ])('rejects %j with one clear sentence', (env, expected) => {
     const message = error(env);
     expect(message).toContain(expected);

@@ -20,11 +20,18 @@ export interface AppConfig {
   mailFrom: string;
   adminToken: string | null;
   rateLimit: boolean;
+  /**
+   * How far one network (IPv4 /24, IPv6 /64) may move one comment's score in an hour, whatever
+   * voter ids it sends; 0 turns the cap off. A public write limit: `RATE_LIMIT=off` lifts it too.
+   */
+  votesPerNetworkPerHour: number;
   moderation: ModerationMode;
   /** Reply depth the reader page indents to; deeper replies are shown at that depth. */
   commentIndentDepth: number;
   /** How long one instance may serve a public thread page from memory (0 turns it off). */
   threadCacheMs: number;
+  /** The most memory those pages may take, in bytes (their JSON text, keys and overhead). */
+  threadCacheBytes: number;
   mailDispatcher: boolean;
   seed: boolean;
   /** Number of reverse proxies in front of the app whose X-Forwarded-For is believed. */
@@ -283,9 +290,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     mailFrom: mailFrom(env),
     adminToken,
     rateLimit: onOff(env, 'RATE_LIMIT', true),
+    votesPerNetworkPerHour: integer(env, 'VOTES_PER_NETWORK_PER_HOUR', 10, 0, 10_000),
     moderation,
     commentIndentDepth: integer(env, 'COMMENT_INDENT_DEPTH', 5, 1, 20),
     threadCacheMs: integer(env, 'THREAD_CACHE_MS', 1000, 0, 60_000),
+    threadCacheBytes: integer(env, 'THREAD_CACHE_BYTES', 32 * 1024 * 1024, 0, 1024 * 1024 * 1024),
     mailDispatcher: onOff(env, 'MAIL_DISPATCHER', true),
     seed: onOff(env, 'SEED', true),
     trustProxyHops: integer(env, 'TRUST_PROXY_HOPS', 0, 0, 10),

@@ -19,6 +19,8 @@ import { SubscriptionEntity } from '../subscriptions/subscription.entity';
 import { CreateModerationSettingsAndEvents1764403000000 } from '../../migrations/1764403000000-CreateModerationSettingsAndEvents';
 import { CreateCommentReportsAndQueueIndexes1764403001000 } from '../../migrations/1764403001000-CreateCommentReportsAndQueueIndexes';
 import { CreateCommentNotifications1764404000000 } from '../../migrations/1764404000000-CreateCommentNotifications';
+import { AddCommentReportNetworks1764502000000 } from '../../migrations/1764502000000-AddCommentReportNetworks';
+import { CreateCommentVoteMoves1764502001000 } from '../../migrations/1764502001000-CreateCommentVoteMoves';
 
 /**
  * Every entity and every migration, listed explicitly rather than found by glob: the same list
@@ -50,4 +52,6 @@ export const migrations = [
   CreateModerationSettingsAndEvents1764403000000,
   CreateCommentReportsAndQueueIndexes1764403001000,
   CreateCommentNotifications1764404000000,
+  AddCommentReportNetworks1764502000000,
+  CreateCommentVoteMoves1764502001000,
 ];

@@ -66,7 +66,8 @@ export class CommentDecisionsService {
 
   /**
    * One decision for many comments in one transaction. Comments already in that status, deleted
-   * ones and unknown ids are left alone; `updated` counts the comments that moved.
+   * ones and unknown ids are left alone, except that approving an approved comment with reports
+   * clears its reports; `updated` counts the comments that moved or were cleared.
    */
   async bulk(ids: string[], status: Decision, actor: string): Promise<{ updated: number }> {
     const unique = [...new Set(ids)];
@@ -75,8 +76,12 @@ export class CommentDecisionsService {
         await this.moderation.lockArticlesOf(tx.manager, unique);
         const locked = await this.moderation.lockManyInIdOrder(tx.manager, unique);
         const audited: AuditEntry[] = [];
+        const alreadyApproved: string[] = [];
         for (const comment of locked) {
           const from = comment.status;
+          if (from === 'approved' && status === 'approved') {
+            alreadyApproved.push(comment.id);
+          }
           if (from === 'deleted' || from === status) {
             continue;
           }
@@ -90,6 +95,9 @@ export class CommentDecisionsService {
             toStatus: status,
             details: { bulk: true },
           });
+        }
+        for (const cleared of await this.moderation.clearReports(tx.manager, alreadyApproved)) {
+          audited.push(this.reportsCleared(cleared, actor, undefined, { bulk: true }));
         }
         await this.audit.recordMany(tx.manager, audited);
         const updated = audited.length;
@@ -106,6 +114,14 @@ export class CommentDecisionsService {
     reason: string | undefined,
   ): Promise<void> {
     const from = comment.status;
+    if (from === 'approved' && status === 'approved') {
+      // Approving again is how a moderator answers reports: they are cleared, and that is audited.
+      const [cleared] = await this.moderation.clearReports(tx.manager, [comment.id]);
+      if (cleared) {
+        await this.audit.record(tx.manager, this.reportsCleared(cleared, actor, reason));
+      }
+      return;
+    }
     if (from === status) {
       return;
     }
@@ -119,6 +135,24 @@ export class CommentDecisionsService {
       toStatus: status,
       reason: reason ?? null,
     });
+  }
+
+  private reportsCleared(
+    cleared: { id: string; articleId: string; cleared: number },
+    actor: string,
+    reason: string | undefined,
+    details: Record<string, unknown> = {},
+  ): AuditEntry {
+    return {
+      actor,
+      action: ACTIONS.approved,
+      commentId: cleared.id,
+      articleId: cleared.articleId,
+      fromStatus: 'approved',
+      toStatus: 'approved',
+      reason: reason ?? null,
+      details: { ...details, reportsCleared: cleared.cleared },
+    };
   }
 
   private async pin(
@@ -153,7 +187,7 @@ export class CommentDecisionsService {
     reason: string | undefined,
   ): Promise<void> {
     const rendered = renderCommentBody(body);
-    await this.comments.saveBody(
+    const revisionId = await this.comments.saveBody(
       tx.manager,
       comment,
       { source: body, html: rendered.html, renderVersion: rendered.renderVersion },
@@ -168,7 +202,7 @@ export class CommentDecisionsService {
       toStatus: comment.status,
       reason: reason ?? null,
       // The previous body is in the revision, which a purge erases; the audit keeps no text.
-      details: { revisionKept: true },
+      details: { revisionId },
     });
   }
 }

@@ -3,6 +3,7 @@ import { WriterContext } from '../comments/comment-rate-limits';
 import { CommentVisibility } from '../comments/comment-visibility.service';
 import { CommentsRepository } from '../comments/comments.repository';
 import { RateLimiter, RateRule } from '../common/rate-limit';
+import { networkHash } from '../common/network';
 import { hashPersonal } from '../common/tokens';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { AuditLog } from './audit-log';
@@ -21,7 +22,14 @@ export const REPORT_RATE_RULE: RateRule = {
 /** The actor named in the audit trail when reports, not a person, hold a comment. */
 export const REPORTS_ACTOR = 'reader reports';
 
-/** Readers flag comments; enough reports since the last approval hold one for review. */
+/** The actor of one report in the audit trail: readers are anonymous. */
+export const REPORTER_ACTOR = 'reader';
+
+/**
+ * Readers flag comments; reports from enough distinct networks since the last approval hold one
+ * for review. Voter ids only keep one browser from filing the same report twice: a client chooses
+ * them freely, so they never count towards the threshold.
+ */
 @Injectable()
 export class CommentReportsService {
   constructor(
@@ -69,21 +77,37 @@ export class CommentReportsService {
         if (!comment || !['approved', 'pending'].includes(comment.status)) {
           throw new NotFoundException('comment not found');
         }
+        const network = networkHash(writer.ip, this.config.hashSecret);
         const added = await this.moderation.addReport(tx.manager, {
           commentId: id,
           articleId: comment.articleId,
           voterKey: hashPersonal(`reporter:${reporter}`, this.config.hashSecret),
           reason: reason.trim(),
           ipHash: hashPersonal(`ip:${writer.ip}`, this.config.hashSecret),
+          networkHash: network,
         });
-        if (!added || comment.status !== 'approved') {
+        if (!added) {
           return;
         }
-        const count = await this.moderation.countReportsSinceApproval(tx.manager, comment);
+        await this.audit.record(tx.manager, {
+          actor: REPORTER_ACTOR,
+          action: 'comment.report',
+          commentId: id,
+          articleId: comment.articleId,
+          fromStatus: comment.status,
+          toStatus: comment.status,
+          // Tells a moderator which reports came from one network, without naming it. The reader's
+          // words stay with the report (AdminComment.reports), which a purge erases.
+          details: { network: network.slice(0, 12) },
+        });
+        if (comment.status !== 'approved') {
+          return;
+        }
+        const count = await this.moderation.countReportingNetworks(tx.manager, comment);
         if (count < reportThreshold) {
           return;
         }
-        const why = `reported ${count} times`;
+        const why = `reported from ${count} network${count === 1 ? '' : 's'}`;
         await tx.setStatus(comment, 'pending', why);
         await this.audit.record(tx.manager, {
           actor: REPORTS_ACTOR,

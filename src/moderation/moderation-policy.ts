@@ -1,5 +1,5 @@
 // The same words the comments feature uses when no rules are registered, so the queue reads alike.
-import { HOLD_REASONS } from '../comments/post-comment.service';
+import { HOLD_REASONS } from '../comments/comment-screening';
 import { ModerationMode } from '../config/app-config';
 import { countLinks, emailMatches, ipMatches, wordMatcher } from './moderation-rules';
 

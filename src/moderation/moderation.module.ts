@@ -8,6 +8,7 @@ import { CommentPurgeService } from './comment-purge.service';
 import { CommentQueueService } from './comment-queue.service';
 import { CommentReportsController } from './comment-reports.controller';
 import { CommentReportsService } from './comment-reports.service';
+import { ModerationHistoryListener } from './moderation-history.listener';
 import { ModerationRepository } from './moderation.repository';
 import { ModerationScreen } from './moderation-screen';
 import { ModerationSettingsController } from './moderation-settings.controller';
@@ -25,6 +26,7 @@ import { ModerationSettingsService } from './moderation-settings.service';
     CommentDecisionsService,
     CommentPurgeService,
     CommentReportsService,
+    ModerationHistoryListener,
   ],
 })
 export class ModerationModule {}

@@ -162,26 +162,73 @@ export class ModerationRepository {
       voterKey: string;
       reason: string;
       ipHash: string;
+      networkHash: string;
     },
   ): Promise<boolean> {
     const rows: unknown[] = await manager.query(
-      `INSERT INTO comment_reports (comment_id, voter_key, article_id, reason, ip_hash)
-       VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO comment_reports (comment_id, voter_key, article_id, reason, ip_hash, network_hash)
+       VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT ON CONSTRAINT comment_reports_one_per_voter DO NOTHING
        RETURNING 1`,
-      [report.commentId, report.voterKey, report.articleId, report.reason, report.ipHash],
+      [
+        report.commentId,
+        report.voterKey,
+        report.articleId,
+        report.reason,
+        report.ipHash,
+        report.networkHash,
+      ],
     );
     return rows.length > 0;
   }
 
-  /** Reports received since the comment was last approved: a moderator's approval clears them. */
-  async countReportsSinceApproval(manager: EntityManager, comment: CommentEntity): Promise<number> {
+  /**
+   * Distinct networks that reported the comment since it was last approved (a moderator's approval
+   * clears them). Reports older than the network column count by their address.
+   */
+  async countReportingNetworks(manager: EntityManager, comment: CommentEntity): Promise<number> {
     const rows: { n: number }[] = await manager.query(
-      `SELECT count(*)::integer AS n FROM comment_reports
+      `SELECT count(DISTINCT COALESCE(network_hash, ip_hash, voter_key))::integer AS n
+       FROM comment_reports
        WHERE comment_id = $1 AND created_at > COALESCE($2::timestamptz, '-infinity'::timestamptz)`,
       [comment.id, comment.approvedAt],
     );
     return Number(rows[0].n);
+  }
+
+  /**
+   * An explicit approval of comments that are approved already: those with reports since their
+   * last approval are approved again (approved_at moves on), which takes them out of the
+   * "reported" view; returns them with the number of reports cleared. Call with the rows locked.
+   */
+  async clearReports(
+    manager: EntityManager,
+    ids: string[],
+  ): Promise<{ id: string; articleId: string; cleared: number }[]> {
+    if (ids.length === 0) {
+      return [];
+    }
+    const result: unknown = await manager.query(
+      `WITH reported AS (
+         SELECT c.id, count(*)::integer AS cleared FROM comments c
+         JOIN comment_reports r ON r.comment_id = c.id
+           AND r.created_at > COALESCE(c.approved_at, '-infinity'::timestamptz)
+         WHERE c.id = ANY($1::uuid[]) AND c.status = 'approved'
+         GROUP BY c.id
+       )
+       UPDATE comments c SET approved_at = clock_timestamp()
+       FROM reported
+       WHERE c.id = reported.id
+       RETURNING c.id, c.article_id AS "articleId", reported.cleared`,
+      [ids],
+    );
+    // node-postgres answers UPDATE … RETURNING through TypeORM as [rows, count].
+    const rows = (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as {
+      id: string;
+      articleId: string;
+      cleared: number;
+    }[];
+    return rows.map((r) => ({ id: r.id, articleId: r.articleId, cleared: Number(r.cleared) }));
   }
 
   async findArticleSlugOf(commentId: string): Promise<string | null> {

@@ -13,6 +13,7 @@ import {
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Request, Response } from 'express';
+import { AllowCrossSite } from '../http/cross-site-forms.guard';
 import { KIND_DESCRIPTIONS } from '../mail/mail-templates';
 import { PagesService } from '../web/pages.service';
 import { looksLikeToken } from './dto/subscription.dto';
@@ -203,6 +204,9 @@ export class SubscriptionPagesController {
   }
 
   @Post('unsubscribe')
+  // RFC 8058: mail providers post this from their own servers, with neither Origin nor fetch
+  // metadata, or from a webmail page; the token in the URL is the credential.
+  @AllowCrossSite()
   @HttpCode(200)
   @Header('Content-Type', HTML)
   @Header('Cache-Control', 'no-store')
