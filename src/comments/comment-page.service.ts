@@ -92,7 +92,7 @@ export interface CommentView {
   initials: string;
   avatarHue: number;
   /** A notice for the reader on this very comment (after a report, or a post asking to be notified). */
-  notice: string | null;
+  notice: { id: string; text: string } | null;
   replyHref: string;
   moreRepliesHref: string;
   replies: CommentView[];
@@ -205,12 +205,15 @@ export class CommentPageService {
     const anchor = params.anchor && /^[\w-]{1,64}$/.test(params.anchor) ? params.anchor : undefined;
     const cursor = params.cursor && params.cursor.length <= 512 ? params.cursor : undefined;
     const page = await this.threads.listForArticle(article, { sort, limit: 20, cursor, anchor });
-    const notices: Record<string, string> = {};
+    const notices: Record<string, CommentView['notice']> = {};
     if (params.reported && UUID.test(params.reported)) {
-      notices[params.reported] = 'Thank you for the report. A moderator will take a look.';
+      notices[params.reported] = {
+        id: 'comment-reported',
+        text: 'Thank you for the report. A moderator will take a look.',
+      };
     }
     if (params.notify && UUID.test(params.notify)) {
-      notices[params.notify] = CONFIRM_BY_MAIL;
+      notices[params.notify] = { id: 'comment-confirm-mail', text: CONFIRM_BY_MAIL };
     }
     const items = page.items.map((node) =>
       this.view(node, 0, trusted, { sort, anchor, cursor }, notices),
@@ -327,7 +330,7 @@ export class CommentPageService {
     level: number,
     trusted: Trusted,
     place: { sort: ThreadSort; anchor?: string; cursor?: string },
-    notices: Record<string, string>,
+    notices: Record<string, CommentView['notice']>,
   ): CommentView {
     const cap = this.config.commentIndentDepth;
     const replies: CommentView[] = [];
