@@ -195,7 +195,14 @@ describe('the OpenAPI document', () => {
     await call('post', '/api/subscriptions/confirm', { token: confirm.searchParams.get('token') });
     await call('post', '/api/subscriptions/confirm', { token: 'x'.repeat(43) });
     await call('get', '/api/admin/subscribers?kind=newsletter', undefined, admin);
-    await call('post', '/api/admin/newsletter/issues', { subject: 'Issue', body: 'Hello' }, admin);
+    const issue = await call(
+      'post',
+      '/api/admin/newsletter/issues',
+      { subject: 'Issue', body: 'Hello' },
+      admin,
+    );
+    await call('get', `/api/admin/newsletter/issues/${issue.body.id}`, undefined, admin);
+    await call('get', '/api/admin/emails/stats', undefined, admin);
     await expect.poll(() => sink.to('nl@example.org').length, { timeout: 15_000 }).toBe(2);
     const unsubscribe = await linkIn(sink.to('nl@example.org')[1], '/unsubscribe');
     await call('post', '/api/unsubscribe', { token: unsubscribe.searchParams.get('token') });

@@ -49,6 +49,16 @@ describe('validation errors a reader can read, and a machine too', () => {
     ]);
   });
 
+  it('reads a name of invisible characters as no name, and an address with one as invalid', async () => {
+    const res = await request(t.http)
+      .post(`/api/articles/${article.slug}/comments`)
+      .send({ authorName: '\u200b\u200b', authorEmail: 'a\u200b@example.com', body: 'hi' })
+      .expect(400);
+    expect(
+      res.body.errors.map((e: { field: string; code: string }) => `${e.field}:${e.code}`),
+    ).toEqual(['authorName:required', 'authorEmail:invalid_email']);
+  });
+
   it('names nested and unknown fields by their path', async () => {
     const res = await request(t.http)
       .post(`/api/articles/${article.slug}/comments`)

@@ -1,8 +1,13 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { ArticlesRepository } from '../articles/articles.repository';
-import { decodeCursor, encodeCursor } from '../common/cursor';
+import { encodeCursor } from '../common/cursor';
 import { Page } from '../common/list.dto';
-import { cursorArity, CommentsRepository, NESTED_REPLY_CAP } from './comments.repository';
+import {
+  CommentsRepository,
+  decodeReplyCursor,
+  decodeThreadCursor,
+  NESTED_REPLY_CAP,
+} from './comments.repository';
 import {
   CommentCountResponse,
   CommentNode,
@@ -22,7 +27,7 @@ export interface ThreadOptions {
 }
 
 function sortKey(row: PublicCommentRow, sort: ThreadSort): (string | number)[] {
-  const time = row.createdAt.toISOString();
+  const time = row.cursorTime;
   return sort === 'top' ? [row.upCount - row.downCount, time, row.id] : [time, row.id];
 }
 
@@ -58,9 +63,7 @@ export class CommentThreadService {
     article: { slug: string } | { id: string },
     options: ThreadOptions,
   ): Promise<ThreadPage> {
-    const after = options.cursor
-      ? decodeCursor(options.cursor, cursorArity(options.sort))
-      : undefined;
+    const after = options.cursor ? decodeThreadCursor(options.cursor, options.sort) : undefined;
     const found = await this.comments.findThreadPage({
       article,
       sort: options.sort,
@@ -102,7 +105,7 @@ export class CommentThreadService {
     if (!comment || !visible || !(await this.comments.isArticlePublished(comment.articleId))) {
       throw new NotFoundException('comment not found');
     }
-    const after = cursor ? decodeCursor(cursor, 2) : undefined;
+    const after = cursor ? decodeReplyCursor(cursor) : undefined;
     const rows = await this.comments.findDescendantsPage(comment, limit, after);
     const pageRows = rows.slice(0, limit);
     const last = pageRows[pageRows.length - 1];

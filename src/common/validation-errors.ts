@@ -42,7 +42,7 @@ const LABELS: Record<string, string> = {
 };
 
 const EMAIL_CHECKS = new Set(['isEmail', 'deliverableAddress']);
-const TEXT_CHECKS = new Set(['singleLine', 'storableText']);
+const TEXT_CHECKS = new Set(['singleLine', 'storableText', 'noInvisibleCharacters']);
 const CHOICE_CHECKS = new Set(['isIn', 'isEnum']);
 
 function label(field: string): string {
@@ -69,7 +69,8 @@ function describe(field: string, error: ValidationError): FieldError {
   if (field === 'consent' || field.endsWith('.consent')) {
     return at('consent_required', 'Please tick the box to agree to receive the newsletter.');
   }
-  if (isEmpty(error.value)) {
+  // Only spaces or invisible characters reads, to a reader, as nothing typed.
+  if (isEmpty(error.value) || checks.includes('visible')) {
     return at('required', `Please enter ${name}.`);
   }
   if (checks.some((c) => EMAIL_CHECKS.has(c))) {

@@ -194,6 +194,21 @@ const SCHEMAS: Record<string, Schema> = {
     nextAttemptAt: nullable(time),
   }),
   EmailPage: page('Email'),
+  EmailCounts: object(
+    Object.fromEntries(
+      ['queued', 'sending', 'sent', 'failed', 'dead', 'ambiguous'].map((status) => [status, int]),
+    ),
+  ),
+  EmailStats: object({ total: int, byStatus: ref('EmailCounts') }),
+  NewsletterIssueDetail: object({
+    id: { type: 'string', format: 'uuid' },
+    subject: str,
+    recipients: int,
+    createdBy: nullable(str),
+    createdAt: time,
+    queuedAt: nullable(time),
+    emails: ref('EmailCounts'),
+  }),
   Subscription: object({
     id: { type: 'string', format: 'uuid' },
     email: str,
@@ -391,10 +406,24 @@ const OPERATIONS: Record<string, OperationDoc> = {
     errors: [400, ...ADMIN],
     list: true,
   },
+  'get /api/admin/emails/stats': {
+    module: 'mail',
+    summary: 'The outbox counted by status (admin)',
+    description: '`ambiguous` mails may or may not have been delivered: an admin decides.',
+    ok: [200, 'EmailStats'],
+    errors: ADMIN,
+  },
+  'get /api/admin/newsletter/issues/{id}': {
+    module: 'newsletter',
+    summary: 'One newsletter issue and its mails by status (admin)',
+    description: 'Shows where an issue stands: queued, sent, ambiguous…',
+    ok: [200, 'NewsletterIssueDetail'],
+    errors: [400, ...ADMIN, 404],
+  },
   'post /api/admin/emails/{id}/retry': {
     module: 'mail',
     summary: 'Send a mail again (admin)',
-    description: 'A failed, dead or ambiguous mail is queued again.',
+    description: 'A dead or ambiguous mail is queued again (409 for any other status).',
     ok: [200, 'Email'],
     errors: [400, ...ADMIN, 404, 409],
   },

@@ -1,7 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { ArticlesRepository } from '../articles/articles.repository';
 import { RateLimiter, RateRule } from '../common/rate-limit';
-import { emailKey } from '../mail/email-address';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import { ArticleSubscriptionKind } from './dto/article-subscription.dto';
 
@@ -10,8 +9,18 @@ export const ARTICLE_SUBSCRIPTION_CONSENT_VERSION = 'api-notify-2026-11';
 /** The wording of the article page's "Subscribe to this discussion" box. */
 export const FOLLOW_BOX_CONSENT_VERSION = 'follow-box-2026-12';
 
-const PER_IP: RateRule = { name: 'notify:subscribe:ip', limit: 20, windowSeconds: 3600 };
-const PER_ADDRESS: RateRule = { name: 'notify:subscribe:address', limit: 5, windowSeconds: 3600 };
+const PER_IP: RateRule = {
+  name: 'notify:subscribe:ip',
+  limit: 20,
+  windowSeconds: 3600,
+  per: 'network',
+};
+const PER_ADDRESS: RateRule = {
+  name: 'notify:subscribe:address',
+  limit: 5,
+  windowSeconds: 3600,
+  per: 'mailbox',
+};
 
 /** "Notify of" without a comment: the same double opt-in as the newsletter, per article. */
 @Injectable()
@@ -33,8 +42,8 @@ export class ArticleSubscriptionsService {
     },
   ): Promise<void> {
     await this.limiter.consume([
-      { rule: PER_IP, subject: client.ip ?? 'unknown' },
-      { rule: PER_ADDRESS, subject: emailKey(input.email) },
+      { rule: PER_IP, subject: client.ip },
+      { rule: PER_ADDRESS, subject: input.email },
     ]);
     const article = await this.articles.findPublishedBySlug(slug);
     if (!article) {
