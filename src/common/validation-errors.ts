@@ -42,6 +42,8 @@ const LABELS: Record<string, string> = {
 };
 
 const EMAIL_CHECKS = new Set(['isEmail', 'deliverableAddress']);
+/** Whatever is wrong with an address, a reader is asked for a valid one. */
+const EMAIL_FIELDS = new Set(['authorEmail', 'email']);
 const TEXT_CHECKS = new Set(['singleLine', 'storableText', 'noInvisibleCharacters']);
 const CHOICE_CHECKS = new Set(['isIn', 'isEnum']);
 
@@ -73,7 +75,7 @@ function describe(field: string, error: ValidationError): FieldError {
   if (isEmpty(error.value) || checks.includes('visible')) {
     return at('required', `Please enter ${name}.`);
   }
-  if (checks.some((c) => EMAIL_CHECKS.has(c))) {
+  if (checks.some((c) => EMAIL_CHECKS.has(c)) || EMAIL_FIELDS.has(field)) {
     return at('invalid_email', 'Please enter a valid email address.');
   }
   if (checks.some((c) => TEXT_CHECKS.has(c))) {

@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { FIELD_ERROR_CODES } from '../common/validation-errors';
+import { EMAIL_STATUSES } from '../mail/dto/email.dto';
 
 type Schema = Record<string, unknown>;
 type Json = Record<string, unknown>;
@@ -182,10 +183,7 @@ const SCHEMAS: Record<string, Schema> = {
     to: str,
     template: str,
     stream: { type: 'string', enum: ['transactional', 'notification', 'newsletter'] },
-    status: {
-      type: 'string',
-      enum: ['queued', 'sending', 'sent', 'failed', 'dead', 'ambiguous'],
-    },
+    status: { type: 'string', enum: EMAIL_STATUSES },
     attempts: int,
     createdAt: time,
     sentAt: nullable(time),
@@ -194,11 +192,7 @@ const SCHEMAS: Record<string, Schema> = {
     nextAttemptAt: nullable(time),
   }),
   EmailPage: page('Email'),
-  EmailCounts: object(
-    Object.fromEntries(
-      ['queued', 'sending', 'sent', 'failed', 'dead', 'ambiguous'].map((status) => [status, int]),
-    ),
-  ),
+  EmailCounts: object(Object.fromEntries(EMAIL_STATUSES.map((status) => [status, int]))),
   EmailStats: object({ total: int, byStatus: ref('EmailCounts') }),
   NewsletterIssueDetail: object({
     id: { type: 'string', format: 'uuid' },
