@@ -6,6 +6,7 @@ import { AuthModule } from './auth/auth.module';
 import { CommentsModule } from './comments/comments.module';
 import { CommonModule } from './common/common.module';
 import { createValidationPipe } from './common/validation-errors';
+import { ConsoleModule } from './console/console.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -41,6 +42,7 @@ export class AppModule {
         ModerationModule,
         NotificationsModule,
         PeopleModule,
+        ConsoleModule,
       ],
       providers: [
         {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
+import { Server, STATUS_CODES } from 'node:http';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -13,6 +13,12 @@ import { assertSafeJson } from '../common/json-body';
 import { LifecycleService } from '../health/lifecycle.service';
 
 export const JSON_BODY_LIMIT = '64kb';
+/**
+ * Articles may hold 200,000 characters (docs/API.md): up to 6 bytes of JSON each when a client
+ * escapes every non-ASCII character as \uXXXX, plus the title and summary.
+ */
+export const ARTICLE_BODY_LIMIT = '1300kb';
+export const ARTICLE_ROUTES = '/api/admin/articles';
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 function hasBody(req: Request): boolean {
@@ -95,19 +101,39 @@ function requestContext(logger: Logger) {
       typeof incoming === 'string' && /^[\w.-]{8,64}$/.test(incoming) ? incoming : randomUUID();
     res.setHeader('X-Request-Id', id);
     const started = process.hrtime.bigint();
-    res.on('finish', () => {
+    const entry = (status: number) => ({
+      requestId: id,
+      method: req.method,
       // The path only: query strings can carry confirm and unsubscribe tokens.
-      logger.log({
-        requestId: id,
-        method: req.method,
-        path: req.path,
-        status: res.statusCode,
-        ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
-        ip: req.ip,
-      });
+      path: req.path,
+      status,
+      ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
+      ip: req.ip,
+    });
+    res.on('finish', () => logger.log(entry(res.statusCode)));
+    // The client went away before the whole answer was sent (nginx's 499, "client closed").
+    res.on('close', () => {
+      if (!res.writableFinished) {
+        logger.log({ ...entry(499), aborted: true });
+      }
     });
     next();
   };
+}
+
+/**
+ * Slow clients cannot pin sockets: headers must arrive within headersTimeout and the whole
+ * request within requestTimeout (node answers 408 and closes), idle keep-alive sockets close after
+ * keepAliveTimeout. Node checks those deadlines every connectionsCheckingInterval (30 s by
+ * default, read when the server starts listening), so it is tightened to match.
+ */
+function boundSockets(server: Server, config: AppConfig): void {
+  const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = config.http;
+  server.headersTimeout = headersTimeoutMs;
+  server.requestTimeout = requestTimeoutMs;
+  server.keepAliveTimeout = keepAliveTimeoutMs;
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval =
+    Math.min(1000, Math.floor(headersTimeoutMs / 2));
 }
 
 /** Everything between the socket and the controllers, shared by main.ts and the tests. */
@@ -115,6 +141,7 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
   // Believe X-Forwarded-For only from the configured number of proxies in front of us.
   app.set('trust proxy', config.trustProxyHops);
   app.disable('x-powered-by');
+  boundSockets(app.getHttpServer(), config);
   app.use(requestContext(new Logger('HTTP')));
   const lifecycle = app.get(LifecycleService);
   app.use((_req: Request, res: Response, next: NextFunction) => {
@@ -152,11 +179,23 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
     (req.path === '/api/docs' || req.path.startsWith('/api/docs/') ? docs : strict)(req, res, next),
   );
   app.use('/api', requireJson);
+  // Each route its own limit: the body parser that runs first wins, the next one skips.
+  app.use(ARTICLE_ROUTES, express.json({ limit: ARTICLE_BODY_LIMIT, type: 'application/json' }));
   app.use(express.json({ limit: JSON_BODY_LIMIT, type: 'application/json' }));
-  // Forms exist only on the reader pages (no-JavaScript posting, unsubscribe, confirm).
+  // Forms on the reader pages (no-JavaScript posting, unsubscribe, confirm) are small; the
+  // console's carry article bodies, newsletters and up to 1,000 selected comment ids.
   const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
+  const consoleForm = express.urlencoded({
+    extended: false,
+    limit: '256kb',
+    parameterLimit: 1100,
+  });
   app.use((req: Request, res: Response, next: NextFunction) =>
-    req.path.startsWith('/api') ? next() : form(req, res, next),
+    req.path.startsWith('/api')
+      ? next()
+      : /^\/admin(\/|$)/i.test(req.path)
+        ? consoleForm(req, res, next)
+        : form(req, res, next),
   );
   app.use(guardJson);
   app.use(earlyErrors);
