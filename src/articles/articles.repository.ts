@@ -26,6 +26,10 @@ export class ArticlesRepository {
     return this.articles.findOneBy({ slug, status: 'published' });
   }
 
+  findPublishedById(id: string): Promise<ArticleEntity | null> {
+    return this.articles.findOneBy({ id, status: 'published' });
+  }
+
   findBySlug(slug: string, manager?: EntityManager): Promise<ArticleEntity | null> {
     return (manager?.getRepository(ArticleEntity) ?? this.articles).findOneBy({ slug });
   }
