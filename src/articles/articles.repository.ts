@@ -31,6 +31,10 @@ export class ArticlesRepository {
     );
   }
 
+  findPublishedById(id: string): Promise<ArticleEntity | null> {
+    return this.articles.findOneBy({ id, status: 'published' });
+  }
+
   findBySlug(slug: string, manager?: EntityManager): Promise<ArticleEntity | null> {
     return (manager?.getRepository(ArticleEntity) ?? this.articles).findOneBy({ slug });
   }

@@ -3,9 +3,10 @@ import { Server, STATUS_CODES } from 'node:http';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
+import { buildOpenApiDocument } from './openapi';
 import { AppConfig } from '../config/app-config';
 import { appRoot } from '../config/app-root';
 import { assertSafeJson } from '../common/json-body';
@@ -30,6 +31,11 @@ function hasBody(req: Request): boolean {
  * preflighted request: a form or text/plain body cannot reach an API route.
  */
 function requireJson(req: Request, res: Response, next: NextFunction): void {
+  // The one upload: an export file streamed to the admin import endpoint (bearer token only).
+  if (req.method === 'POST' && req.path.toLowerCase() === '/admin/imports') {
+    next();
+    return;
+  }
   if (WRITE_METHODS.has(req.method) && hasBody(req)) {
     const unsupported = !req.is('application/json')
       ? 'send the body as application/json'
@@ -152,25 +158,30 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
   });
   // HSTS and upgrade-insecure-requests promise https: only a site served over https makes it.
   const https = config.publicUrl.startsWith('https:');
-  app.use(
+  const directives = {
+    upgradeInsecureRequests: https ? [] : null,
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:'],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'none'"],
+  };
+  const headers = (styleSrc: string[]) =>
     helmet({
       strictTransportSecurity: https ? { maxAge: 31_536_000, includeSubDomains: false } : false,
-      contentSecurityPolicy: {
-        directives: {
-          upgradeInsecureRequests: https ? [] : null,
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:'],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          objectSrc: ["'none'"],
-          baseUri: ["'none'"],
-        },
-      },
+      contentSecurityPolicy: { directives: { ...directives, styleSrc } },
       referrerPolicy: { policy: 'no-referrer' },
       crossOriginResourcePolicy: { policy: 'same-site' },
-    }),
+    });
+  const strict = headers(["'self'"]);
+  // Swagger UI sets style attributes from its scripts; only its page allows inline styles (no
+  // inline script anywhere, and no user content on it).
+  const docs = headers(["'self'", "'unsafe-inline'"]);
+  app.use((req: Request, res: Response, next: NextFunction) =>
+    (req.path === '/api/docs' || req.path.startsWith('/api/docs/') ? docs : strict)(req, res, next),
   );
   app.use('/api', requireJson);
   // Each route its own limit: the body parser that runs first wins, the next one skips.
@@ -195,14 +206,9 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
   app.use(earlyErrors);
   app.use('/assets', express.static(join(appRoot, 'public'), { maxAge: '1h', index: false }));
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Marginalia')
-      .setDescription('Articles, threaded comments, notifications and the newsletter.')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  SwaggerModule.setup('api/docs', app, buildOpenApiDocument(app), {
+    jsonDocumentUrl: 'api/docs-json',
+    // No badge fetched from a third party's validator.
+    swaggerOptions: { validatorUrl: null },
+  });
 }
