@@ -22,15 +22,19 @@ const COMMENT_SIDE =
 const ARTICLE_FILTER = /article_id"?\s*(=|in\s*\(|=\s*any)|insert into "?\w+"?\s*\([^)]*article_id/;
 
 export function normalize(sql: string): string {
-  return sql
-    .replace(/--[^\n]*/g, ' ')
-    .replace(/'(?:[^']|'')*'/g, '?')
-    .replace(/\$\d+/g, '$')
-    .replace(/\b\d+\b/g, '?')
-    .replace(/\s+/g, ' ')
-    .replace(/\(\$(?:, \$)*\)/g, '($*)')
-    .trim()
-    .toLowerCase();
+  return (
+    sql
+      .replace(/--[^\n]*/g, ' ')
+      .replace(/'(?:[^']|'')*'/g, '?')
+      .replace(/\$\d+/g, '$')
+      .replace(/\b\d+\b/g, '?')
+      .replace(/\s+/g, ' ')
+      .replace(/\(\$(?:, \$)*\)/g, '($*)')
+      .trim()
+      .toLowerCase()
+      // TypeORM's select lists name every column: a new column must not make a new statement.
+      .replace(/^select (?:"\w+"\."\w+" as "\w+"(?:, )?)+ from /, 'select … from ')
+  );
 }
 
 function crossArticle(sql: string): boolean {
