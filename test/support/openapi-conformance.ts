@@ -83,7 +83,7 @@ export class OpenApiConformance {
     const media = content[type];
     if (!media) {
       return [
-        `${where}: answered ${type || 'no content type'}, documented ${Object.keys(content)}`,
+        `${where}: answered ${type || 'no content type'}, documented ${Object.keys(content).join(', ')}`,
       ];
     }
     if (type === 'application/json') {
