@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DataSource } from 'typeorm';
 import { ConfigError, loadConfig } from '../config/app-config';
+import { logToStderrOnly } from './cli-logging';
 import { dataSourceOptions } from '../database/data-source-options';
 import { loadHashSecret } from '../database/hash-secret';
 import { migrate } from '../database/migrator';
@@ -52,6 +53,7 @@ function progressPrinter(): (
 }
 
 async function main(argv: string[]): Promise<void> {
+  logToStderrOnly();
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
