@@ -106,6 +106,9 @@ function requestContext(logger: Logger) {
       typeof incoming === 'string' && /^[\w.-]{8,64}$/.test(incoming) ? incoming : randomUUID();
     res.setHeader('X-Request-Id', id);
     const started = process.hrtime.bigint();
+    // Read now: once an upload is refused mid-body (a 413) the socket is gone by 'finish', and
+    // req.ip would throw there, an uncaught exception that ends the process.
+    const ip = req.ip;
     const entry = (status: number) => ({
       requestId: id,
       method: req.method,
@@ -113,7 +116,7 @@ function requestContext(logger: Logger) {
       path: req.path,
       status,
       ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
-      ip: req.ip,
+      ip,
     });
     res.on('finish', () => logger.log(entry(res.statusCode)));
     // The client went away before the whole answer was sent (nginx's 499, "client closed").
