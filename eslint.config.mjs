@@ -7,6 +7,7 @@ export default tseslint.config(
   {
     ignores: [
       'vitest.config.mts',
+      'vitest.cluster.config.mts',
       'dist/',
       'node_modules/',
       'coverage/',

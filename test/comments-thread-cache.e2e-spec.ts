@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChangeFeed } from '../src/database/change-feed';
 import { createArticle, postComment, TestArticle } from './factories/comments';
 import { createTestApp, TestApp } from './support/app';
 
@@ -9,6 +10,9 @@ describe('the public thread cache (THREAD_CACHE_MS)', () => {
 
   beforeAll(async () => {
     t = await createTestApp({ THREAD_CACHE_MS: '60000' });
+    // Without the change feed (as while it reconnects) only the expiry and own writes clear it;
+    // test/scale-out.e2e-spec.ts covers the feed.
+    await t.app.get(ChangeFeed).onApplicationShutdown();
     article = await createArticle(t);
   });
   afterAll(() => t.close());

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ScaleOutModule } from '../database/scale-out.module';
 import { AdminArticlesController } from './admin-articles.controller';
 import { ArticleEntity } from './article.entity';
 import { ArticleSeeder } from './article-seeder';
@@ -8,7 +9,7 @@ import { ArticlesRepository } from './articles.repository';
 import { ArticlesService } from './articles.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ArticleEntity])],
+  imports: [TypeOrmModule.forFeature([ArticleEntity]), ScaleOutModule],
   controllers: [ArticlesController, AdminArticlesController],
   providers: [ArticlesRepository, ArticlesService, ArticleSeeder],
   exports: [ArticlesService, ArticlesRepository],

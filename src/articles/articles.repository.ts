@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository, SelectQueryBuilder } from 'typeorm';
 import { cursorTimeSql } from '../common/cursor';
 import { inTransaction } from '../database/transactions';
+import { ReadReplica } from '../database/read-replica';
 import { ArticleEntity } from './article.entity';
 
 /** A listed article with the exact text of the timestamp its list is ordered by. */
@@ -20,10 +21,14 @@ async function keyed(query: SelectQueryBuilder<ArticleEntity>): Promise<KeyedArt
 export class ArticlesRepository {
   constructor(
     @InjectRepository(ArticleEntity) private readonly articles: Repository<ArticleEntity>,
+    private readonly reads: ReadReplica,
   ) {}
 
+  /** Public read: served by the replica inside a public GET (see ReadReplica). */
   findPublishedBySlug(slug: string): Promise<ArticleEntity | null> {
-    return this.articles.findOneBy({ slug, status: 'published' });
+    return this.reads.publicRead((db) =>
+      db.getRepository(ArticleEntity).findOneBy({ slug, status: 'published' }),
+    );
   }
 
   findPublishedById(id: string): Promise<ArticleEntity | null> {
@@ -35,28 +40,33 @@ export class ArticlesRepository {
   }
 
   findNewestPublished(): Promise<ArticleEntity | null> {
-    return this.articles.findOne({
-      where: { status: 'published' },
-      order: { publishedAt: 'DESC', id: 'DESC' },
-    });
+    return this.reads.publicRead((db) =>
+      db.getRepository(ArticleEntity).findOne({
+        where: { status: 'published' },
+        order: { publishedAt: 'DESC', id: 'DESC' },
+      }),
+    );
   }
 
-  /** One page of published articles, newest first; uses articles_published_idx. */
+  /** One page of published articles, newest first; uses articles_published_idx. Public read. */
   findPublishedPage(
     limit: number,
     after?: { publishedAt: string; id: string },
   ): Promise<KeyedArticle[]> {
-    const query = this.articles
-      .createQueryBuilder('a')
-      .addSelect(cursorTimeSql('a.published_at'), 'cursor_time')
-      .where("a.status = 'published'")
-      .orderBy('a.published_at', 'DESC')
-      .addOrderBy('a.id', 'DESC')
-      .limit(limit + 1);
-    if (after) {
-      query.andWhere('(a.published_at, a.id) < (:publishedAt::timestamptz, :id::uuid)', after);
-    }
-    return keyed(query);
+    return this.reads.publicRead((db) => {
+      const query = db
+        .getRepository(ArticleEntity)
+        .createQueryBuilder('a')
+        .addSelect(cursorTimeSql('a.published_at'), 'cursor_time')
+        .where("a.status = 'published'")
+        .orderBy('a.published_at', 'DESC')
+        .addOrderBy('a.id', 'DESC')
+        .limit(limit + 1);
+      if (after) {
+        query.andWhere('(a.published_at, a.id) < (:publishedAt::timestamptz, :id::uuid)', after);
+      }
+      return keyed(query);
+    });
   }
 
   /** Every article, drafts included, newest first, for editors. */

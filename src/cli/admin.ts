@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<void> {
   const config = loadConfig(process.env);
   const dataSource = await new DataSource(dataSourceOptions(config.database)).initialize();
   try {
-    await migrate(dataSource, config.database.kind === 'pglite');
+    await migrate(dataSource, config.database);
     if (rerender) {
       const done = await rerenderStaleBodies(dataSource, batchSize);
       process.stdout.write(

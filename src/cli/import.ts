@@ -68,7 +68,7 @@ async function main(argv: string[]): Promise<void> {
   const print = progressPrinter();
   const started = Date.now();
   try {
-    await migrate(dataSource, config.database.kind === 'pglite');
+    await migrate(dataSource, config.database);
     // Hash addresses and IPs exactly as the app does (HASH_SECRET, or the one it generated).
     await loadHashSecret(dataSource, config);
     const run = await runImportFile(dataSource, config.hashSecret, {

@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ArticlesModule } from '../articles/articles.module';
 import { CommonModule } from '../common/common.module';
+import { ScaleOutModule } from '../database/scale-out.module';
 import { CommentAnchorsListener } from './comment-anchors.listener';
 import { CommentAuthoringService } from './comment-authoring.service';
 import { CommentEntity } from './comment.entity';
@@ -16,6 +17,7 @@ import { CommentVotesService } from './comment-votes.service';
 import { ArticleCommentsController, CommentsController } from './comments.controller';
 import { CommentsRepository } from './comments.repository';
 import { PostCommentService } from './post-comment.service';
+import { ThreadCacheInvalidation } from './thread-cache-invalidation';
 import { ClearThreadCacheOnWrite, ThreadPageCache } from './thread-page-cache';
 
 @Module({
@@ -23,6 +25,7 @@ import { ClearThreadCacheOnWrite, ThreadPageCache } from './thread-page-cache';
     TypeOrmModule.forFeature([CommentEntity, CommentVoteEntity, CommentRevisionEntity]),
     ArticlesModule,
     CommonModule,
+    ScaleOutModule,
   ],
   controllers: [ArticleCommentsController, CommentsController],
   providers: [
@@ -36,6 +39,7 @@ import { ClearThreadCacheOnWrite, ThreadPageCache } from './thread-page-cache';
     CommentPageService,
     CommentScreening,
     ThreadPageCache,
+    ThreadCacheInvalidation,
     { provide: APP_INTERCEPTOR, useClass: ClearThreadCacheOnWrite },
   ],
   // The page reads threads and posts forms; moderation moves comments between statuses and

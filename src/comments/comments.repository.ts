@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { CursorField, cursorTimeSql, decodeCursor } from '../common/cursor';
 import { inTransaction } from '../database/transactions';
+import { ReadReplica } from '../database/read-replica';
 import { AnchorState, CommentEntity, Quote } from './comment.entity';
 import { CommentRevisionEntity } from './comment-revision.entity';
 import { PublicCommentRow, ThreadSort } from './dto/comment.dto';
@@ -87,7 +88,10 @@ export function decodeReplyCursor(cursor: string): readonly [string, string] {
 
 @Injectable()
 export class CommentsRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly reads: ReadReplica,
+  ) {}
 
   /** See src/database/transactions.ts for the lock order and the retries. */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
@@ -137,8 +141,10 @@ export class CommentsRepository {
       where.push(`c.anchor_block_id = $${params.length}`);
     }
     // The last branch is the article itself: its id in "id", its comment count in "replyCount".
-    const rows: (RawPublicRow & { part: number; segment: number })[] = await this.dataSource.query(
-      `WITH a AS (
+    const rows: (RawPublicRow & { part: number; segment: number })[] = await this.reads.publicRead(
+      (db) =>
+        db.query(
+          `WITH a AS (
          SELECT id, comment_count FROM articles
          WHERE ${bySlug ? "slug = $1 AND status = 'published'" : 'id = $1'}
        ), page AS (
@@ -164,7 +170,8 @@ export class CommentsRepository {
        ) r
        UNION ALL
        SELECT 2 AS part, 0 AS segment, a.id, ${'NULL, '.repeat(14)}a.comment_count, NULL FROM a`,
-      params,
+          params,
+        ),
     );
     const part = (n: number) =>
       rows.filter((r) => Number(r.part) === n).map(({ part: _part, segment: _segment, ...r }) => r);
@@ -198,10 +205,12 @@ export class CommentsRepository {
       params.push(...after);
       where.push('(c.created_at, c.id) > ($3::timestamptz, $4::uuid)');
     }
-    const rows: RawPublicRow[] = await this.dataSource.query(
-      `SELECT ${PUBLIC_COLUMNS} FROM comments c WHERE ${where.join(' AND ')}
-       ORDER BY c.created_at, c.id LIMIT $2`,
-      params,
+    const rows: RawPublicRow[] = await this.reads.publicRead((db) =>
+      db.query(
+        `SELECT ${PUBLIC_COLUMNS} FROM comments c WHERE ${where.join(' AND ')}
+         ORDER BY c.created_at, c.id LIMIT $2`,
+        params,
+      ),
     );
     return rows.map(toPublicRow);
   }
@@ -565,10 +574,12 @@ export class CommentsRepository {
 
   /** Approved comment counts of published articles by slug. */
   async countBySlugs(slugs: string[]): Promise<Map<string, number>> {
-    const rows: { slug: string; n: number }[] = await this.dataSource.query(
-      `SELECT slug, comment_count AS n FROM articles
-       WHERE slug = ANY($1::text[]) AND status = 'published'`,
-      [slugs],
+    const rows: { slug: string; n: number }[] = await this.reads.publicRead((db) =>
+      db.query(
+        `SELECT slug, comment_count AS n FROM articles
+         WHERE slug = ANY($1::text[]) AND status = 'published'`,
+        [slugs],
+      ),
     );
     return new Map(rows.map((r) => [r.slug, Number(r.n)]));
   }

@@ -89,8 +89,46 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the direct (session) URL and the replica, each defaulting to nothing', () => {
+    const url = 'postgres://app@pgbouncer:6432/marginalia';
+    expect(loadConfig({ DATABASE_URL: url }).database).toMatchObject({
+      url,
+      directUrl: undefined,
+      replica: undefined,
+    });
+    expect(
+      loadConfig({
+        DATABASE_URL: url,
+        DATABASE_DIRECT_URL: 'postgres://app@primary:5432/marginalia',
+        DATABASE_READ_URL: 'postgres://app@replica:5432/marginalia',
+        DATABASE_READ_MAX_LAG_MS: '500',
+      }).database,
+    ).toMatchObject({
+      url,
+      directUrl: 'postgres://app@primary:5432/marginalia',
+      replica: { url: 'postgres://app@replica:5432/marginalia', maxLagMs: 500 },
+    });
+  });
+
   it.each([
     [{ PORT: 'abc' }, 'PORT must be a whole number from 0 to 65535, got "abc"'],
+    [{ DATABASE_READ_URL: 'postgres://h/db' }, 'DATABASE_READ_URL needs DATABASE_URL'],
+    [
+      { DATABASE_URL: 'postgres://h/db', DATABASE_DIRECT_URL: 'x' },
+      'DATABASE_DIRECT_URL must look',
+    ],
+    [
+      { DATABASE_URL: 'postgres://h/db', DATABASE_READ_URL: 'postgres://h' },
+      'DATABASE_READ_URL must name',
+    ],
+    [
+      {
+        DATABASE_URL: 'postgres://h/db',
+        DATABASE_READ_URL: 'postgres://r/db',
+        DATABASE_READ_MAX_LAG_MS: '5',
+      },
+      'DATABASE_READ_MAX_LAG_MS must be a whole number from 100 to 60000',
+    ],
     [{ PORT: '70000' }, 'PORT must be a whole number'],
     [{ PORT: '-1' }, 'PORT must be a whole number'],
     [{ PORT: '80.5' }, 'PORT must be a whole number'],

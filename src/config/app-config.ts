@@ -5,8 +5,23 @@ import { appRoot } from './app-root';
 
 export type ModerationMode = 'none' | 'first' | 'all';
 
-export type DatabaseConfig =
-  { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string; poolSize: number };
+export type DatabaseConfig = { kind: 'pglite'; dataDir: string } | PostgresConfig;
+
+export interface PostgresConfig {
+  kind: 'postgres';
+  /** Transactions only: may point at PgBouncer in pool_mode=transaction. */
+  url: string;
+  poolSize: number;
+  /** Session work (migration lock, LISTEN) needs a real session; unset means `url`. */
+  directUrl?: string;
+  /** A streaming replica for public reads, used while it lags at most `maxLagMs`. */
+  replica?: { url: string; maxLagMs: number };
+}
+
+/** Where session-bound work goes: DATABASE_DIRECT_URL, else DATABASE_URL. */
+export function sessionUrl(db: PostgresConfig): string {
+  return db.directUrl ?? db.url;
+}
 
 /** Everything the process reads from its environment, parsed and validated once at boot. */
 export interface AppConfig {
@@ -157,13 +172,9 @@ function httpUrl(name: string, raw: string): string {
   return url.toString().replace(/\/+$/, '');
 }
 
-function databaseConfig(env: Env, dataDir: string): DatabaseConfig {
-  const raw = env.DATABASE_URL?.trim();
-  if (!raw) {
-    return { kind: 'pglite', dataDir: resolve(dataDir, 'pglite') };
-  }
-  // The value is never echoed: it usually carries a password.
-  const shape = 'DATABASE_URL must look like postgres://user:password@host:5432/database';
+/** A postgres:// URL from the environment; the value is never echoed (it may carry a password). */
+function postgresUrl(name: string, raw: string): string {
+  const shape = `${name} must look like postgres://user:password@host:5432/database`;
   let url: URL;
   try {
     url = new URL(raw);
@@ -174,9 +185,35 @@ function databaseConfig(env: Env, dataDir: string): DatabaseConfig {
     throw new ConfigError(`${shape} (its scheme is "${url.protocol}")`);
   }
   if (!url.hostname || url.pathname.length <= 1) {
-    throw new ConfigError('DATABASE_URL must name a host and a database');
+    throw new ConfigError(`${name} must name a host and a database`);
   }
-  return { kind: 'postgres', url: raw, poolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 2, 200) };
+  return raw;
+}
+
+function databaseConfig(env: Env, dataDir: string): DatabaseConfig {
+  const raw = env.DATABASE_URL?.trim();
+  if (!raw) {
+    for (const name of ['DATABASE_DIRECT_URL', 'DATABASE_READ_URL']) {
+      if (env[name]?.trim()) {
+        throw new ConfigError(`${name} needs DATABASE_URL`);
+      }
+    }
+    return { kind: 'pglite', dataDir: resolve(dataDir, 'pglite') };
+  }
+  const direct = env.DATABASE_DIRECT_URL?.trim();
+  const read = env.DATABASE_READ_URL?.trim();
+  return {
+    kind: 'postgres',
+    url: postgresUrl('DATABASE_URL', raw),
+    poolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 2, 200),
+    directUrl: direct ? postgresUrl('DATABASE_DIRECT_URL', direct) : undefined,
+    replica: read
+      ? {
+          url: postgresUrl('DATABASE_READ_URL', read),
+          maxLagMs: integer(env, 'DATABASE_READ_MAX_LAG_MS', 1000, 100, 60_000),
+        }
+      : undefined,
+  };
 }
 
 function dkimConfig(env: Env): MailConfig['dkim'] {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Response } from 'express';
 import { getPGliteInstance } from 'typeorm-pglite';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { APP_CONFIG, AppConfig, sessionUrl } from '../config/app-config';
 import { LifecycleService } from '../health/lifecycle.service';
 import { OutboxWakeup } from '../mail/outbox-wakeup';
 import { QueueCounts } from '../moderation/queue-review.repository';
@@ -74,8 +74,9 @@ export class QueueLiveService implements OnModuleDestroy {
     }
     this.listening = true;
     if (this.config.database.kind === 'postgres') {
+      // LISTEN needs a session: the direct URL, never a transaction pooler.
       this.wakeup = new OutboxWakeup(
-        this.config.database.url,
+        sessionUrl(this.config.database),
         () => this.changed(),
         'moderation_queue',
       );

@@ -16,7 +16,7 @@ class Migrations implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const applied = await migrate(this.dataSource, this.config.database.kind === 'pglite');
+    const applied = await migrate(this.dataSource, this.config.database);
     this.logger.log(
       applied.length ? `applied migrations: ${applied.join(', ')}` : 'schema is up to date',
     );

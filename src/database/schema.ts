@@ -27,6 +27,7 @@ import { CreateConsoleSessions1764505000000 } from '../../migrations/17645050000
 import { CreateImportLedger1764506000000 } from '../../migrations/1764506000000-CreateImportLedger';
 import { CreateWebhooks1764506100000 } from '../../migrations/1764506100000-CreateWebhooks';
 import { CreateDataRequests1764506200000 } from '../../migrations/1764506200000-CreateDataRequests';
+import { NotifyCommentChanges1764507000000 } from '../../migrations/1764507000000-NotifyCommentChanges';
 
 /**
  * Every entity and every migration, listed explicitly rather than found by glob: the same list
@@ -66,4 +67,5 @@ export const migrations = [
   CreateImportLedger1764506000000,
   CreateWebhooks1764506100000,
   CreateDataRequests1764506200000,
+  NotifyCommentChanges1764507000000,
 ];

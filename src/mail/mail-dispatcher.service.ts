@@ -8,7 +8,7 @@ import {
   OnModuleDestroy,
 } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { APP_CONFIG, AppConfig, sessionUrl } from '../config/app-config';
 import {
   classifyDeliveryError,
   resendWhenUncertain,
@@ -69,7 +69,7 @@ export class MailDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
       return;
     }
     if (this.config.database.kind === 'postgres') {
-      this.wakeup = new OutboxWakeup(this.config.database.url, () => this.wake());
+      this.wakeup = new OutboxWakeup(sessionUrl(this.config.database), () => this.wake());
       this.wakeup.start();
     }
     this.logger.log(`dispatching via ${this.transport.description}`);

@@ -1,0 +1,32 @@
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { ChangeFeed } from '../database/change-feed';
+import { ReadReplica } from '../database/read-replica';
+import { ThreadPageCache } from './thread-page-cache';
+
+/**
+ * Empties this instance's thread cache when any instance commits a change to a comment or an
+ * article (the change feed, ~ms after the commit), and once more when the replica has replayed
+ * it, so a page read from a replica a moment behind is not kept. The cache's own expiry stays the
+ * fallback for notifications lost while the feed reconnects.
+ */
+@Injectable()
+export class ThreadCacheInvalidation implements OnModuleInit, OnModuleDestroy {
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    private readonly feed: ChangeFeed,
+    private readonly replica: ReadReplica,
+    private readonly cache: ThreadPageCache,
+  ) {}
+
+  onModuleInit(): void {
+    this.unsubscribe = this.feed.subscribe(() => {
+      this.cache.clear();
+      this.replica.afterReplicaCatchesUp(() => this.cache.clear());
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+  }
+}

@@ -1,0 +1,153 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChangeFeed } from '../src/database/change-feed';
+import { ReadReplica } from '../src/database/read-replica';
+import { commentInput, createArticle, postComment, TestArticle } from './factories/comments';
+import { createTestApp, TestApp } from './support/app';
+import { createTestDatabase } from './support/postgres';
+
+type Thread = { items: { id: string; authorName: string }[]; total: number };
+
+const thread = async (t: TestApp, slug: string, cookie?: string): Promise<Thread> => {
+  const req = request(t.http).get(`/api/articles/${slug}/comments`);
+  if (cookie) {
+    req.set('Cookie', cookie);
+  }
+  return (await req.expect(200)).body as Thread;
+};
+
+/** Polls until `seen` holds; returns how long it took (ms), or throws after `ms`. */
+async function timeUntil(seen: () => Promise<boolean>, ms: number): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    if (await seen()) {
+      return Date.now() - start;
+    }
+    if (Date.now() - start > ms) {
+      throw new Error(`not seen within ${ms} ms`);
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('several instances on one database: the change feed empties every thread cache', () => {
+  let a: TestApp;
+  let b: TestApp;
+  let article: TestArticle;
+
+  beforeAll(async () => {
+    // A cache that would hold a page for a minute: only a notification can make B see a change.
+    const databaseUrl = await createTestDatabase();
+    a = await createTestApp({ THREAD_CACHE_MS: '60000' }, { databaseUrl });
+    b = await createTestApp({ THREAD_CACHE_MS: '60000' }, { databaseUrl });
+    await Promise.all([a.app.get(ChangeFeed).listening(), b.app.get(ChangeFeed).listening()]);
+    article = await createArticle(a);
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+  });
+
+  it('a comment posted through one instance is in the other instance’s thread page within ~100 ms', async () => {
+    expect((await thread(b, article.slug)).total).toBe(0);
+    const posted = await postComment(a, article.slug, { authorName: 'Across' });
+    const ms = await timeUntil(
+      async () => (await thread(b, article.slug)).items.some((c) => c.id === posted.comment.id),
+      2000,
+    );
+    console.log(`cross-instance cache invalidation: seen after ${ms} ms`);
+    expect(ms).toBeLessThan(250);
+  });
+
+  it('a change made by no instance at all (SQL, another tool) empties the caches too', async () => {
+    expect((await thread(b, article.slug)).items[0].authorName).toBe('Across');
+    await a.dataSource.query("UPDATE comments SET author_name = 'Renamed in SQL'");
+    await timeUntil(
+      async () => (await thread(b, article.slug)).items[0].authorName === 'Renamed in SQL',
+      1000,
+    );
+  });
+
+  it('a writer carries a short-lived cookie that sends its reads around the caches and to the primary', async () => {
+    const res = await request(a.http)
+      .post(`/api/articles/${article.slug}/comments`)
+      .send(commentInput({ authorName: 'Writer' }))
+      .expect(201);
+    const cookie = res.headers['set-cookie'] as unknown as string[];
+    expect(cookie).toHaveLength(1);
+    expect(cookie[0]).toMatch(
+      /^marginalia_fresh=\d+; Max-Age=5; Path=\/; Expires=.*; HttpOnly; SameSite=Lax$/,
+    );
+    // Read at once through the other instance, before any notification could have arrived.
+    const seen = await thread(b, article.slug, cookie[0].split(';')[0]);
+    expect(seen.items.map((c) => c.authorName)).toContain('Writer');
+    // Reads and non-comment writes hand out no cookie.
+    const read = await request(b.http).get(`/api/articles/${article.slug}/comments`).expect(200);
+    expect(read.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('the feed carries the comment, its article and its new status for live consoles', async () => {
+    const heard: unknown[] = [];
+    const stop = b.app.get(ChangeFeed).subscribe((change) => heard.push(change));
+    const posted = await postComment(a, article.slug, { authorName: 'Live' });
+    await a.dataSource.query("UPDATE comments SET status = 'trash' WHERE id = $1", [
+      posted.comment.id,
+    ]);
+    await timeUntil(
+      () => Promise.resolve(heard.some((c) => (c as { status?: string }).status === 'trash')),
+      1000,
+    );
+    stop();
+    expect(heard).toContainEqual({
+      table: 'comments',
+      op: 'INSERT',
+      articleId: article.id,
+      commentId: posted.comment.id,
+      status: 'pending',
+    });
+    expect(heard).toContainEqual({ table: 'articles', op: 'UPDATE', articleId: article.id });
+    expect(heard).toContainEqual({
+      table: 'comments',
+      op: 'UPDATE',
+      articleId: article.id,
+      commentId: posted.comment.id,
+      status: 'trash',
+    });
+  });
+});
+
+describe('DATABASE_READ_URL', () => {
+  it('a replica that cannot be reached leaves every public read on the primary', async () => {
+    const t = await createTestApp({
+      DATABASE_READ_URL: 'postgres://nobody@127.0.0.1:1/none',
+      THREAD_CACHE_MS: '0',
+    });
+    try {
+      const article = await createArticle(t);
+      await postComment(t, article.slug, { authorName: 'Still here' });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(t.app.get(ReadReplica).status()).toMatchObject({ configured: true, healthy: false });
+      expect((await thread(t, article.slug)).items[0].authorName).toBe('Still here');
+      await request(t.http).get(`/api/articles/${article.slug}`).expect(200);
+      await request(t.http).get(`/api/articles/${article.slug}/comments/count`).expect(200);
+      await request(t.http).get('/api/articles').expect(200);
+      await request(t.http).get(`/articles/${article.slug}`).expect(200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a read URL that is no standby (a primary) never lags and serves the public reads', async () => {
+    const databaseUrl = await createTestDatabase();
+    const t = await createTestApp({ DATABASE_READ_URL: databaseUrl }, { databaseUrl });
+    try {
+      const article = await createArticle(t);
+      await timeUntil(() => Promise.resolve(t.app.get(ReadReplica).status().healthy), 3000);
+      expect(t.app.get(ReadReplica).status().lagMs).toBeLessThan(1000);
+      await postComment(t, article.slug, { authorName: 'Read back' });
+      expect((await thread(t, article.slug)).items[0].authorName).toBe('Read back');
+    } finally {
+      await t.close();
+    }
+  });
+});
