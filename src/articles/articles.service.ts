@@ -14,6 +14,7 @@ import {
   toArticleResponse,
   toArticleSummary,
 } from './dto/article.dto';
+import { emitInTransaction } from '../database/in-transaction-events';
 
 const TIME_ID = ['timestamp', 'uuid'] as const;
 
@@ -120,7 +121,8 @@ export class ArticlesService {
       }
       await repo.save(article);
       if (input.body !== undefined) {
-        await this.events.emitAsync(
+        await emitInTransaction(
+          this.events,
           ArticleBlocksChangedEvent.event,
           new ArticleBlocksChangedEvent(article.id, previous, article.blocks, manager),
         );

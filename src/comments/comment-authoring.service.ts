@@ -17,6 +17,7 @@ import { CommentScreening, ScreeningVerdict, statusAfterEdit } from './comment-s
 import { CommentVisibility, VisibilityTransaction } from './comment-visibility.service';
 import { CommentsRepository } from './comments.repository';
 import { CommentNode, toCommentResponse } from './dto/comment.dto';
+import { emitInTransaction } from '../database/in-transaction-events';
 
 /**
  * Authors fixing or removing what they wrote: edit token, 15-minute window, no replies yet. An
@@ -78,7 +79,8 @@ export class CommentAuthoringService {
           'author',
         );
         const screened = await this.applyVerdict(tx, comment, fromStatus, verdict);
-        await this.events.emitAsync(
+        await emitInTransaction(
+          this.events,
           CommentAuthorChangeInTx.event,
           new CommentAuthorChangeInTx(
             comment,
@@ -104,7 +106,8 @@ export class CommentAuthoringService {
       async (comment, tx) => {
         const fromStatus = comment.status;
         await tx.setStatus(comment, 'deleted', 'deleted by its author');
-        await this.events.emitAsync(
+        await emitInTransaction(
+          this.events,
           CommentAuthorChangeInTx.event,
           new CommentAuthorChangeInTx(comment, 'delete', fromStatus, null, null, tx.manager),
         );

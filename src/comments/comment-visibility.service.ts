@@ -10,6 +10,7 @@ import {
   CommentWithdrawnEvent,
 } from './comment.events';
 import { ArticleCounterMoves, CommentsRepository } from './comments.repository';
+import { emitInTransaction } from '../database/in-transaction-events';
 
 /** A transaction in which comments change status; its events are emitted once it commits. */
 export interface VisibilityTransaction {
@@ -151,7 +152,8 @@ export class CommentVisibility {
       status === 'approved' ? 1 : -1,
       counters,
     );
-    await this.events.emitAsync(
+    await emitInTransaction(
+      this.events,
       CommentsStatusChangedInTx.event,
       new CommentsStatusChangedInTx(changes, manager),
     );
@@ -221,7 +223,7 @@ export class CommentVisibility {
 
   /** Awaited: a listener's failure propagates and rolls the caller's transaction back. */
   private async emitInTransaction(event: CommentStatusChangedInTx): Promise<void> {
-    await this.events.emitAsync(CommentStatusChangedInTx.event, event);
+    await emitInTransaction(this.events, CommentStatusChangedInTx.event, event);
   }
 
   /**

@@ -18,6 +18,7 @@ import { UnsubscribeLinks } from '../mail/unsubscribe-links';
 import { SubscriptionResponse, toSubscriptionResponse } from './dto/subscription.dto';
 import { SubscriptionStatus } from './subscription.entity';
 import { SubscriptionsRepository } from './subscriptions.repository';
+import { emitInTransaction } from '../database/in-transaction-events';
 
 export const CONFIRM_TOKEN_HOURS = 72;
 /** Confirmation mails one address may receive per day, whoever asks and for whatever. */
@@ -199,7 +200,8 @@ export class SubscriptionsService {
         confirmIp: context.ip,
         confirmUserAgent: context.userAgent?.slice(0, 500) ?? null,
       });
-      await this.events.emitAsync(
+      await emitInTransaction(
+        this.events,
         SubscriptionConfirmedInTx.event,
         new SubscriptionConfirmedInTx(
           {
