@@ -3,6 +3,7 @@ import {
   Controller,
   Delete,
   Get,
+  Header,
   Headers,
   HttpCode,
   NotFoundException,
@@ -33,7 +34,6 @@ import {
   EditCommentDto,
   PostCommentDto,
   PostedComment,
-  ThreadPage,
   ThreadQuery,
   VoteDto,
   VoteResponse,
@@ -57,9 +57,11 @@ export class ArticleCommentsController {
     private readonly posting: PostCommentService,
   ) {}
 
+  /** The page as JSON text (a ThreadPage), served from the thread cache when it holds it. */
   @Get()
-  list(@Param('slug') slug: string, @Query() query: ThreadQuery): Promise<ThreadPage> {
-    return this.threads.listForSlug(slug, query);
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  list(@Param('slug') slug: string, @Query() query: ThreadQuery): Promise<string> {
+    return this.threads.listForSlugJson(slug, query);
   }
 
   @Get('count')

@@ -19,6 +19,40 @@ const PUBLIC_COLUMNS = `
 /** Approved comments, and deleted ones only while they hold up visible replies. */
 const VISIBLE = `c.status IN ('approved', 'deleted') AND (c.status = 'approved' OR c.reply_count > 0)`;
 
+/** A timestamptz as JavaScript's toISOString() writes it (milliseconds, UTC). */
+const ISO = (column: string) =>
+  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * The public JSON of comment row "c" (toCommentResponse's shape without "replies" and
+ * "moreReplies", which the caller appends): a deleted comment is a placeholder without author,
+ * body or edit time, held/spam/trash read "pending". Keys in toCommentResponse's order.
+ */
+const PUBLIC_JSON = `(SELECT row_to_json(x)::text FROM (SELECT c.id, c.parent_id AS "parentId",
+    c.depth, CASE WHEN c.status = 'deleted' THEN NULL ELSE c.author_name END AS "authorName",
+    CASE WHEN c.status = 'deleted' THEN NULL ELSE c.body_html END AS "bodyHtml",
+    ${ISO('c.created_at')} AS "createdAt",
+    CASE WHEN c.status = 'deleted' THEN NULL ELSE ${ISO('c.edited_at')} END AS "editedAt",
+    CASE WHEN c.status IN ('approved', 'deleted') THEN c.status ELSE 'pending' END AS status,
+    CASE WHEN c.anchor_block_id IS NOT NULL AND c.anchor_state IS NOT NULL
+      THEN json_build_object('blockId', c.anchor_block_id, 'quote', c.anchor_quote,
+        'state', c.anchor_state) END AS anchor,
+    c.pinned, json_build_object('up', c.up_count, 'down', c.down_count,
+      'score', c.up_count - c.down_count) AS votes,
+    c.reply_count AS "replyCount") x)`;
+
+/** One comment of a thread page: its public JSON text and what placing it needs. */
+export interface ThreadJsonRow {
+  id: string;
+  parentId: string | null;
+  rootId: string;
+  /** Top-level rows only: the page cursor's inputs. */
+  pinned: boolean | null;
+  score: number | null;
+  createdAt: string | null;
+  json: string;
+}
+
 type RawPublicRow = Omit<PublicCommentRow, 'createdAt' | 'editedAt'> & {
   createdAt: Date | string;
   editedAt: Date | string | null;
@@ -78,18 +112,19 @@ export class CommentsRepository {
   }
 
   /**
-   * The hot read, one statement: the article's id and comment count, one page of its top-level
-   * comments and up to NESTED_REPLY_CAP + 1 replies under each of them, oldest first. The page is
-   * served by comments_thread_time_idx (newest/oldest) or comments_thread_top_idx (top), the
+   * The hot read, one statement: the article's comment count, one page of its top-level comments
+   * and up to NESTED_REPLY_CAP + 1 replies under each of them, oldest first, each comment already
+   * in its public JSON shape (PUBLIC_JSON) so nothing is hydrated or mapped in JavaScript. The page
+   * is served by comments_thread_time_idx (newest/oldest) or comments_thread_top_idx (top), the
    * anchor filter by comments_thread_anchor_idx, pinned comments by comments_pinned_idx, and the
    * replies by comments_replies_idx, one index range per top-level comment; so its cost depends on
-   * the page size, not on the thread's size. `article` is null when there is no such (published)
-   * article.
+   * the page size, not on the thread's size. `total` is null when there is no such (published)
+   * article. Rows come in page order, each root's replies after it oldest first.
    */
-  async findThreadPage(query: ThreadPageQuery): Promise<{
-    article: { id: string; commentCount: number } | null;
-    top: PublicCommentRow[];
-    replies: PublicCommentRow[];
+  async findThreadPageJson(query: ThreadPageQuery): Promise<{
+    total: number | null;
+    top: ThreadJsonRow[];
+    replies: ThreadJsonRow[];
   }> {
     const { order, keyset, outer } = ORDER[query.sort];
     const bySlug = 'slug' in query.article;
@@ -119,46 +154,52 @@ export class CommentsRepository {
       params.push(query.anchor);
       where.push(`c.anchor_block_id = $${params.length}`);
     }
-    // The last branch is the article itself: its id in "id", its comment count in "replyCount".
-    const rows: (RawPublicRow & { part: number; segment: number })[] = await this.dataSource.query(
+    const columns = `c.id, c.parent_id, c.pinned, c.up_count AS "upCount",
+      c.down_count AS "downCount", c.created_at AS "createdAt", ${PUBLIC_JSON} AS json`;
+    // The last branch is the article itself: its comment count in "json".
+    const rows: (ThreadJsonRow & { part: number })[] = await this.dataSource.query(
       `WITH a AS (
          SELECT id, comment_count FROM articles
          WHERE ${bySlug ? "slug = $1 AND status = 'published'" : 'id = $1'}
        ), page AS (
-         SELECT u.* FROM (
-           (SELECT 0 AS segment, ${PUBLIC_COLUMNS} FROM comments c
+         SELECT u.*, row_number() OVER (ORDER BY u.segment, ${outer}) AS ord FROM (
+           (SELECT 0 AS segment, ${columns} FROM comments c
             WHERE ${where.join(' AND ')} AND ${pinnedSegment}
             ORDER BY ${order} LIMIT $2)
            UNION ALL
-           (SELECT 1 AS segment, ${PUBLIC_COLUMNS} FROM comments c
+           (SELECT 1 AS segment, ${columns} FROM comments c
             WHERE ${where.join(' AND ')} AND ${restSegment}
             ORDER BY ${order} LIMIT $2)
          ) u
          ORDER BY u.segment, ${outer}
          LIMIT $2
        )
-       SELECT 0 AS part, page.* FROM page
-       UNION ALL
-       SELECT 1 AS part, 1 AS segment, r.* FROM page p CROSS JOIN LATERAL (
-         SELECT ${PUBLIC_COLUMNS} FROM comments c
-         WHERE c.root_id = p.id AND c.parent_id IS NOT NULL AND ${VISIBLE}
-         ORDER BY c.created_at, c.id
-         LIMIT $3
-       ) r
-       UNION ALL
-       SELECT 2 AS part, 0 AS segment, a.id, ${'NULL, '.repeat(14)}a.comment_count FROM a`,
+       SELECT * FROM (
+         SELECT 0 AS part, p.ord, 0::bigint AS rord, p.id, p.parent_id AS "parentId",
+           p.id AS "rootId", p.pinned, p."upCount" - p."downCount" AS score, ${ISO('p."createdAt"')} AS "createdAt",
+           p.json
+         FROM page p
+         UNION ALL
+         SELECT 1, p.ord, r.rord, r.id, r.parent_id, p.id, NULL, NULL, NULL, r.json
+         FROM page p CROSS JOIN LATERAL (
+           SELECT c.id, c.parent_id, row_number() OVER (ORDER BY c.created_at, c.id) AS rord,
+             ${PUBLIC_JSON} AS json
+           FROM comments c
+           WHERE c.root_id = p.id AND c.parent_id IS NOT NULL AND ${VISIBLE}
+           ORDER BY c.created_at, c.id
+           LIMIT $3
+         ) r
+         UNION ALL
+         SELECT 2, 0, 0, a.id, NULL, NULL, NULL, NULL, NULL, a.comment_count::text FROM a
+       ) t
+       ORDER BY part, ord, rord`,
       params,
     );
-    const part = (n: number) =>
-      rows.filter((r) => Number(r.part) === n).map(({ part: _part, segment: _segment, ...r }) => r);
-    const [article] = part(2);
-    // UNION ALL keeps no order of its own: restore the page order and the reply order.
-    const pinnedFirst = (a: PublicCommentRow, b: PublicCommentRow) =>
-      Number(b.pinned) - Number(a.pinned);
+    const article = rows.find((r) => Number(r.part) === 2);
     return {
-      article: article ? { id: article.id, commentCount: Number(article.replyCount) } : null,
-      top: sortLike(part(0).map(toPublicRow), query.sort).sort(pinnedFirst),
-      replies: sortLike(part(1).map(toPublicRow), 'oldest'),
+      total: article ? Number(article.json) : null,
+      top: rows.filter((r) => Number(r.part) === 0),
+      replies: rows.filter((r) => Number(r.part) === 1),
     };
   }
 
@@ -495,19 +536,4 @@ export class CommentsRepository {
     );
     return new Map(rows.map((r) => [r.slug, Number(r.n)]));
   }
-}
-
-function sortLike(rows: PublicCommentRow[], sort: ThreadSort): PublicCommentRow[] {
-  const time = (r: PublicCommentRow) => r.createdAt.getTime();
-  const byTimeAsc = (a: PublicCommentRow, b: PublicCommentRow) =>
-    time(a) - time(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-  if (sort === 'oldest') {
-    return rows.sort(byTimeAsc);
-  }
-  if (sort === 'newest') {
-    return rows.sort((a, b) => byTimeAsc(b, a));
-  }
-  return rows.sort(
-    (a, b) => b.upCount - b.downCount - (a.upCount - a.downCount) || byTimeAsc(b, a),
-  );
 }

@@ -2,7 +2,6 @@ import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } fr
 import { Request } from 'express';
 import { Observable, finalize } from 'rxjs';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { ThreadPage } from './dto/comment.dto';
 
 const MAX_ENTRIES = 2000;
 
@@ -14,11 +13,11 @@ const MAX_ENTRIES = 2000;
  */
 @Injectable()
 export class ThreadPageCache {
-  private readonly pages = new Map<string, { until: number; page: ThreadPage }>();
+  private readonly pages = new Map<string, { until: number; page: string }>();
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  async read(key: string, load: () => Promise<ThreadPage>): Promise<ThreadPage> {
+  async read(key: string, load: () => Promise<string>): Promise<string> {
     if (this.config.threadCacheMs === 0) {
       return load();
     }
