@@ -13,6 +13,49 @@ export class ArticlesRepository {
     return this.articles.findOneBy({ slug, status: 'published' });
   }
 
+  /**
+   * What changes between two reads of a published article without a save: its counters, and the
+   * version (updated_at, bumped by every save) that says whether a prepared copy is still current.
+   */
+  async findPublishedCounters(slug: string): Promise<{
+    id: string;
+    version: string;
+    commentCount: number;
+    inlineCounts: Record<string, number>;
+  } | null> {
+    const rows: {
+      id: string;
+      version: string;
+      comment_count: number;
+      inline_counts: Record<string, number>;
+    }[] = await this.articles.query(
+      `SELECT id, updated_at::text AS version, comment_count, inline_counts FROM articles
+         WHERE slug = $1 AND status = 'published'`,
+      [slug],
+    );
+    const row = rows[0];
+    return row
+      ? {
+          id: row.id,
+          version: row.version,
+          commentCount: row.comment_count,
+          inlineCounts: row.inline_counts,
+        }
+      : null;
+  }
+
+  /** A published article with its version (see findPublishedCounters). */
+  async findPublishedWithVersion(
+    slug: string,
+  ): Promise<{ article: ArticleEntity; version: string } | null> {
+    const query = this.articles
+      .createQueryBuilder('a')
+      .addSelect('a.updated_at::text', 'version')
+      .where("a.slug = :slug AND a.status = 'published'", { slug });
+    const { entities, raw } = await query.getRawAndEntities<{ version: string }>();
+    return entities[0] ? { article: entities[0], version: raw[0].version } : null;
+  }
+
   findBySlug(slug: string, manager?: EntityManager): Promise<ArticleEntity | null> {
     return (manager?.getRepository(ArticleEntity) ?? this.articles).findOneBy({ slug });
   }
