@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMENT_RENDER_VERSION } from '../src/comments/comment-body';
 import { commentInput, createArticle, postComment, TestArticle } from './factories/comments';
 import { createTestApp, TestApp } from './support/app';
 
@@ -56,7 +57,7 @@ describe('posting comments (MODERATION=none)', () => {
       body_source: 'I *like* [this](https://example.com) <script>alert(1)</script>',
       notify: 'replies',
       author_email: 'ada@example.com',
-      render_version: 1,
+      render_version: COMMENT_RENDER_VERSION,
     });
     expect(stored[0].edit_token_hash).not.toContain(editToken);
   });

@@ -1,41 +1,64 @@
 import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
 import { Request } from 'express';
 import { Observable, finalize } from 'rxjs';
+import { ByteBudgetCache } from '../common/byte-budget-cache';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-
-const MAX_ENTRIES = 2000;
 
 /**
  * Public thread pages of the JSON API, kept in this instance's memory for THREAD_CACHE_MS
- * (default 1 s). A busy article is read far more often than it changes, and the request path
- * costs more than the query. Any write handled by this instance empties the cache, so a writer
- * reads its own change at once; other instances see it within THREAD_CACHE_MS.
+ * (default 1 s) as the JSON text they are sent as (so a hit is not serialized again), within
+ * THREAD_CACHE_BYTES (default 32 MiB): a client asking for thousands of distinct pages evicts the
+ * least recently used ones, it cannot grow the process. A busy article is read far more often than
+ * it changes, and the request path costs more than the query. Any write handled by this instance
+ * empties the cache, so a writer reads its own change at once; other instances see it within
+ * THREAD_CACHE_MS.
  */
 @Injectable()
 export class ThreadPageCache {
-  private readonly pages = new Map<string, { until: number; page: string }>();
+  private readonly pages: ByteBudgetCache;
+  /** Loads under way: concurrent misses of one page wait for the same query. */
+  private readonly loading = new Map<string, Promise<string>>();
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
-
-  async read(key: string, load: () => Promise<string>): Promise<string> {
-    if (this.config.threadCacheMs === 0) {
-      return load();
-    }
-    const now = Date.now();
-    const hit = this.pages.get(key);
-    if (hit && hit.until > now) {
-      return hit.page;
-    }
-    const page = await load();
-    if (this.pages.size >= MAX_ENTRIES) {
-      this.pages.clear();
-    }
-    this.pages.set(key, { until: now + this.config.threadCacheMs, page });
-    return page;
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+    this.pages = new ByteBudgetCache(config.threadCacheBytes, config.threadCacheMs);
   }
 
+  read(key: string, load: () => Promise<string>): Promise<string> {
+    if (this.config.threadCacheMs === 0 || this.config.threadCacheBytes === 0) {
+      return load();
+    }
+    const hit = this.pages.get(key);
+    if (hit !== undefined) {
+      return Promise.resolve(hit);
+    }
+    const pending = this.loading.get(key);
+    if (pending) {
+      return pending;
+    }
+    const loaded = load().then(
+      (json) => {
+        // A write may have emptied the cache while this query ran: keep only a current load.
+        if (this.loading.get(key) === loaded) {
+          this.loading.delete(key);
+          this.pages.set(key, json);
+        }
+        return json;
+      },
+      (error: unknown) => {
+        if (this.loading.get(key) === loaded) {
+          this.loading.delete(key);
+        }
+        throw error;
+      },
+    );
+    this.loading.set(key, loaded);
+    return loaded;
+  }
+
+  /** After a write: nothing read before it is served again, in flight or kept. */
   clear(): void {
     this.pages.clear();
+    this.loading.clear();
   }
 }
 

@@ -29,6 +29,8 @@ describe('loadConfig', () => {
       trustProxyHops: 0,
       shutdownDelayMs: 5000,
       logLevel: 'info',
+      threadCacheMs: 1000,
+      threadCacheBytes: 32 * 1024 * 1024,
     });
     expect(config.database.kind).toBe('pglite');
     expect(config.database.kind === 'pglite' && config.database.dataDir).toMatch(/\.data\/pglite$/);
@@ -112,6 +114,8 @@ describe('loadConfig', () => {
     [{ TRUST_PROXY_HOPS: '11' }, 'TRUST_PROXY_HOPS must be a whole number from 0 to 10'],
     [{ SHUTDOWN_DELAY_MS: 'soon' }, 'SHUTDOWN_DELAY_MS must be a whole number'],
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL must be debug, info, warn or error'],
+    [{ THREAD_CACHE_BYTES: '32MB' }, 'THREAD_CACHE_BYTES must be a whole number from 0 to'],
+    [{ THREAD_CACHE_BYTES: '2147483648' }, 'THREAD_CACHE_BYTES must be a whole number from 0 to'],
   ])('rejects %j with one clear sentence', (env, expected) => {
     const message = error(env);
     expect(message).toContain(expected);

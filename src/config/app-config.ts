@@ -30,6 +30,8 @@ export interface AppConfig {
   commentIndentDepth: number;
   /** How long one instance may serve a public thread page from memory (0 turns it off). */
   threadCacheMs: number;
+  /** The most memory those pages may take, in bytes (their JSON text, keys and overhead). */
+  threadCacheBytes: number;
   mailDispatcher: boolean;
   seed: boolean;
   /** Number of reverse proxies in front of the app whose X-Forwarded-For is believed. */
@@ -292,6 +294,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     moderation,
     commentIndentDepth: integer(env, 'COMMENT_INDENT_DEPTH', 5, 1, 20),
     threadCacheMs: integer(env, 'THREAD_CACHE_MS', 1000, 0, 60_000),
+    threadCacheBytes: integer(env, 'THREAD_CACHE_BYTES', 32 * 1024 * 1024, 0, 1024 * 1024 * 1024),
     mailDispatcher: onOff(env, 'MAIL_DISPATCHER', true),
     seed: onOff(env, 'SEED', true),
     trustProxyHops: integer(env, 'TRUST_PROXY_HOPS', 0, 0, 10),

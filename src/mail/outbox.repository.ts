@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { EmailOutboxEntity, EmailStatus, MailStream } from './email-outbox.entity';
+import { updated } from '../database/updated-rows';
 
 /** A row as the dispatcher needs it. */
 export interface ClaimedEmail {
@@ -32,23 +33,6 @@ interface ClaimedRow {
   payload: unknown;
   subscription_id: string | null;
   attempts: number;
-}
-
-/**
- * TypeORM answers UPDATE … RETURNING with `[rows, affected]` on pg; the PGlite driver may answer
- * with the rows alone. Either way: the rows and their count.
- */
-function updated<T>(result: unknown): { rows: T[]; count: number } {
-  if (
-    Array.isArray(result) &&
-    result.length === 2 &&
-    Array.isArray(result[0]) &&
-    typeof result[1] === 'number'
-  ) {
-    return { rows: result[0] as T[], count: result[1] };
-  }
-  const rows = Array.isArray(result) ? (result as T[]) : [];
-  return { rows, count: rows.length };
 }
 
 function toClaimed(row: ClaimedRow): ClaimedEmail {
