@@ -82,7 +82,8 @@ describe('admin authentication and roles', () => {
     ['a Basic credential', `Basic ${Buffer.from('admin:admin').toString('base64')}`],
     ['a wrong token', 'Bearer wrong-token-wrong-token-wrong-token'],
     ['the token without "Bearer"', 'test-admin-token-0123456789abcdef'],
-    ['a lower-case scheme and extra spaces', 'bearer  test-admin-token-0123456789abcdef'],
+    // The scheme is case-insensitive (issue 9 §11, secrets-headers.e2e-spec.ts), but it is a word.
+    ['the scheme glued to the token', 'bearertest-admin-token-0123456789abcdef'],
     ['the token with trailing junk', 'Bearer test-admin-token-0123456789abcdef x'],
     ['the stored hash of the token', `Bearer ${hashToken('test-admin-token-0123456789abcdef')}`],
     ['an overlong token', `Bearer ${'a'.repeat(5000)}`],

@@ -1,7 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { EntityManager, Repository, SelectQueryBuilder } from 'typeorm';
+import { cursorTimeSql } from '../common/cursor';
 import { ArticleEntity } from './article.entity';
+
+/** A listed article with the exact text of the timestamp its list is ordered by. */
+export interface KeyedArticle {
+  article: ArticleEntity;
+  cursorTime: string;
+}
+
+async function keyed(query: SelectQueryBuilder<ArticleEntity>): Promise<KeyedArticle[]> {
+  const { entities, raw } = await query.getRawAndEntities<{ cursor_time: string }>();
+  return entities.map((article, i) => ({ article, cursorTime: raw[i].cursor_time }));
+}
 
 @Injectable()
 export class ArticlesRepository {
@@ -68,30 +80,35 @@ export class ArticlesRepository {
   }
 
   /** One page of published articles, newest first; uses articles_published_idx. */
-  findPublishedPage(limit: number, after?: { publishedAt: string; id: string }) {
+  findPublishedPage(
+    limit: number,
+    after?: { publishedAt: string; id: string },
+  ): Promise<KeyedArticle[]> {
     const query = this.articles
       .createQueryBuilder('a')
+      .addSelect(cursorTimeSql('a.published_at'), 'cursor_time')
       .where("a.status = 'published'")
       .orderBy('a.published_at', 'DESC')
       .addOrderBy('a.id', 'DESC')
       .limit(limit + 1);
     if (after) {
-      query.andWhere('(a.published_at, a.id) < (:publishedAt, :id)', after);
+      query.andWhere('(a.published_at, a.id) < (:publishedAt::timestamptz, :id::uuid)', after);
     }
-    return query.getMany();
+    return keyed(query);
   }
 
   /** Every article, drafts included, newest first, for editors. */
-  findAllPage(limit: number, after?: { createdAt: string; id: string }) {
+  findAllPage(limit: number, after?: { createdAt: string; id: string }): Promise<KeyedArticle[]> {
     const query = this.articles
       .createQueryBuilder('a')
+      .addSelect(cursorTimeSql('a.created_at'), 'cursor_time')
       .orderBy('a.created_at', 'DESC')
       .addOrderBy('a.id', 'DESC')
       .limit(limit + 1);
     if (after) {
-      query.andWhere('(a.created_at, a.id) < (:createdAt, :id)', after);
+      query.andWhere('(a.created_at, a.id) < (:createdAt::timestamptz, :id::uuid)', after);
     }
-    return query.getMany();
+    return keyed(query);
   }
 
   count(): Promise<number> {

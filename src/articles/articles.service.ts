@@ -5,7 +5,7 @@ import { Page } from '../common/list.dto';
 import { renderBlocks, slugify, summarize } from './article-blocks';
 import { ArticleEntity } from './article.entity';
 import { ArticleBlocksChangedEvent } from './article.events';
-import { ArticlesRepository } from './articles.repository';
+import { ArticlesRepository, KeyedArticle } from './articles.repository';
 import {
   ArticleResponse,
   ArticleSummaryResponse,
@@ -15,17 +15,15 @@ import {
   toArticleSummary,
 } from './dto/article.dto';
 
-function page<T, R>(
-  rows: T[],
-  limit: number,
-  map: (row: T) => R,
-  key: (row: T) => (string | number)[],
-): Page<R> {
+const TIME_ID = ['timestamp', 'uuid'] as const;
+
+function page(rows: KeyedArticle[], limit: number): Page<ArticleSummaryResponse> {
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   return {
-    items: items.map(map),
-    nextCursor: rows.length > limit && last ? encodeCursor(key(last)) : null,
+    items: items.map((row) => toArticleSummary(row.article)),
+    nextCursor:
+      rows.length > limit && last ? encodeCursor([last.cursorTime, last.article.id]) : null,
   };
 }
 
@@ -105,21 +103,21 @@ export class ArticlesService {
   }
 
   async listPublished(limit: number, cursor?: string): Promise<Page<ArticleSummaryResponse>> {
-    const after = cursor ? decodeCursor(cursor, 2) : undefined;
+    const after = cursor ? decodeCursor(cursor, TIME_ID) : undefined;
     const rows = await this.articles.findPublishedPage(
       limit,
-      after && { publishedAt: String(after[0]), id: String(after[1]) },
+      after && { publishedAt: after[0], id: after[1] },
     );
-    return page(rows, limit, toArticleSummary, (a) => [a.publishedAt!.toISOString(), a.id]);
+    return page(rows, limit);
   }
 
   async listAll(limit: number, cursor?: string): Promise<Page<ArticleSummaryResponse>> {
-    const after = cursor ? decodeCursor(cursor, 2) : undefined;
+    const after = cursor ? decodeCursor(cursor, TIME_ID) : undefined;
     const rows = await this.articles.findAllPage(
       limit,
-      after && { createdAt: String(after[0]), id: String(after[1]) },
+      after && { createdAt: after[0], id: after[1] },
     );
-    return page(rows, limit, toArticleSummary, (a) => [a.createdAt.toISOString(), a.id]);
+    return page(rows, limit);
   }
 
   async getAny(slug: string): Promise<ArticleResponse> {

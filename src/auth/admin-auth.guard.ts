@@ -58,7 +58,8 @@ export class AdminAuthGuard implements CanActivate {
       return true;
     }
     const header = request.headers.authorization ?? '';
-    const match = /^Bearer ([A-Za-z0-9_\-.~+/]{16,256}=*)$/.exec(header);
+    // The auth scheme is case-insensitive (RFC 9110 §11.1); the token is not.
+    const match = /^bearer +([A-Za-z0-9_\-.~+/]{16,256}=*)$/i.exec(header);
     const principal = match ? await this.tokens.verify(match[1]) : null;
     if (!principal) {
       this.logger.warn(`rejected admin request ${request.method} ${request.path}`);

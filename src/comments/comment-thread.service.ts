@@ -1,10 +1,11 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { ArticlesRepository } from '../articles/articles.repository';
-import { decodeCursor, encodeCursor } from '../common/cursor';
+import { encodeCursor } from '../common/cursor';
 import { Page } from '../common/list.dto';
 import {
-  cursorArity,
   CommentsRepository,
+  decodeReplyCursor,
+  decodeThreadCursor,
   NESTED_REPLY_CAP,
   ThreadJsonRow,
 } from './comments.repository';
@@ -26,7 +27,7 @@ export interface ThreadOptions {
 }
 
 function sortKey(row: PublicCommentRow, sort: ThreadSort): (string | number)[] {
-  const time = row.createdAt.toISOString();
+  const time = row.cursorTime;
   return sort === 'top' ? [row.upCount - row.downCount, time, row.id] : [time, row.id];
 }
 
@@ -83,9 +84,7 @@ export class CommentThreadService {
     article: { slug: string } | { id: string },
     options: ThreadOptions,
   ): Promise<string> {
-    const after = options.cursor
-      ? decodeCursor(options.cursor, cursorArity(options.sort))
-      : undefined;
+    const after = options.cursor ? decodeThreadCursor(options.cursor, options.sort) : undefined;
     const found = await this.comments.findThreadPageJson({
       article,
       sort: options.sort,
@@ -139,7 +138,7 @@ export class CommentThreadService {
     if (!comment || !visible || !(await this.comments.isArticlePublished(comment.articleId))) {
       throw new NotFoundException('comment not found');
     }
-    const after = cursor ? decodeCursor(cursor, 2) : undefined;
+    const after = cursor ? decodeReplyCursor(cursor) : undefined;
     const rows = await this.comments.findDescendantsPage(comment, limit, after);
     const pageRows = rows.slice(0, limit);
     const last = pageRows[pageRows.length - 1];

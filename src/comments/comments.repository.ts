@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { CursorField, cursorTimeSql, decodeCursor } from '../common/cursor';
 import { AnchorState, CommentEntity, Quote } from './comment.entity';
 import { CommentRevisionEntity } from './comment-revision.entity';
 import { PublicCommentRow, ThreadSort } from './dto/comment.dto';
@@ -14,7 +15,8 @@ const PUBLIC_COLUMNS = `
   c.body_html AS "bodyHtml", c.created_at AS "createdAt", c.edited_at AS "editedAt", c.status,
   c.anchor_block_id AS "anchorBlockId", c.anchor_quote AS "anchorQuote",
   c.anchor_state AS "anchorState", c.pinned, c.up_count AS "upCount",
-  c.down_count AS "downCount", c.reply_count AS "replyCount"`;
+  c.down_count AS "downCount", c.reply_count AS "replyCount",
+  ${cursorTimeSql('c.created_at')} AS "cursorTime"`;
 
 /** Approved comments, and deleted ones only while they hold up visible replies. */
 const VISIBLE = `c.status IN ('approved', 'deleted') AND (c.status = 'approved' OR c.reply_count > 0)`;
@@ -71,36 +73,46 @@ export interface ThreadPageQuery {
   article: { slug: string } | { id: string };
   sort: ThreadSort;
   limit: number;
-  /** The sort key of the last comment of the previous page: [createdAt, id] or [score, createdAt, id]. */
-  after?: (string | number)[];
+  /** The cursor of the previous page: [pinned, createdAt, id] or [pinned, score, createdAt, id]. */
+  after?: ThreadCursor;
   /** "inline" for any anchored comment, or one block id. */
   anchor?: string;
 }
 
-const ORDER: Record<ThreadSort, { order: string; keyset: string; outer: string; arity: number }> = {
+const ORDER: Record<ThreadSort, { order: string; keyset: string; outer: string }> = {
   newest: {
     order: 'c.created_at DESC, c.id DESC',
     keyset: '(c.created_at, c.id) < ($4::timestamptz, $5::uuid)',
     outer: 'u."createdAt" DESC, u.id DESC',
-    arity: 2,
   },
   oldest: {
     order: 'c.created_at ASC, c.id ASC',
     keyset: '(c.created_at, c.id) > ($4::timestamptz, $5::uuid)',
     outer: 'u."createdAt" ASC, u.id ASC',
-    arity: 2,
   },
   top: {
     order: 'c.score DESC, c.created_at DESC, c.id DESC',
     keyset: '(c.score, c.created_at, c.id) < ($4::integer, $5::timestamptz, $6::uuid)',
     outer: 'u."upCount" - u."downCount" DESC, u."createdAt" DESC, u.id DESC',
-    arity: 3,
   },
 };
 
 /** A thread cursor is [pinned 1|0, ...the sort key]: pinned comments come first in every sort. */
-export function cursorArity(sort: ThreadSort): number {
-  return ORDER[sort].arity + 1;
+export type ThreadCursor = readonly (string | number)[];
+
+const THREAD_CURSOR: Record<ThreadSort, readonly CursorField[]> = {
+  newest: ['flag', 'timestamp', 'uuid'],
+  oldest: ['flag', 'timestamp', 'uuid'],
+  top: ['flag', 'int32', 'timestamp', 'uuid'],
+};
+
+export function decodeThreadCursor(cursor: string, sort: ThreadSort): ThreadCursor {
+  return decodeCursor(cursor, THREAD_CURSOR[sort]);
+}
+
+/** Replies are paged oldest first by [createdAt, id]. */
+export function decodeReplyCursor(cursor: string): readonly [string, string] {
+  return decodeCursor(cursor, ['timestamp', 'uuid']);
 }
 
 @Injectable()
@@ -176,7 +188,7 @@ export class CommentsRepository {
        )
        SELECT * FROM (
          SELECT 0 AS part, p.ord, 0::bigint AS rord, p.id, p.parent_id AS "parentId",
-           p.id AS "rootId", p.pinned, p."upCount" - p."downCount" AS score, ${ISO('p."createdAt"')} AS "createdAt",
+           p.id AS "rootId", p.pinned, p."upCount" - p."downCount" AS score, ${cursorTimeSql('p."createdAt"')} AS "createdAt",
            p.json
          FROM page p
          UNION ALL
@@ -207,7 +219,7 @@ export class CommentsRepository {
   async findDescendantsPage(
     comment: { id: string; parentId: string | null },
     limit: number,
-    after?: (string | number)[],
+    after?: readonly [string, string],
   ): Promise<PublicCommentRow[]> {
     // A root's descendants share its root_id (comments_replies_idx); deeper ones are found
     // through the ancestor array (comments_path_idx).
@@ -456,7 +468,9 @@ export class CommentsRepository {
   ): Promise<{ up: number; down: number } | null> {
     const result: unknown = await manager.query(
       `WITH target AS (
-         SELECT id, article_id FROM comments WHERE id = $1 AND status = 'approved'
+         SELECT c.id, c.article_id FROM comments c
+         WHERE c.id = $1 AND c.status = 'approved'
+           AND EXISTS (SELECT 1 FROM articles a WHERE a.id = c.article_id AND a.status = 'published')
        ), previous AS (
          SELECT COALESCE((SELECT value FROM comment_votes
                           WHERE comment_id = $1 AND voter_key = $2), 0)::integer AS value

@@ -45,7 +45,7 @@ export class PostCommentService {
     const email = input.authorEmail.trim();
     await this.limiter.consume([
       { rule: COMMENT_RATE_RULES.postPerIp, subject: writer.ip },
-      { rule: COMMENT_RATE_RULES.postPerAddress, subject: email.toLowerCase() },
+      { rule: COMMENT_RATE_RULES.postPerAddress, subject: email },
     ]);
     const article = await this.articles.findPublishedBySlug(slug);
     if (!article) {

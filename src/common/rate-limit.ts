@@ -1,6 +1,7 @@
 import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { mailboxKey, networkKey } from './client-keys';
 import { hashPersonal } from './tokens';
 
 /** 429 carrying how long to wait; the exception filter turns it into `Retry-After`. */
@@ -15,6 +16,22 @@ export interface RateRule {
   name: string;
   limit: number;
   windowSeconds: number;
+  /**
+   * What the subject is, so that every caller keys alike: a client IP (counted per network, see
+   * networkKey), an email address (counted per mailbox, see mailboxKey), or an opaque key.
+   */
+  per: 'network' | 'mailbox' | 'key';
+}
+
+function subjectKey(rule: RateRule, subject: string): string {
+  switch (rule.per) {
+    case 'network':
+      return networkKey(subject);
+    case 'mailbox':
+      return `mailbox:${mailboxKey(subject)}`;
+    default:
+      return subject;
+  }
 }
 
 /**
@@ -29,7 +46,7 @@ export class RateLimiter {
   ) {}
 
   /** Counts one hit against each (rule, subject) pair; throws 429 if any is over its limit. */
-  async consume(checks: { rule: RateRule; subject: string }[]): Promise<void> {
+  async consume(checks: { rule: RateRule; subject: string | null }[]): Promise<void> {
     if (!this.config.rateLimit) {
       return;
     }
@@ -37,7 +54,8 @@ export class RateLimiter {
     for (const { rule, subject } of checks) {
       const windowMs = rule.windowSeconds * 1000;
       const windowStart = Math.floor(Date.now() / windowMs) * windowMs;
-      const key = `${rule.name}:${hashPersonal(subject, this.config.hashSecret).slice(0, 32)}`;
+      const hashed = hashPersonal(subjectKey(rule, subject ?? ''), this.config.hashSecret);
+      const key = `${rule.name}:${hashed.slice(0, 32)}`;
       const rows: { count: number }[] = await this.dataSource.query(
         `INSERT INTO rate_limit_buckets (key, window_start, count) VALUES ($1, $2, 1)
          ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limit_buckets.count + 1

@@ -35,3 +35,24 @@ export function singleLineReason(value: string): string | null {
 export function codePointLength(value: string): number {
   return Array.from(value).length;
 }
+
+/**
+ * Format characters (Unicode Cf: zero-width spaces and joiners, bidi marks, soft hyphens, tags…)
+ * are invisible: in an address they make two look-alike addresses differ.
+ */
+const FORMAT_CHARACTER = /\p{Cf}/u;
+
+export function invisibleCharacterReason(value: string): string | null {
+  return FORMAT_CHARACTER.test(value) ? 'contains an invisible (format) character' : null;
+}
+
+/**
+ * Characters that draw nothing: whitespace, separators, controls, format characters, combining
+ * marks on their own, and the blank letters (Hangul fillers, the Braille blank).
+ */
+const BLANK = /^[\s\p{Z}\p{Cc}\p{Cf}\p{M}\u115f\u1160\u3164\uffa0\u2800]*$/u;
+
+/** Whether the text shows at least one visible character (a name made of blanks names no one). */
+export function hasVisibleCharacter(value: string): boolean {
+  return !BLANK.test(value);
+}

@@ -1,5 +1,11 @@
 import { ValidationOptions, registerDecorator, ValidationArguments } from 'class-validator';
-import { codePointLength, singleLineReason, unstorableReason } from './text-rules';
+import {
+  codePointLength,
+  hasVisibleCharacter,
+  invisibleCharacterReason,
+  singleLineReason,
+  unstorableReason,
+} from './text-rules';
 
 /** A string of min..max code points (not UTF-16 units, not bytes). */
 export function Length(min: number, max: number, options?: ValidationOptions): PropertyDecorator {
@@ -48,6 +54,44 @@ export function StorableText(options?: ValidationOptions): PropertyDecorator {
         validate: (value: unknown) => typeof value !== 'string' || unstorableReason(value) === null,
         defaultMessage: (args: ValidationArguments) =>
           `${args.property} ${unstorableReason(String(args.value)) ?? 'is not valid'}`,
+      },
+    });
+}
+
+/** Text that shows something: not only spaces, format characters or blank letters. */
+export function Visible(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'visible',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options,
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || hasVisibleCharacter(value),
+        defaultMessage: (args: ValidationArguments) =>
+          `${args.property} must contain a visible character`,
+      },
+    });
+}
+
+/** An email address with no invisible characters (zero-width, bidi or other format characters). */
+export function NoInvisibleCharacters(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'noInvisibleCharacters',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options,
+      validator: {
+        validate: (value: unknown) =>
+          typeof value !== 'string' ||
+          (invisibleCharacterReason(value) === null && singleLineReason(value) === null),
+        defaultMessage: (args: ValidationArguments) =>
+          `${args.property} ${
+            invisibleCharacterReason(String(args.value)) ??
+            singleLineReason(String(args.value)) ??
+            'is not valid'
+          }`,
       },
     });
 }

@@ -54,7 +54,7 @@ describe('loadConfig', () => {
       TRUST_PROXY_HOPS: '2',
       SHUTDOWN_DELAY_MS: '0',
       DATA_DIR: '/var/lib/marginalia',
-      HASH_SECRET: 'pepper',
+      HASH_SECRET: 'pepper'.repeat(6),
       LOG_LEVEL: 'debug',
     });
     // toMatchObject: features add variables of their own, tested beside them.
@@ -75,7 +75,7 @@ describe('loadConfig', () => {
       trustProxyHops: 2,
       shutdownDelayMs: 0,
       logLevel: 'debug',
-      hashSecret: 'pepper',
+      hashSecret: 'pepper'.repeat(6),
       commentIndentDepth: 5,
       mail: expect.any(Object) as unknown,
       notifications: { digestThreshold: 3, digestWindowMs: 600_000 },

@@ -39,7 +39,10 @@ export interface AppConfig {
   /** After SIGTERM: how long health answers 503 while requests are still served, before closing. */
   shutdownDelayMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
-  /** Extra secret mixed into hashes of emails and IPs; keeps ip hashes unlinkable across sites. */
+  /**
+   * Secret mixed into hashes of emails and IPs. HASH_SECRET, or else (empty here) one generated at
+   * first start and kept in the database: filled in at start-up, before any request.
+   */
   hashSecret: string;
   /** The outbox dispatcher's knobs, DKIM and the unsubscribe-link key. */
   mail: MailConfig;
@@ -300,8 +303,19 @@ export function loadConfig(env: Env = process.env): AppConfig {
     trustProxyHops: integer(env, 'TRUST_PROXY_HOPS', 0, 0, 10),
     shutdownDelayMs: integer(env, 'SHUTDOWN_DELAY_MS', 5000, 0, 60_000),
     logLevel,
-    hashSecret: env.HASH_SECRET?.trim() || 'marginalia',
+    hashSecret: hashSecret(env),
     mail: mailConfig(env),
     notifications: notificationsConfig(env),
   };
+}
+
+/** Empty when unset: a public default would let anyone reverse an IP hash by brute force. */
+function hashSecret(env: Env): string {
+  const secret = env.HASH_SECRET?.trim() ?? '';
+  if (secret && secret.length < 32) {
+    throw new ConfigError(
+      'HASH_SECRET must be at least 32 characters long (or unset: one is generated)',
+    );
+  }
+  return secret;
 }

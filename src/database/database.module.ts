@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { dataSourceOptions } from './data-source-options';
+import { loadHashSecret } from './hash-secret';
 import { migrate } from './migrator';
 
 @Injectable()
@@ -19,6 +20,10 @@ class Migrations implements OnModuleInit {
     this.logger.log(
       applied.length ? `applied migrations: ${applied.join(', ')}` : 'schema is up to date',
     );
+    const secret = await loadHashSecret(this.dataSource, this.config);
+    if (secret === 'generated') {
+      this.logger.log('HASH_SECRET is not set: generated one and stored it in the database');
+    }
   }
 }
 

@@ -21,6 +21,8 @@ import { CreateCommentReportsAndQueueIndexes1764403001000 } from '../../migratio
 import { CreateCommentNotifications1764404000000 } from '../../migrations/1764404000000-CreateCommentNotifications';
 import { AddCommentReportNetworks1764502000000 } from '../../migrations/1764502000000-AddCommentReportNetworks';
 import { CreateCommentVoteMoves1764502001000 } from '../../migrations/1764502001000-CreateCommentVoteMoves';
+import { IndexOutboxByMailbox1764503000000 } from '../../migrations/1764503000000-IndexOutboxByMailbox';
+import { IndexOutboxByNewsletterIssue1764503001000 } from '../../migrations/1764503001000-IndexOutboxByNewsletterIssue';
 
 /**
  * Every entity and every migration, listed explicitly rather than found by glob: the same list
@@ -54,4 +56,6 @@ export const migrations = [
   CreateCommentNotifications1764404000000,
   AddCommentReportNetworks1764502000000,
   CreateCommentVoteMoves1764502001000,
+  IndexOutboxByMailbox1764503000000,
+  IndexOutboxByNewsletterIssue1764503001000,
 ];

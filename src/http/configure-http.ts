@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -23,15 +24,27 @@ function hasBody(req: Request): boolean {
  * preflighted request: a form or text/plain body cannot reach an API route.
  */
 function requireJson(req: Request, res: Response, next: NextFunction): void {
-  if (WRITE_METHODS.has(req.method) && hasBody(req) && !req.is('application/json')) {
-    res.status(415).json({
-      statusCode: 415,
-      error: 'Unsupported Media Type',
-      message: 'send the body as application/json',
-    });
-    return;
+  if (WRITE_METHODS.has(req.method) && hasBody(req)) {
+    const unsupported = !req.is('application/json')
+      ? 'send the body as application/json'
+      : nonUtf8Charset(req);
+    if (unsupported) {
+      res
+        .status(415)
+        .json({ statusCode: 415, error: 'Unsupported Media Type', message: unsupported });
+      return;
+    }
   }
   next();
+}
+
+/** JSON is UTF-8 (RFC 8259 §8.1): any other declared charset is refused, saying so. */
+function nonUtf8Charset(req: Request): string | null {
+  const match = /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(req.headers['content-type'] ?? '');
+  const charset = match?.[1].toLowerCase();
+  return charset === undefined || charset === 'utf-8' || charset === 'utf8'
+    ? null
+    : `the body must be UTF-8 JSON; charset "${charset.slice(0, 40)}" is not supported`;
 }
 
 function guardJson(req: Request, _res: Response, next: NextFunction): void {
@@ -51,17 +64,25 @@ function earlyErrors(error: unknown, req: Request, res: Response, next: NextFunc
     next(error);
     return;
   }
-  const candidate = error as { status?: number; getStatus?: () => number; message?: string };
-  const status = candidate.getStatus?.() ?? candidate.status ?? 400;
+  const candidate = error as {
+    status?: number;
+    getStatus?: () => number;
+    message?: string;
+    type?: string;
+  };
+  const raw = candidate.getStatus?.() ?? candidate.status ?? 400;
+  const status = raw >= 400 && raw < 500 ? raw : 400;
   const message =
     status === 413
       ? 'request body too large'
-      : candidate.getStatus
-        ? String(candidate.message)
-        : 'request body is not valid JSON';
-  res.status(status >= 400 && status < 500 ? status : 400).json({
+      : candidate.type === 'charset.unsupported' || candidate.type === 'encoding.unsupported'
+        ? `the body must be UTF-8; ${String(candidate.message)}`
+        : candidate.getStatus
+          ? String(candidate.message)
+          : 'request body is not valid JSON';
+  res.status(status).json({
     statusCode: status,
-    error: status === 413 ? 'Payload Too Large' : 'Bad Request',
+    error: STATUS_CODES[status] ?? 'Bad Request',
     message,
   });
 }
@@ -102,10 +123,14 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
     }
     next();
   });
+  // HSTS and upgrade-insecure-requests promise https: only a site served over https makes it.
+  const https = config.publicUrl.startsWith('https:');
   app.use(
     helmet({
+      strictTransportSecurity: https ? { maxAge: 31_536_000, includeSubDomains: false } : false,
       contentSecurityPolicy: {
         directives: {
+          upgradeInsecureRequests: https ? [] : null,
           defaultSrc: ["'self'"],
           scriptSrc: ["'self'"],
           styleSrc: ["'self'"],

@@ -41,12 +41,18 @@ export function constraintStatus(error: unknown): { status: number; message: str
       return { status: 422, message: 'this refers to something that does not exist' };
     case '23514':
       return { status: 422, message: 'this breaks a rule of the data model' };
-    case '22001':
-    case '22021':
-    case '22P02':
-    case '22P05':
-      return { status: 400, message: 'a value cannot be stored as given' };
     default:
-      return null;
+      return isDataException(error)
+        ? { status: 400, message: 'a value cannot be stored as given' }
+        : null;
   }
+}
+
+/**
+ * SQLSTATE class 22, "data exception" (invalid text, out-of-range numbers and datetimes, bad
+ * encodings…): a value from the client that PostgreSQL refused. Input is validated before it gets
+ * here; whatever still slips through is the client's error, a 400, never a 500.
+ */
+export function isDataException(error: unknown): boolean {
+  return errorCode(error)?.startsWith('22') ?? false;
 }

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Page } from '../common/list.dto';
-import { EmailListQuery, EmailResponse } from './dto/email.dto';
+import { EmailListQuery, EmailResponse, EmailStatsResponse } from './dto/email.dto';
 import { MailOutbox } from './mail-outbox.service';
 
 @ApiTags('admin')
@@ -14,6 +14,12 @@ export class AdminEmailsController {
   @Get()
   list(@Query() query: EmailListQuery): Promise<Page<EmailResponse>> {
     return this.outbox.list(query.limit, query.status, query.cursor);
+  }
+
+  /** Counts by status: what a crash left ambiguous shows here, not only in the log. */
+  @Get('stats')
+  stats(): Promise<EmailStatsResponse> {
+    return this.outbox.stats();
   }
 
   /** Queues a dead or ambiguous email again, from a fresh attempt count. */

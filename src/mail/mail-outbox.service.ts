@@ -1,9 +1,16 @@
 import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { mailboxKey } from '../common/client-keys';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { Page } from '../common/list.dto';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { EmailResponse, toEmailResponse } from './dto/email.dto';
+import {
+  EmailCounts,
+  EmailResponse,
+  EmailStatsResponse,
+  toEmailCounts,
+  toEmailResponse,
+} from './dto/email.dto';
 import { canonicalEmail, emailKey, isDeliverableAddress } from './email-address';
 import { EmailStatus, MailStream } from './email-outbox.entity';
 import { MailTemplateData, MailTemplateName } from './mail-templates';
@@ -137,7 +144,7 @@ export class MailOutbox {
     template: MailTemplateName,
     since: Date,
   ): Promise<number> {
-    return this.outbox.countRecentTo(manager, emailKey(email), template, since);
+    return this.outbox.countRecentToMailbox(manager, mailboxKey(email), template, since);
   }
 
   isSuppressed(email: string, manager?: EntityManager): Promise<boolean> {
@@ -149,19 +156,28 @@ export class MailOutbox {
     status: EmailStatus | undefined,
     cursor?: string,
   ): Promise<Page<EmailResponse>> {
-    const after = cursor ? decodeCursor(cursor, 2) : undefined;
+    const after = cursor ? decodeCursor(cursor, ['timestamp', 'uuid']) : undefined;
     const rows = await this.outbox.findPage(
       limit,
       status,
-      after && { createdAt: String(after[0]), id: String(after[1]) },
+      after && { createdAt: after[0], id: after[1] },
     );
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
     return {
-      items: items.map(toEmailResponse),
+      items: items.map((row) => toEmailResponse(row.email)),
       nextCursor:
-        rows.length > limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null,
+        rows.length > limit && last ? encodeCursor([last.cursorTime, last.email.id]) : null,
     };
+  }
+
+  async stats(): Promise<EmailStatsResponse> {
+    const byStatus = toEmailCounts(await this.outbox.countByStatus());
+    return { total: Object.values(byStatus).reduce((a, b) => a + b, 0), byStatus };
+  }
+
+  async countsForNewsletterIssue(issueId: string): Promise<EmailCounts> {
+    return toEmailCounts(await this.outbox.countByStatusForIssue(issueId));
   }
 
   async retry(id: string): Promise<EmailResponse> {

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { mailboxSql } from '../common/client-keys';
+import { cursorTimeSql } from '../common/cursor';
 import { EmailOutboxEntity, EmailStatus, MailStream } from './email-outbox.entity';
 import { updated } from '../database/updated-rows';
 
@@ -48,6 +50,9 @@ function toClaimed(row: ClaimedRow): ClaimedEmail {
 }
 
 /** Hand-written SQL where the dispatcher's correctness lives; each statement says its index. */
+/** The issue id in a newsletter row's idempotency key `newsletter:<issue>:<subscription>`. */
+const NEWSLETTER_ISSUE_SQL = "split_part(idempotency_key, ':', 2)";
+
 @Injectable()
 export class OutboxRepository {
   constructor(
@@ -306,29 +311,33 @@ export class OutboxRepository {
     );
   }
 
-  /** Mail of this template to this address since `since` (the confirmation cap). */
-  async countRecentTo(
+  /**
+   * Mail of this template to any address of this mailbox since `since` (the confirmation cap):
+   * `a+1@x`, `a+2@x` and `A@x` share one cap (email_outbox_mailbox_idx).
+   */
+  async countRecentToMailbox(
     manager: EntityManager,
-    emailKey: string,
+    mailbox: string,
     template: string,
     since: Date,
   ): Promise<number> {
     const rows: { n: number }[] = await manager.query(
       `SELECT count(*)::int AS n FROM email_outbox
-        WHERE lower(recipient) = $1 AND template = $2 AND created_at > $3`,
-      [emailKey, template, since],
+        WHERE ${mailboxSql('recipient')} = $1 AND template = $2 AND created_at > $3`,
+      [mailbox, template, since],
     );
     return rows[0].n;
   }
 
   /** The admin list, newest first (email_outbox_status_created_idx / _created_idx). */
-  findPage(
+  async findPage(
     limit: number,
     status: EmailStatus | undefined,
     after?: { createdAt: string; id: string },
-  ): Promise<EmailOutboxEntity[]> {
+  ): Promise<{ email: EmailOutboxEntity; cursorTime: string }[]> {
     const query = this.rows
       .createQueryBuilder('e')
+      .addSelect(cursorTimeSql('e.created_at'), 'cursor_time')
       .orderBy('e.created_at', 'DESC')
       .addOrderBy('e.id', 'DESC')
       .limit(limit + 1);
@@ -336,9 +345,25 @@ export class OutboxRepository {
       query.andWhere('e.status = :status', { status });
     }
     if (after) {
-      query.andWhere('(e.created_at, e.id) < (:createdAt, :id)', after);
+      query.andWhere('(e.created_at, e.id) < (:createdAt::timestamptz, :id::uuid)', after);
     }
-    return query.getMany();
+    const { entities, raw } = await query.getRawAndEntities<{ cursor_time: string }>();
+    return entities.map((email, i) => ({ email, cursorTime: raw[i].cursor_time }));
+  }
+
+  /** The whole outbox by status (an index-only scan of email_outbox_status_created_idx). */
+  countByStatus(): Promise<{ status: string; n: number }[]> {
+    return this.rows.query('SELECT status, count(*)::int AS n FROM email_outbox GROUP BY status');
+  }
+
+  /** One newsletter issue's rows by status (email_outbox_newsletter_issue_idx). */
+  countByStatusForIssue(issueId: string): Promise<{ status: string; n: number }[]> {
+    return this.rows.query(
+      `SELECT status, count(*)::int AS n FROM email_outbox
+        WHERE stream = 'newsletter' AND ${NEWSLETTER_ISSUE_SQL} = $1
+        GROUP BY status`,
+      [issueId],
+    );
   }
 
   findById(id: string): Promise<EmailOutboxEntity | null> {

@@ -20,7 +20,7 @@ export class CommentQueueService {
       view: query.status,
       articleSlug: query.article,
       limit: query.limit,
-      after: query.cursor ? decodeCursor(query.cursor, 2) : undefined,
+      after: query.cursor ? decodeCursor(query.cursor, ['timestamp', 'uuid']) : undefined,
     });
     const pageRows = rows.slice(0, query.limit);
     const items = await this.load(pageRows.map((r) => r.id));
@@ -28,9 +28,7 @@ export class CommentQueueService {
     return {
       items,
       nextCursor:
-        rows.length > query.limit && last
-          ? encodeCursor([last.createdAt.toISOString(), last.id])
-          : null,
+        rows.length > query.limit && last ? encodeCursor([last.cursorTime, last.id]) : null,
     };
   }
 

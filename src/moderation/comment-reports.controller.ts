@@ -15,6 +15,7 @@ import { writerOf } from '../comments/comment-rate-limits';
 import { commentId } from './comment-id';
 import { CommentReportsService } from './comment-reports.service';
 import { ReportDto } from './dto/admin-comment.dto';
+import { hasVisibleCharacter, unstorableReason } from '../common/text-rules';
 import { ModerationRepository } from './moderation.repository';
 
 @ApiTags('comments')
@@ -48,7 +49,12 @@ export class CommentReportsController {
   ): Promise<void> {
     const raw = form?.reason;
     const reason =
-      typeof raw === 'string' && raw.trim() !== '' ? raw.trim() : 'reported by a reader';
+      typeof raw === 'string' && hasVisibleCharacter(raw) ? raw.trim() : 'reported by a reader';
+    // The same rules as the API's ReportDto (and comment bodies).
+    const unstorable = unstorableReason(reason);
+    if (unstorable) {
+      throw new BadRequestException(`reason ${unstorable}`);
+    }
     if ([...reason].length > 500) {
       throw new BadRequestException('reason must be at most 500 characters');
     }

@@ -17,6 +17,7 @@ export const REPORT_RATE_RULE: RateRule = {
   name: 'comment:report:ip',
   limit: 10,
   windowSeconds: 60,
+  per: 'network',
 };
 
 /** The actor named in the audit trail when reports, not a person, hold a comment. */
@@ -74,7 +75,11 @@ export class CommentReportsService {
         // row lock orders concurrent reports, so exactly one of them crosses the threshold.
         await this.moderation.lockArticlesOf(tx.manager, [id]);
         const comment = await this.comments.findByIdForUpdate(tx.manager, id);
-        if (!comment || !['approved', 'pending'].includes(comment.status)) {
+        if (
+          !comment ||
+          !['approved', 'pending'].includes(comment.status) ||
+          !(await this.moderation.isArticlePublished(tx.manager, comment.articleId))
+        ) {
           throw new NotFoundException('comment not found');
         }
         const network = networkHash(writer.ip, this.config.hashSecret);

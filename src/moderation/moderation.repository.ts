@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
+import { cursorTimeSql } from '../common/cursor';
 import { CommentEntity } from '../comments/comment.entity';
 import { QueueView, ReportView } from './dto/admin-comment.dto';
 
@@ -8,8 +9,8 @@ export interface QueueFilter {
   view: QueueView;
   articleSlug?: string;
   limit: number;
-  /** [createdAt, id] of the last comment of the previous page. */
-  after?: (string | number)[];
+  /** [createdAt to the microsecond, id] of the last comment of the previous page. */
+  after?: readonly [string, string];
 }
 
 /**
@@ -30,7 +31,7 @@ export class ModerationRepository {
    * One page of the queue, newest first, keyset by (created_at, id): served by comments_pending_idx,
    * comments_status_time_idx or, for one article, comments_article_status_time_idx.
    */
-  async findQueuePage(filter: QueueFilter): Promise<{ id: string; createdAt: Date }[]> {
+  async findQueuePage(filter: QueueFilter): Promise<{ id: string; cursorTime: string }[]> {
     const params: unknown[] = [filter.limit + 1];
     const where: string[] = [];
     if (filter.view === 'reported') {
@@ -49,12 +50,21 @@ export class ModerationRepository {
         `(c.created_at, c.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
       );
     }
-    const rows: { id: string; created_at: Date }[] = await this.dataSource.query(
-      `SELECT c.id, c.created_at FROM comments c WHERE ${where.join(' AND ')}
+    return this.dataSource.query(
+      `SELECT c.id, ${cursorTimeSql('c.created_at')} AS "cursorTime" FROM comments c
+       WHERE ${where.join(' AND ')}
        ORDER BY c.created_at DESC, c.id DESC LIMIT $1`,
       params,
     );
-    return rows.map((r) => ({ id: r.id, createdAt: new Date(r.created_at) }));
+  }
+
+  /** Readers act only on comments of a published article (a draft's comments are not public). */
+  async isArticlePublished(manager: EntityManager, articleId: string): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      "SELECT 1 FROM articles WHERE id = $1 AND status = 'published'",
+      [articleId],
+    );
+    return rows.length > 0;
   }
 
   /** The comments with these ids and their articles' slugs, in no particular order. */

@@ -1,10 +1,24 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Req } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Req,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { AdminRequest } from '../auth/admin-auth.guard';
 import { Page } from '../common/list.dto';
 import { SubscriberListQuery, SubscriptionResponse } from '../subscriptions/dto/subscription.dto';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
-import { NewsletterIssueDto, NewsletterIssueResponse } from './dto/newsletter.dto';
+import {
+  NewsletterIssueDetail,
+  NewsletterIssueDto,
+  NewsletterIssueResponse,
+} from './dto/newsletter.dto';
 import { NewsletterService } from './newsletter.service';
 
 @ApiTags('admin')
@@ -24,6 +38,12 @@ export class AdminNewsletterController {
       { kind: query.kind, status: query.status },
       query.cursor,
     );
+  }
+
+  /** One issue and its mails counted by status (queued, sent, ambiguous…). */
+  @Get('newsletter/issues/:id')
+  issue(@Param('id', new ParseUUIDPipe()) id: string): Promise<NewsletterIssueDetail> {
+    return this.newsletter.getIssue(id);
   }
 
   /** Queues the issue to every confirmed newsletter subscriber; sending happens after. */

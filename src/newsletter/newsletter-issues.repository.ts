@@ -14,6 +14,10 @@ export class NewsletterIssuesRepository {
     return this.rows.save(this.rows.create({ recipients: 0, ...issue }));
   }
 
+  findById(id: string): Promise<NewsletterIssueEntity | null> {
+    return this.rows.findOneBy({ id });
+  }
+
   async markQueued(id: string, recipients: number): Promise<void> {
     await this.rows.update({ id }, { recipients, queuedAt: new Date() });
   }

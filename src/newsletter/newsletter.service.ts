@@ -3,19 +3,25 @@ import {
   Inject,
   Injectable,
   Logger,
+  NotFoundException,
   UnprocessableEntityException,
 } from '@nestjs/common';
 import MarkdownIt from 'markdown-it';
 import { DataSource } from 'typeorm';
 import { ArticlesRepository } from '../articles/articles.repository';
-import { RateLimiter } from '../common/rate-limit';
+import { RateLimiter, RateRule } from '../common/rate-limit';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { emailKey } from '../mail/email-address';
 import { MailOutbox } from '../mail/mail-outbox.service';
 import { MailRenderer } from '../mail/mail-renderer.service';
 import { MailTemplateData } from '../mail/mail-templates';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
-import { NewsletterIssueDto, NewsletterIssueResponse, SignupSource } from './dto/newsletter.dto';
+import {
+  NewsletterIssueDetail,
+  NewsletterIssueDto,
+  NewsletterIssueResponse,
+  SignupSource,
+  toNewsletterIssueDetail,
+} from './dto/newsletter.dto';
 import { NewsletterIssuesRepository } from './newsletter-issues.repository';
 
 /** The wording next to the consent box; bump it when the text in newsletter-box.hbs changes. */
@@ -24,8 +30,18 @@ export const NEWSLETTER_CONSENT_VERSION = 'newsletter-box-2026-11';
 /** Recipients queued per transaction: 10,000 subscribers never need one huge transaction. */
 export const ISSUE_BATCH_SIZE = 1000;
 
-const SIGNUP_PER_IP = { name: 'newsletter:ip', limit: 20, windowSeconds: 3600 };
-const SIGNUP_PER_ADDRESS = { name: 'newsletter:address', limit: 5, windowSeconds: 3600 };
+const SIGNUP_PER_IP: RateRule = {
+  name: 'newsletter:ip',
+  limit: 20,
+  windowSeconds: 3600,
+  per: 'network',
+};
+const SIGNUP_PER_ADDRESS: RateRule = {
+  name: 'newsletter:address',
+  limit: 5,
+  windowSeconds: 3600,
+  per: 'mailbox',
+};
 
 function escapeHtml(text: string): string {
   return text.replace(
@@ -60,8 +76,8 @@ export class NewsletterService {
     userAgent: string | null;
   }): Promise<void> {
     await this.rateLimiter.consume([
-      { rule: SIGNUP_PER_IP, subject: input.ip ?? 'unknown' },
-      { rule: SIGNUP_PER_ADDRESS, subject: emailKey(input.email) },
+      { rule: SIGNUP_PER_IP, subject: input.ip },
+      { rule: SIGNUP_PER_ADDRESS, subject: input.email },
     ]);
     await this.subscriptions.request({
       kind: 'newsletter',
@@ -74,6 +90,14 @@ export class NewsletterService {
         textVersion: NEWSLETTER_CONSENT_VERSION,
       },
     });
+  }
+
+  async getIssue(id: string): Promise<NewsletterIssueDetail> {
+    const issue = await this.issues.findById(id);
+    if (!issue) {
+      throw new NotFoundException('newsletter issue not found');
+    }
+    return toNewsletterIssueDetail(issue, await this.outbox.countsForNewsletterIssue(id));
   }
 
   /**

@@ -1,15 +1,24 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { ArticlesRepository } from '../articles/articles.repository';
 import { RateLimiter, RateRule } from '../common/rate-limit';
-import { emailKey } from '../mail/email-address';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import { ArticleSubscriptionKind } from './dto/article-subscription.dto';
 
 /** The consent wording of the API request (a client shows its own "Notify of" choice). */
 export const ARTICLE_SUBSCRIPTION_CONSENT_VERSION = 'api-notify-2026-11';
 
-const PER_IP: RateRule = { name: 'notify:subscribe:ip', limit: 20, windowSeconds: 3600 };
-const PER_ADDRESS: RateRule = { name: 'notify:subscribe:address', limit: 5, windowSeconds: 3600 };
+const PER_IP: RateRule = {
+  name: 'notify:subscribe:ip',
+  limit: 20,
+  windowSeconds: 3600,
+  per: 'network',
+};
+const PER_ADDRESS: RateRule = {
+  name: 'notify:subscribe:address',
+  limit: 5,
+  windowSeconds: 3600,
+  per: 'mailbox',
+};
 
 /** "Notify of" without a comment: the same double opt-in as the newsletter, per article. */
 @Injectable()
@@ -27,8 +36,8 @@ export class ArticleSubscriptionsService {
     client: { ip: string | null; userAgent: string | null },
   ): Promise<void> {
     await this.limiter.consume([
-      { rule: PER_IP, subject: client.ip ?? 'unknown' },
-      { rule: PER_ADDRESS, subject: emailKey(input.email) },
+      { rule: PER_IP, subject: client.ip },
+      { rule: PER_ADDRESS, subject: input.email },
     ]);
     const article = await this.articles.findPublishedBySlug(slug);
     if (!article) {

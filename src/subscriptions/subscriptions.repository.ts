@@ -1,12 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, IsNull, Repository } from 'typeorm';
+import { cursorTimeSql } from '../common/cursor';
 import { SubscriptionKind } from '../mail/mail-templates';
 import { SubscriptionEntity, SubscriptionStatus } from './subscription.entity';
 
 export interface SubscriptionWithSlug {
   subscription: SubscriptionEntity;
   articleSlug: string | null;
+  /** created_at to the microsecond, for the list's cursor. */
+  cursorTime: string;
 }
 
 @Injectable()
@@ -126,6 +129,7 @@ export class SubscriptionsRepository {
       .createQueryBuilder('s')
       .leftJoin('articles', 'a', 'a.id = s.article_id')
       .addSelect('a.slug', 'article_slug')
+      .addSelect(cursorTimeSql('s.created_at'), 'cursor_time')
       .orderBy('s.created_at', 'DESC')
       .addOrderBy('s.id', 'DESC')
       .limit(limit + 1);
@@ -136,12 +140,16 @@ export class SubscriptionsRepository {
       query.andWhere('s.status = :status', { status: filter.status });
     }
     if (after) {
-      query.andWhere('(s.created_at, s.id) < (:createdAt, :id)', after);
+      query.andWhere('(s.created_at, s.id) < (:createdAt::timestamptz, :id::uuid)', after);
     }
-    const { entities, raw } = await query.getRawAndEntities<{ article_slug: string | null }>();
+    const { entities, raw } = await query.getRawAndEntities<{
+      article_slug: string | null;
+      cursor_time: string;
+    }>();
     return entities.map((subscription, i) => ({
       subscription,
       articleSlug: raw[i]?.article_slug ?? null,
+      cursorTime: raw[i].cursor_time,
     }));
   }
 }

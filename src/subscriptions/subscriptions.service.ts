@@ -3,6 +3,7 @@ import { GoneException, Inject, Injectable, NotFoundException } from '@nestjs/co
 import { OnEvent } from '@nestjs/event-emitter';
 import { DataSource, EntityManager } from 'typeorm';
 import { ArticleEntity } from '../articles/article.entity';
+import { mailboxKey } from '../common/client-keys';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { Page } from '../common/list.dto';
 import { hashToken, newToken } from '../common/tokens';
@@ -87,6 +88,8 @@ export class SubscriptionsService {
     if (input.kind !== 'newsletter' && !articleId) {
       throw new Error(`a ${input.kind} subscription needs an article`);
     }
+    // The mailbox first (the confirmation cap is counted per mailbox), then the address.
+    await this.subscriptions.lockAddress(m, `mailbox:${mailboxKey(email)}`);
     await this.subscriptions.lockAddress(m, key);
     if (await this.outbox.isSuppressed(email, m)) {
       return;
@@ -325,20 +328,18 @@ export class SubscriptionsService {
     filter: { kind?: SubscriptionKind; status?: SubscriptionStatus },
     cursor?: string,
   ): Promise<Page<SubscriptionResponse>> {
-    const after = cursor ? decodeCursor(cursor, 2) : undefined;
+    const after = cursor ? decodeCursor(cursor, ['timestamp', 'uuid']) : undefined;
     const rows = await this.subscriptions.findPage(
       limit,
       filter,
-      after && { createdAt: String(after[0]), id: String(after[1]) },
+      after && { createdAt: after[0], id: after[1] },
     );
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
     return {
       items: items.map((r) => toSubscriptionResponse(r.subscription, r.articleSlug)),
       nextCursor:
-        rows.length > limit && last
-          ? encodeCursor([last.subscription.createdAt.toISOString(), last.subscription.id])
-          : null,
+        rows.length > limit && last ? encodeCursor([last.cursorTime, last.subscription.id]) : null,
     };
   }
 

@@ -118,7 +118,8 @@ async function seedFiller(client, count) {
 
 const COLUMNS = `c.id, c.parent_id, c.root_id, c.depth, c.author_name, c.body_html, c.created_at,
   c.edited_at, c.status, c.anchor_block_id, c.anchor_quote, c.anchor_state, c.pinned, c.up_count,
-  c.down_count, c.reply_count`;
+  c.down_count, c.reply_count,
+  to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_time`;
 const VISIBLE = `c.status IN ('approved', 'deleted') AND (c.status = 'approved' OR c.reply_count > 0)`;
 
 const PAGE_SQL = (withCursor) => `
@@ -215,9 +216,7 @@ async function baselineHandler(pool, req, url) {
       items,
       nextCursor:
         top.length > limit
-          ? Buffer.from(JSON.stringify([0, last.created_at.toISOString(), last.id])).toString(
-              'base64url',
-            )
+          ? Buffer.from(JSON.stringify([0, last.cursor_time, last.id])).toString('base64url')
           : null,
       total: top[0] ? Number(top[0].total) : 0,
     },

@@ -13,7 +13,13 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { ListQuery } from '../../common/list.dto';
-import { Length, SingleLine, StorableText } from '../../common/validation';
+import {
+  Length,
+  NoInvisibleCharacters,
+  SingleLine,
+  StorableText,
+  Visible,
+} from '../../common/validation';
 import { AnchorState, CommentEntity, CommentStatus, NotifyChoice, Quote } from '../comment.entity';
 
 export const SORTS = ['newest', 'oldest', 'top'] as const;
@@ -60,10 +66,12 @@ export class PostCommentDto {
   @SingleLine()
   @Length(1, 80)
   @Matches(/\S/, { message: 'authorName must not be blank' })
+  @Visible()
   authorName: string;
 
   @ApiProperty({ maxLength: 254 })
   @IsString()
+  @NoInvisibleCharacters()
   @Length(3, 254)
   @IsEmail({}, { message: 'authorEmail must be a valid email address' })
   authorEmail: string;
@@ -184,7 +192,7 @@ export interface CommentCountResponse {
 }
 
 /** The columns a public read needs: never the email, the ip hash or the source. */
-export type PublicCommentRow = Pick<
+export type CommentRowFields = Pick<
   CommentEntity,
   | 'id'
   | 'parentId'
@@ -204,6 +212,11 @@ export type PublicCommentRow = Pick<
   | 'replyCount'
 >;
 
+export type PublicCommentRow = CommentRowFields & {
+  /** created_at to the microsecond, for keyset cursors (the Date holds milliseconds only). */
+  cursorTime: string;
+};
+
 function publicStatus(status: CommentStatus): CommentNode['status'] {
   if (status === 'approved' || status === 'deleted') {
     return status;
@@ -216,7 +229,7 @@ function publicStatus(status: CommentStatus): CommentNode['status'] {
  * The public shape of one comment. A deleted comment is a placeholder: no author, no body. The
  * mapper never sees the email address (the row type has none) and never nests; see buildTree.
  */
-export function toCommentResponse(row: PublicCommentRow): CommentNode {
+export function toCommentResponse(row: CommentRowFields): CommentNode {
   const deleted = row.status === 'deleted';
   return {
     id: row.id,
@@ -243,7 +256,7 @@ export function toCommentResponse(row: PublicCommentRow): CommentNode {
  * Nests rows (oldest first) under their parents. A row whose parent is not among them (beyond a
  * page or withdrawn) is placed at the top of the list, so nothing that was fetched is dropped.
  */
-export function buildTree(rows: PublicCommentRow[]): CommentNode[] {
+export function buildTree(rows: CommentRowFields[]): CommentNode[] {
   const nodes = new Map<string, CommentNode>();
   const top: CommentNode[] = [];
   for (const row of rows) {

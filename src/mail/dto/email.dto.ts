@@ -21,6 +21,25 @@ export class EmailListQuery extends ListQuery {
   status?: EmailStatus;
 }
 
+/** Outbox rows by status; `ambiguous` ones may or may not have been delivered: an admin decides. */
+export type EmailCounts = Record<EmailStatus, number>;
+
+export interface EmailStatsResponse {
+  total: number;
+  byStatus: EmailCounts;
+}
+
+/** Every status, zero where there is none, from (status, n) rows. */
+export function toEmailCounts(rows: { status: string; n: number }[]): EmailCounts {
+  const counts = Object.fromEntries(EMAIL_STATUSES.map((s) => [s, 0])) as EmailCounts;
+  for (const row of rows) {
+    if (row.status in counts) {
+      counts[row.status as EmailStatus] = Number(row.n);
+    }
+  }
+  return counts;
+}
+
 export interface EmailResponse {
   id: string;
   to: string;

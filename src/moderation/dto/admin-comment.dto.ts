@@ -14,7 +14,7 @@ import {
 import { CommentEntity, CommentStatus } from '../../comments/comment.entity';
 import { CommentNode, toCommentResponse } from '../../comments/dto/comment.dto';
 import { ListQuery } from '../../common/list.dto';
-import { Length, StorableText } from '../../common/validation';
+import { Length, StorableText, Visible } from '../../common/validation';
 
 /** The statuses a moderator moves comments between (deleting for good is DELETE). */
 export const DECISIONS = ['pending', 'approved', 'spam', 'trash'] as const;
@@ -90,6 +90,7 @@ export class ReportDto {
   @StorableText()
   @Length(1, 500)
   @Matches(/\S/, { message: 'reason must not be blank' })
+  @Visible({ message: 'reason must not be blank' })
   reason: string;
 }
 

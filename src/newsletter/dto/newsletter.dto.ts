@@ -1,7 +1,9 @@
+import { EmailCounts } from '../../mail/dto/email.dto';
+import { NewsletterIssueEntity } from '../newsletter-issue.entity';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { Equals, IsIn, IsOptional, IsString, Matches } from 'class-validator';
-import { Length, SingleLine, StorableText } from '../../common/validation';
+import { Length, SingleLine, StorableText, Visible } from '../../common/validation';
 import { SubscriberEmail } from '../../subscriptions/dto/subscriber-email';
 
 export const SIGNUP_SOURCES = ['api', 'newsletter-box', 'newsletter-form'] as const;
@@ -16,6 +18,7 @@ export class NewsletterSignupDto {
   @IsString()
   @SingleLine()
   @Length(1, 80)
+  @Visible()
   name?: string;
 
   @ApiProperty({ enum: [true], description: 'the reader agreed to receive the newsletter' })
@@ -63,4 +66,30 @@ export class NewsletterIssueDto {
 export interface NewsletterIssueResponse {
   id: string;
   recipients: number;
+}
+
+/** An issue with its mails counted by status (ambiguous ones may need a retry). */
+export interface NewsletterIssueDetail {
+  id: string;
+  subject: string;
+  recipients: number;
+  createdBy: string | null;
+  createdAt: string;
+  queuedAt: string | null;
+  emails: EmailCounts;
+}
+
+export function toNewsletterIssueDetail(
+  issue: NewsletterIssueEntity,
+  emails: EmailCounts,
+): NewsletterIssueDetail {
+  return {
+    id: issue.id,
+    subject: issue.subject,
+    recipients: issue.recipients,
+    createdBy: issue.createdBy,
+    createdAt: issue.createdAt.toISOString(),
+    queuedAt: issue.queuedAt?.toISOString() ?? null,
+    emails,
+  };
 }

@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsEmail, IsString, Validate, ValidatorConstraint } from 'class-validator';
-import { Length } from '../../common/validation';
+import { Length, NoInvisibleCharacters } from '../../common/validation';
 import { isDeliverableAddress } from '../../mail/email-address';
 
 @ValidatorConstraint({ name: 'deliverableAddress' })
@@ -19,6 +19,7 @@ export function SubscriberEmail(): PropertyDecorator {
   return applyDecorators(
     ApiProperty({ maxLength: 254, example: 'reader@example.com' }),
     IsString(),
+    NoInvisibleCharacters(),
     Length(3, 254),
     IsEmail({}, { message: 'email must be an email address' }),
     Validate(DeliverableAddress),
