@@ -1,4 +1,3 @@
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ArticlesModule } from '../articles/articles.module';
@@ -16,7 +15,7 @@ import { CommentVotesService } from './comment-votes.service';
 import { ArticleCommentsController, CommentsController } from './comments.controller';
 import { CommentsRepository } from './comments.repository';
 import { PostCommentService } from './post-comment.service';
-import { ClearThreadCacheOnWrite, ThreadPageCache } from './thread-page-cache';
+import { ThreadPageCache } from './thread-page-cache';
 
 @Module({
   imports: [
@@ -36,7 +35,6 @@ import { ClearThreadCacheOnWrite, ThreadPageCache } from './thread-page-cache';
     CommentPageService,
     CommentScreening,
     ThreadPageCache,
-    { provide: APP_INTERCEPTOR, useClass: ClearThreadCacheOnWrite },
   ],
   // The page reads threads and posts forms; moderation moves comments between statuses and
   // screens new ones.

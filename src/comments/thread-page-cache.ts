@@ -1,6 +1,5 @@
-import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
-import { Request } from 'express';
-import { Observable, finalize } from 'rxjs';
+import { Inject, Injectable } from '@nestjs/common';
+import { NextFunction, Request, Response } from 'express';
 import { ByteBudgetCache } from '../common/byte-budget-cache';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
@@ -62,16 +61,21 @@ export class ThreadPageCache {
   }
 }
 
-/** Empties the thread cache after every write request, whatever it changed. */
-@Injectable()
-export class ClearThreadCacheOnWrite implements NestInterceptor {
-  constructor(private readonly cache: ThreadPageCache) {}
-
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const method = context.switchToHttp().getRequest<Request>().method;
-    if (method === 'GET' || method === 'HEAD') {
-      return next.handle();
+/**
+ * Empties the thread cache when a write request answers, whatever it changed: just before its
+ * response headers go out, so the writer's next read (and anyone's) finds no page read before
+ * the write. An Express middleware rather than a Nest interceptor: a global interceptor puts an
+ * rxjs pipeline on every request, reads included.
+ */
+export function clearThreadCacheOnWrite(cache: ThreadPageCache) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      const writeHead = res.writeHead;
+      res.writeHead = function (this: Response, ...args: unknown[]) {
+        cache.clear();
+        return (writeHead as (...a: unknown[]) => Response).apply(this, args);
+      } as typeof res.writeHead;
     }
-    return next.handle().pipe(finalize(() => this.cache.clear()));
-  }
+    next();
+  };
 }

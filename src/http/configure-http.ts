@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { join } from 'node:path';
-import { Logger } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
@@ -10,6 +9,8 @@ import { AppConfig } from '../config/app-config';
 import { appRoot } from '../config/app-root';
 import { assertSafeJson } from '../common/json-body';
 import { LifecycleService } from '../health/lifecycle.service';
+import { AccessLog } from './access-log';
+import { clearThreadCacheOnWrite, ThreadPageCache } from '../comments/thread-page-cache';
 
 export const JSON_BODY_LIMIT = '64kb';
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -87,26 +88,67 @@ function earlyErrors(error: unknown, req: Request, res: Response, next: NextFunc
   });
 }
 
-function requestContext(logger: Logger) {
+/**
+ * The headers helmet sets, computed once: with no per-request directive they are the same for
+ * every response, and setting a fixed list costs a fraction of running helmet's middlewares.
+ */
+function fixedHeaders(middleware: ReturnType<typeof helmet>): [string, string][] {
+  const headers: [string, string][] = [];
+  const res = {
+    setHeader: (name: string, value: unknown) => headers.push([name, String(value)]),
+    removeHeader: () => undefined,
+    getHeader: () => undefined,
+  };
+  let called = false;
+  void middleware({} as Request, res as unknown as Response, () => {
+    called = true;
+  });
+  if (!called) {
+    throw new Error('helmet did not set its headers synchronously');
+  }
+  return headers;
+}
+
+/**
+ * The one middleware every request passes first: request id, security headers, draining notice,
+ * and the access-log line written (in batches) when the response finishes.
+ */
+function requestContext(log: AccessLog, headers: [string, string][], lifecycle: LifecycleService) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const incoming = req.headers['x-request-id'];
     const id =
       typeof incoming === 'string' && /^[\w.-]{8,64}$/.test(incoming) ? incoming : randomUUID();
     res.setHeader('X-Request-Id', id);
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      // The path only: query strings can carry confirm and unsubscribe tokens.
-      logger.log({
-        requestId: id,
-        method: req.method,
-        path: req.path,
-        status: res.statusCode,
-        ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
-        ip: req.ip,
+    for (const [name, value] of headers) {
+      res.setHeader(name, value);
+    }
+    // While draining, keep-alive clients are told to reconnect (to another instance).
+    if (lifecycle.shuttingDown) {
+      res.setHeader('Connection', 'close');
+    }
+    if (log.enabled) {
+      const started = process.hrtime.bigint();
+      res.on('finish', () => {
+        // The path only: query strings can carry confirm and unsubscribe tokens.
+        log.write({
+          requestId: id,
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
+          ip: req.ip,
+        });
       });
-    });
+    }
     next();
   };
+}
+
+/** A body parser that is not even entered by a request without a body (every GET). */
+function onlyWithBody(
+  parser: (req: Request, res: Response, next: NextFunction) => void,
+): (req: Request, res: Response, next: NextFunction) => void {
+  return (req, res, next) => (hasBody(req) ? parser(req, res, next) : next());
 }
 
 /** Everything between the socket and the controllers, shared by main.ts and the tests. */
@@ -114,18 +156,9 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
   // Believe X-Forwarded-For only from the configured number of proxies in front of us.
   app.set('trust proxy', config.trustProxyHops);
   app.disable('x-powered-by');
-  app.use(requestContext(new Logger('HTTP')));
-  const lifecycle = app.get(LifecycleService);
-  app.use((_req: Request, res: Response, next: NextFunction) => {
-    // While draining, keep-alive clients are told to reconnect (to another instance).
-    if (lifecycle.shuttingDown) {
-      res.setHeader('Connection', 'close');
-    }
-    next();
-  });
   // HSTS and upgrade-insecure-requests promise https: only a site served over https makes it.
   const https = config.publicUrl.startsWith('https:');
-  app.use(
+  const security = fixedHeaders(
     helmet({
       strictTransportSecurity: https ? { maxAge: 31_536_000, includeSubDomains: false } : false,
       contentSecurityPolicy: {
@@ -145,12 +178,17 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
       crossOriginResourcePolicy: { policy: 'same-site' },
     }),
   );
+  const log = new AccessLog(config.logLevel === 'info' || config.logLevel === 'debug');
+  app.use(requestContext(log, security, app.get(LifecycleService)));
+  app.use(clearThreadCacheOnWrite(app.get(ThreadPageCache)));
   app.use('/api', requireJson);
-  app.use(express.json({ limit: JSON_BODY_LIMIT, type: 'application/json' }));
+  app.use(onlyWithBody(express.json({ limit: JSON_BODY_LIMIT, type: 'application/json' })));
   // Forms exist only on the reader pages (no-JavaScript posting, unsubscribe, confirm).
   const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
-  app.use((req: Request, res: Response, next: NextFunction) =>
-    req.path.startsWith('/api') ? next() : form(req, res, next),
+  app.use(
+    onlyWithBody((req: Request, res: Response, next: NextFunction) =>
+      req.path.startsWith('/api') ? next() : form(req, res, next),
+    ),
   );
   app.use(guardJson);
   app.use(earlyErrors);

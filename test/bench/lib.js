@@ -24,7 +24,9 @@ const autocannon = require('autocannon');
 const { Client, Pool } = require('pg');
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
+/** BENCH_APP_ROOT measures another checkout's build (e.g. the lead's main, for "before" figures). */
+const APP_ROOT = process.env.BENCH_APP_ROOT ? path.resolve(process.env.BENCH_APP_ROOT) : ROOT;
+const MAIN = path.join(APP_ROOT, 'dist', 'src', 'main.js');
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 
 /** The PostgreSQL server benchmarks run against (the same one the tests use). */
@@ -106,7 +108,7 @@ async function startApp({ databaseUrl, env = {}, port, nodeArgs = [], timeoutMs 
   const listenPort = port ?? (await freePort());
   const url = `http://127.0.0.1:${listenPort}`;
   const child = spawn(process.execPath, [...nodeArgs, MAIN], {
-    cwd: ROOT,
+    cwd: APP_ROOT,
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
