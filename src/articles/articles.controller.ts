@@ -1,6 +1,7 @@
 import { Controller, Get, Header, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ListQuery, Page } from '../common/list.dto';
+import { PublicCache } from '../http/public-cache';
 import { ArticlesService } from './articles.service';
 import { ArticleSummaryResponse } from './dto/article.dto';
 
@@ -17,6 +18,7 @@ export class ArticlesController {
   /** The article as JSON text (an ArticleResponse), from its prepared copy. */
   @Get(':slug')
   @Header('Content-Type', 'application/json; charset=utf-8')
+  @PublicCache()
   @ApiOkResponse({ type: Object, description: 'an ArticleResponse' })
   get(@Param('slug') slug: string): Promise<string> {
     return this.articles.getPublishedJson(slug);
