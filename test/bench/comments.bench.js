@@ -228,6 +228,7 @@ function shape(page) {
 }
 
 let deepCursor;
+let etag;
 
 async function seed(ctx) {
   const client = ctx.direct;
@@ -268,6 +269,9 @@ const FIRST = `/api/articles/${BIG}/comments?limit=20`;
 const deep = () => `${FIRST}&cursor=${deepCursor}`;
 
 async function check(ctx) {
+  const res = await fetch(`${ctx.app.url}${FIRST}`);
+  etag = res.headers.get('etag');
+  await res.text();
   for (const path of [FIRST, deep()]) {
     const a = await bench.getJson(`${ctx.app.url}${path}`);
     const b = await bench.getJson(`${ctx.baseline.url}${path}`);
@@ -328,6 +332,22 @@ const part = {
       readMix: true,
     },
     {
+      group: 'page',
+      name: 'app GET comments, first page (THREAD_CACHE_MS=1000)',
+      target: 'app',
+      env: { THREAD_CACHE_MS: '1000' },
+      path: FIRST,
+      readMix: true,
+    },
+    {
+      group: 'page',
+      name: 'app GET comments, revalidated (If-None-Match → 304)',
+      target: 'app',
+      path: FIRST,
+      headers: { 'if-none-match': () => etag },
+      readMix: true,
+    },
+    {
       group: 'deep',
       name: 'bare read of page 301 of 375',
       target: 'baseline',
@@ -372,6 +392,7 @@ const part = {
     const first = row('app GET comments, first page (cache off)');
     const small = row('app GET comments, 100-comment article');
     const deepRow = row('app GET comments, page 301 (cache off)');
+    const cached = row('app GET comments, first page (THREAD_CACHE_MS=1000)');
     const post = row('app POST comment, MODERATION=none');
     const postFirst = row('app POST comment, MODERATION=first');
     bench.reportGoals([
@@ -379,6 +400,7 @@ const part = {
       ['page 301 ≥ 0.6× bare read', deepRow.ratio, (v) => v >= 0.6],
       ['first page p99, 10,000 / 100 comments ≤ 1.2', first.p99 / small.p99, (v) => v <= 1.2],
       ['page 301 p99 / first page p99 ≤ 1.2', deepRow.p99 / first.p99, (v) => v <= 1.2],
+      ['cached first page p99 / p50 ≤ 3', cached.p99 / cached.p50, (v) => v <= 3],
       ['POST (none) ≥ 0.25× bare insert', post.ratio, (v) => v >= 0.25],
       ['POST (first) ≥ 0.25× bare insert', postFirst.ratio, (v) => v >= 0.25],
       ['app CPU per POST (none) ≤ 1 ms', post.appCpu, (v) => v <= 1],

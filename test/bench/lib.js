@@ -462,7 +462,11 @@ async function runSuite(parts, options = {}) {
       await direct.query('VACUUM');
       const url = `${server.url}${c.path}`;
       const method = c.method ?? 'GET';
-      const base = { url, method, connections, headers: c.headers ?? {} };
+      // A header given as a function is read now (a value known only after seeding).
+      const headers = Object.fromEntries(
+        Object.entries(c.headers ?? {}).map(([k, v]) => [k, typeof v === 'function' ? v() : v]),
+      );
+      const base = { url, method, connections, headers };
       const opts = c.makeBody
         ? {
             ...base,
