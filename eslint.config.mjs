@@ -31,6 +31,31 @@ export default tseslint.config(
     },
   },
   {
+    // Every transaction goes through src/database/transactions.ts (lock order, retries).
+    files: ['src/**/*.ts'],
+    // The migrator needs a session of its own (an advisory lock), not a transaction.
+    ignores: ['src/database/transactions.ts', 'src/database/migrator.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "CallExpression[callee.property.name='transaction'][callee.object.property.name=/^(dataSource|manager)$/]",
+          message: 'run transactions through inTransaction() from src/database/transactions.ts',
+        },
+        {
+          selector:
+            "CallExpression[callee.property.name='transaction'][callee.object.name=/^(dataSource|manager)$/]",
+          message: 'run transactions through inTransaction() from src/database/transactions.ts',
+        },
+        {
+          selector: 'CallExpression[callee.property.name=/^(startTransaction|createQueryRunner)$/]',
+          message: 'run transactions through inTransaction() from src/database/transactions.ts',
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -5,6 +5,7 @@ import { ArticlesModule } from './articles/articles.module';
 import { AuthModule } from './auth/auth.module';
 import { CommentsModule } from './comments/comments.module';
 import { CommonModule } from './common/common.module';
+import { ConsoleModule } from './console/console.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -40,6 +41,7 @@ export class AppModule {
         ModerationModule,
         NotificationsModule,
         PeopleModule,
+        ConsoleModule,
       ],
       providers: [
         {

@@ -72,15 +72,17 @@ describe('bad input at the edge of /api', () => {
     });
   });
 
-  it('answers 413 to a body over 64 kB and 201 just under it', async () => {
-    const big = await post(valid({ body: 'a'.repeat(70 * 1024) }));
+  it('answers 413 to an article body over 1.3 MB and 201 to its 200,000 characters', async () => {
+    // Articles have a limit of their own (issue 9 point 10); comment routes keep 64 kB, which
+    // test/slow-clients.e2e-spec.ts checks.
+    const big = await post(valid({ body: 'a'.repeat(1400 * 1024) }));
     expect(big.status).toBe(413);
     expect(big.body).toEqual({
       statusCode: 413,
       error: 'Payload Too Large',
       message: 'request body too large',
     });
-    await post(valid({ body: 'a'.repeat(60 * 1024) })).expect(201);
+    await post(valid({ body: 'a'.repeat(200_000) })).expect(201);
   });
 
   it('answers 400 to broken JSON', async () => {

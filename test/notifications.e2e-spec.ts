@@ -509,9 +509,14 @@ describe('reply and follow-up notifications over real SMTP', () => {
       expect(parsed.subject).toBe('Comment held for review on “Moderated <article>”');
       expect(parsed.text).toContain('Look <img src=x onerror=alert(1)> here');
       expect(parsed.text).toContain('moderation mode "all": every comment is held');
+      // A link to the comment in the moderation console, no curl commands.
       expect(parsed.text).toContain(
-        `PATCH http://marginalia.test/api/admin/comments/${first.comment.id}`,
+        `Review it in the console: http://marginalia.test/admin/comments/${first.comment.id}`,
       );
+      expect(parsed.html).toContain(
+        `href="http://marginalia.test/admin/comments/${first.comment.id}"`,
+      );
+      expect(parsed.text).not.toContain('PATCH');
       expect(parsed.html).not.toContain('<img');
       expect(parsed.html).toContain('Look &lt;img src&#x3D;x onerror&#x3D;alert(1)&gt; here');
       expect(headerLines(alert.raw, 'Auto-Submitted')).toEqual(['auto-generated']);

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository, SelectQueryBuilder } from 'typeorm';
 import { cursorTimeSql } from '../common/cursor';
+import { inTransaction } from '../database/transactions';
 import { ArticleEntity } from './article.entity';
 
 /** A listed article with the exact text of the timestamp its list is ordered by. */
@@ -127,6 +128,6 @@ export class ArticlesRepository {
   }
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.articles.manager.transaction(work);
+    return inTransaction(this.articles.manager.dataSource, work);
   }
 }

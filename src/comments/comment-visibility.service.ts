@@ -4,18 +4,12 @@ import { EntityManager } from 'typeorm';
 import { CommentEntity, CommentStatus } from './comment.entity';
 import {
   CommentPublishedEvent,
+  CommentsStatusChangedInTx,
   CommentStatusChangedInTx,
   CommentVisibilityEvent,
   CommentWithdrawnEvent,
 } from './comment.events';
-import { CommentsRepository } from './comments.repository';
-
-const MAX_ATTEMPTS = 3;
-
-function isDeadlock(error: unknown): boolean {
-  const candidate = error as { code?: unknown; driverError?: { code?: unknown } };
-  return candidate?.code === '40P01' || candidate?.driverError?.code === '40P01';
-}
+import { ArticleCounterMoves, CommentsRepository } from './comments.repository';
 
 /** A transaction in which comments change status; its events are emitted once it commits. */
 export interface VisibilityTransaction {
@@ -26,6 +20,15 @@ export interface VisibilityTransaction {
     status: CommentStatus,
     reason?: string | string[],
   ): Promise<void>;
+  /**
+   * Moves many comments (locked by the caller, in id order) to one status in a few statements;
+   * comments already in that status are left alone. Returns the ones that moved.
+   */
+  setStatusMany(
+    comments: CommentEntity[],
+    status: CommentStatus,
+    reason?: string,
+  ): Promise<CommentEntity[]>;
   /** Announces a just-inserted comment, in its final status on arrival, to in-transaction listeners. */
   arrived(comment: CommentEntity, origin: { ip: string; userAgent: string | null }): Promise<void>;
 }
@@ -47,48 +50,49 @@ export class CommentVisibility {
   ) {}
 
   /**
-   * Runs `work` in a transaction and emits the events of its status changes after the commit, so
-   * a listener never hears of a comment that was rolled back. Counter updates lock the article
-   * row and the ancestors of a comment, and concurrent moves in one thread can take those locks in
-   * different orders; PostgreSQL then aborts one transaction as a deadlock, and it is run again.
+   * Runs `work` in a transaction (src/database/transactions.ts: lock order, reruns after a
+   * deadlock or a lost connection) and emits the events of its status changes after the commit, so
+   * a listener never hears of a comment that was rolled back. The article counters the changes
+   * move are written as the transaction's last statement, one UPDATE per article.
    */
   async transaction<T>(work: (tx: VisibilityTransaction) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      const pending: CommentVisibilityEvent[] = [];
-      try {
-        const result = await this.comments.transaction((manager) =>
-          work({
-            manager,
-            setStatus: async (comment, status, reason) => {
-              const event = await this.setStatus(manager, comment, status, reason);
-              if (event) {
-                pending.push(event);
-              }
-            },
-            arrived: (comment, origin) =>
-              this.emitInTransaction(new CommentStatusChangedInTx(comment, null, manager, origin)),
-          }),
-        );
-        this.publish(pending);
-        return result;
-      } catch (error) {
-        if (attempt >= MAX_ATTEMPTS || !isDeadlock(error)) {
-          throw error;
-        }
-      }
-    }
+    const { result, events } = await this.comments.transaction(async (manager) => {
+      // Fresh on every attempt: a rerun transaction starts from scratch.
+      const events: CommentVisibilityEvent[] = [];
+      const counters: ArticleCounterMoves = new Map();
+      const result = await work({
+        manager,
+        setStatus: async (comment, status, reason) => {
+          const event = await this.setStatus(manager, comment, status, reason, counters);
+          if (event) {
+            events.push(event);
+          }
+        },
+        setStatusMany: async (comments, status, reason) => {
+          const moved = await this.setStatusMany(manager, comments, status, reason, counters);
+          events.push(...moved.events);
+          return moved.comments;
+        },
+        arrived: (comment, origin) =>
+          this.emitInTransaction(new CommentStatusChangedInTx(comment, null, manager, origin)),
+      });
+      await this.comments.applyArticleCounters(manager, counters);
+      return { result, events };
+    });
+    this.publish(events);
+    return result;
   }
 
   /**
-   * Moves `comment` (which the caller should hold locked) to `status` inside the caller's
-   * transaction and returns the event it caused, or null. The caller must hand the event to
-   * `publish` after its transaction commits; `transaction()` above does that.
+   * Moves `comment` (which the caller holds locked) to `status` inside the transaction and
+   * returns the event it caused, or null; `transaction()` publishes it after the commit.
    */
-  async setStatus(
+  private async setStatus(
     manager: EntityManager,
     comment: CommentEntity,
     status: CommentStatus,
-    reason?: string | string[],
+    reason: string | string[] | undefined,
+    counters: ArticleCounterMoves,
   ): Promise<CommentVisibilityEvent | null> {
     const previous = comment.status;
     if (previous === status) {
@@ -107,13 +111,93 @@ export class CommentVisibility {
     const wasVisible = previous === 'approved';
     const isVisible = status === 'approved';
     if (wasVisible !== isVisible) {
-      await this.comments.shiftVisibleCounters(manager, comment, isVisible ? 1 : -1);
+      await this.shiftCounters(manager, [comment], isVisible ? 1 : -1, counters);
     }
     await this.emitInTransaction(new CommentStatusChangedInTx(comment, previous, manager, null));
     if (wasVisible === isVisible) {
       return null;
     }
-    return isVisible
+    return this.visibilityEvent(comment, previous, added);
+  }
+
+  /** setStatus for many comments: a few statements and one in-transaction event in all. */
+  private async setStatusMany(
+    manager: EntityManager,
+    comments: CommentEntity[],
+    status: CommentStatus,
+    reason: string | undefined,
+    counters: ArticleCounterMoves,
+  ): Promise<{ comments: CommentEntity[]; events: CommentVisibilityEvent[] }> {
+    const moving = comments.filter((c) => c.status !== status);
+    if (moving.length === 0) {
+      return { comments: [], events: [] };
+    }
+    await this.comments.setStatusColumnsMany(
+      manager,
+      moving.map((c) => c.id),
+      { status, reason },
+    );
+    const changes = moving.map((comment) => ({ comment, previousStatus: comment.status }));
+    for (const comment of moving) {
+      comment.status = status;
+      comment.reasons = reason ? [...comment.reasons, reason] : comment.reasons;
+    }
+    const flipped = changes.filter(
+      (c) => (c.previousStatus === 'approved') !== (status === 'approved'),
+    );
+    await this.shiftCounters(
+      manager,
+      flipped.map((c) => c.comment),
+      status === 'approved' ? 1 : -1,
+      counters,
+    );
+    await this.events.emitAsync(
+      CommentsStatusChangedInTx.event,
+      new CommentsStatusChangedInTx(changes, manager),
+    );
+    return {
+      comments: moving,
+      events: flipped.map((c) =>
+        this.visibilityEvent(c.comment, c.previousStatus, reason ? [reason] : []),
+      ),
+    };
+  }
+
+  /**
+   * Ancestors' reply counts now (their rows are locked in id order); the article's comment count
+   * and inline counts are collected in `counters` and written just before COMMIT.
+   */
+  private async shiftCounters(
+    manager: EntityManager,
+    comments: CommentEntity[],
+    delta: 1 | -1,
+    counters: ArticleCounterMoves,
+  ): Promise<void> {
+    if (comments.length === 0) {
+      return;
+    }
+    await this.comments.shiftReplyCounts(
+      manager,
+      comments.map((c) => ({ path: c.path, delta })),
+    );
+    for (const comment of comments) {
+      const move = counters.get(comment.articleId) ?? { total: 0, blocks: new Map() };
+      move.total += delta;
+      if (comment.anchorState === 'anchored' && comment.anchorBlockId) {
+        const block = comment.anchorBlockId;
+        move.blocks.set(block, (move.blocks.get(block) ?? 0) + delta);
+      }
+      counters.set(comment.articleId, move);
+    }
+  }
+
+  private visibilityEvent(
+    comment: CommentEntity,
+    previous: CommentStatus,
+    added: string[],
+  ): CommentVisibilityEvent {
+    const status = comment.status;
+    return status === 'approved'
       ? new CommentPublishedEvent(
           comment.id,
           comment.articleId,

@@ -58,6 +58,22 @@ export class CommentStatusChangedInTx {
 }
 
 /**
+ * Many comments changed status in one statement (a bulk decision). Emitted and awaited inside
+ * the transaction, like CommentStatusChangedInTx, so listeners can do their work set-based.
+ */
+export class CommentsStatusChangedInTx {
+  static readonly event = 'comments.status-changed-in-tx';
+
+  constructor(
+    readonly changes: readonly {
+      comment: Readonly<CommentEntity>;
+      previousStatus: CommentStatus;
+    }[],
+    readonly manager: EntityManager,
+  ) {}
+}
+
+/**
  * An author edited or deleted their comment. Emitted and awaited INSIDE the transaction that made
  * the change (after any status change it caused), so the moderation history records it with the
  * change or not at all. `screened` is the verdict of the screen on the new text, when it changed

@@ -3,9 +3,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { CursorField, cursorTimeSql, decodeCursor } from '../common/cursor';
+import { inTransaction } from '../database/transactions';
 import { AnchorState, CommentEntity, Quote } from './comment.entity';
 import { CommentRevisionEntity } from './comment-revision.entity';
 import { PublicCommentRow, ThreadSort } from './dto/comment.dto';
+
+/** Per article: how many visible comments a transaction added or removed, in total and by block. */
+export type ArticleCounterMoves = Map<string, { total: number; blocks: Map<string, number> }>;
 
 /** Replies nested under each top-level comment of a page (API.md: the cap is 50). */
 export const NESTED_REPLY_CAP = 50;
@@ -125,8 +129,9 @@ export function decodeReplyCursor(cursor: string): readonly [string, string] {
 export class CommentsRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
+  /** See src/database/transactions.ts for the lock order and the retries. */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
+    return inTransaction(this.dataSource, work);
   }
 
   /**
@@ -252,9 +257,20 @@ export class CommentsRepository {
     return (manager ?? this.dataSource.manager).findOneBy(CommentEntity, { id });
   }
 
-  /** Reads a comment and locks it until the transaction ends (votes, edits, status moves). */
-  findByIdForUpdate(manager: EntityManager, id: string): Promise<CommentEntity | null> {
-    return manager.findOne(CommentEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+  /**
+   * Reads a comment and locks it until the transaction ends (edits, reports, status moves).
+   * FOR NO KEY UPDATE unless the caller may delete the row: votes and replies that reference the
+   * comment (a KEY SHARE lock through their foreign key) are then not held up by it.
+   */
+  findByIdForUpdate(
+    manager: EntityManager,
+    id: string,
+    intent: 'change' | 'delete' = 'change',
+  ): Promise<CommentEntity | null> {
+    return manager.findOne(CommentEntity, {
+      where: { id },
+      lock: { mode: intent === 'delete' ? 'pessimistic_write' : 'for_no_key_update' },
+    });
   }
 
   async findStatus(manager: EntityManager, id: string): Promise<string | null> {
@@ -372,29 +388,76 @@ export class CommentsRepository {
   }
 
   /**
-   * Moves the counters a visible comment contributes to by `delta` (+1 or -1): the article's
-   * comment count, its block's inline count (anchored top-level comments), and the reply count of
-   * every ancestor.
+   * One status for many comments in one statement; `reason` is appended to each one's reasons.
+   * The rows should be locked already (lockManyInIdOrder), so this takes no new lock.
    */
-  async shiftVisibleCounters(
+  async setStatusColumnsMany(
     manager: EntityManager,
-    comment: Pick<CommentEntity, 'articleId' | 'path' | 'anchorBlockId' | 'anchorState'>,
-    delta: 1 | -1,
+    ids: string[],
+    columns: { status: string; reason?: string },
   ): Promise<void> {
-    const block = comment.anchorState === 'anchored' ? comment.anchorBlockId : null;
     await manager.query(
-      `UPDATE articles SET comment_count = comment_count + $2,
-         inline_counts = CASE WHEN $3::text IS NULL THEN inline_counts
-           ELSE jsonb_set(inline_counts, ARRAY[$3::text],
-             to_jsonb(GREATEST(COALESCE((inline_counts ->> $3::text)::integer, 0) + $2, 0)))
-           END
-       WHERE id = $1`,
-      [comment.articleId, delta, block],
+      `UPDATE comments SET status = $2,
+         reasons = CASE WHEN $3::text IS NULL THEN reasons ELSE array_append(reasons, $3::text) END,
+         approved_at = CASE WHEN $2 = 'approved' THEN now() ELSE approved_at END,
+         deleted_at = CASE WHEN $2 = 'deleted' THEN now() ELSE deleted_at END
+       WHERE id = ANY($1::uuid[])`,
+      [ids, columns.status, columns.reason ?? null],
     );
-    if (comment.path.length > 0) {
+  }
+
+  /**
+   * Moves the reply count of every ancestor of these comments by the visibility change of its
+   * descendants (`delta` per comment), in one statement. The ancestors are locked first in id
+   * order (step 3 of the lock order in src/database/transactions.ts), so two writers in one
+   * thread queue instead of deadlocking.
+   */
+  async shiftReplyCounts(
+    manager: EntityManager,
+    changes: { path: string[]; delta: number }[],
+  ): Promise<void> {
+    const byAncestor = new Map<string, number>();
+    for (const { path, delta } of changes) {
+      for (const id of path) {
+        byAncestor.set(id, (byAncestor.get(id) ?? 0) + delta);
+      }
+    }
+    const moves = [...byAncestor].filter(([, delta]) => delta !== 0);
+    if (moves.length === 0) {
+      return;
+    }
+    const ids = moves.map(([id]) => id);
+    await manager.query(
+      'SELECT id FROM comments WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE',
+      [ids],
+    );
+    await manager.query(
+      `UPDATE comments c SET reply_count = c.reply_count + m.delta
+         FROM unnest($1::uuid[], $2::integer[]) AS m(id, delta)
+        WHERE c.id = m.id`,
+      [ids, moves.map(([, delta]) => delta)],
+    );
+  }
+
+  /**
+   * Folds the visible-comment counters a transaction moved into one UPDATE per article: the
+   * article's comment count and its blocks' inline counts. Called as the transaction's last
+   * statement (step 5 of the lock order), so a busy article's row is locked only until COMMIT.
+   */
+  async applyArticleCounters(manager: EntityManager, moves: ArticleCounterMoves): Promise<void> {
+    for (const [articleId, move] of [...moves.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const blocks = Object.fromEntries([...move.blocks].filter(([, d]) => d !== 0));
+      if (move.total === 0 && Object.keys(blocks).length === 0) {
+        continue;
+      }
       await manager.query(
-        'UPDATE comments SET reply_count = reply_count + $2 WHERE id = ANY($1::uuid[])',
-        [comment.path, delta],
+        `UPDATE articles SET comment_count = comment_count + $2,
+           inline_counts = inline_counts || COALESCE((
+             SELECT jsonb_object_agg(d.key,
+               GREATEST(COALESCE((inline_counts ->> d.key)::integer, 0) + d.value::integer, 0))
+               FROM jsonb_each_text($3::jsonb) AS d), '{}'::jsonb)
+         WHERE id = $1`,
+        [articleId, move.total, JSON.stringify(blocks)],
       );
     }
   }

@@ -38,6 +38,8 @@ export interface AppConfig {
   trustProxyHops: number;
   /** After SIGTERM: how long health answers 503 while requests are still served, before closing. */
   shutdownDelayMs: number;
+  /** Socket bounds against slow clients (node:http's headersTimeout, requestTimeout, keepAliveTimeout). */
+  http: HttpTimeouts;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /**
    * Secret mixed into hashes of emails and IPs. HASH_SECRET, or else (empty here) one generated at
@@ -47,6 +49,15 @@ export interface AppConfig {
   /** The outbox dispatcher's knobs, DKIM and the unsubscribe-link key. */
   mail: MailConfig;
   notifications: NotificationsConfig;
+}
+
+export interface HttpTimeouts {
+  /** A request's headers must all arrive within this; else 408 and the socket is closed. */
+  headersTimeoutMs: number;
+  /** A whole request (headers and body) must arrive within this. */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive socket is kept. */
+  keepAliveTimeoutMs: number;
 }
 
 export interface NotificationsConfig {
@@ -263,6 +274,21 @@ function mailFrom(env: Env): string {
   return raw;
 }
 
+function httpTimeouts(env: Env): HttpTimeouts {
+  const headersTimeoutMs = integer(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000, 500, 120_000);
+  const requestTimeoutMs = integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000);
+  if (requestTimeoutMs < headersTimeoutMs) {
+    throw new ConfigError(
+      'HTTP_REQUEST_TIMEOUT_MS must not be shorter than HTTP_HEADERS_TIMEOUT_MS',
+    );
+  }
+  return {
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs: integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 5_000, 1000, 600_000),
+  };
+}
+
 /** Parses the environment; throws ConfigError with one clear sentence on the first bad value. */
 export function loadConfig(env: Env = process.env): AppConfig {
   const port = integer(env, 'PORT', 3000, 0, 65535);
@@ -302,6 +328,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     seed: onOff(env, 'SEED', true),
     trustProxyHops: integer(env, 'TRUST_PROXY_HOPS', 0, 0, 10),
     shutdownDelayMs: integer(env, 'SHUTDOWN_DELAY_MS', 5000, 0, 60_000),
+    http: httpTimeouts(env),
     logLevel,
     hashSecret: hashSecret(env),
     mail: mailConfig(env),

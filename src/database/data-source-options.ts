@@ -4,6 +4,7 @@ import { PGliteDriver } from 'typeorm-pglite';
 import { DatabaseConfig } from '../config/app-config';
 import { lockEmbeddedDatabase } from './embedded-lock';
 import { entities, migrations } from './schema';
+import { TypeOrmLogger } from './typeorm-logger';
 
 /**
  * The one definition of how Marginalia talks to PostgreSQL, shared by the app and the TypeORM CLI.
@@ -19,7 +20,10 @@ export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
     migrationsRun: false,
     // The schema (gen_random_uuid() is core since PostgreSQL 13) comes from migrations alone.
     installExtensions: false,
-    logging: ['error' as const],
+    logging: ['error' as const, 'warn' as const],
+    // One JSON line per failure through the app's logger, never TypeORM's multi-line console.
+    logger: new TypeOrmLogger(),
+    maxQueryExecutionTime: 2000,
   };
   if (db.kind === 'pglite') {
     mkdirSync(db.dataDir, { recursive: true });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { emailHash } from '../comments/post-comment.service';
+import { inTransaction } from './transactions';
 
 /** The secret of the keyed hashes of the days when HASH_SECRET had a public default. */
 const FORMER_DEFAULT = 'marginalia';
@@ -20,7 +21,7 @@ export async function loadHashSecret(
   if (config.hashSecret) {
     return 'configured';
   }
-  return dataSource.transaction(async (manager) => {
+  return inTransaction(dataSource, async (manager) => {
     const inserted: { secret: string }[] = await manager.query(
       `INSERT INTO token_secrets (purpose, secret) VALUES ('hash', $1)
        ON CONFLICT (purpose) DO NOTHING RETURNING secret`,

@@ -23,6 +23,7 @@ import { AddCommentReportNetworks1764502000000 } from '../../migrations/17645020
 import { CreateCommentVoteMoves1764502001000 } from '../../migrations/1764502001000-CreateCommentVoteMoves';
 import { IndexOutboxByMailbox1764503000000 } from '../../migrations/1764503000000-IndexOutboxByMailbox';
 import { IndexOutboxByNewsletterIssue1764503001000 } from '../../migrations/1764503001000-IndexOutboxByNewsletterIssue';
+import { CreateConsoleSessions1764505000000 } from '../../migrations/1764505000000-CreateConsoleSessions';
 
 /**
  * Every entity and every migration, listed explicitly rather than found by glob: the same list
@@ -58,4 +59,5 @@ export const migrations = [
   CreateCommentVoteMoves1764502001000,
   IndexOutboxByMailbox1764503000000,
   IndexOutboxByNewsletterIssue1764503001000,
+  CreateConsoleSessions1764505000000,
 ];

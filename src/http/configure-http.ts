@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
+import { Server, STATUS_CODES } from 'node:http';
 import { join } from 'node:path';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -13,6 +13,12 @@ import { AccessLog } from './access-log';
 import { clearThreadCacheOnWrite, ThreadPageCache } from '../comments/thread-page-cache';
 
 export const JSON_BODY_LIMIT = '64kb';
+/**
+ * Articles may hold 200,000 characters (docs/API.md): up to 6 bytes of JSON each when a client
+ * escapes every non-ASCII character as \uXXXX, plus the title and summary.
+ */
+export const ARTICLE_BODY_LIMIT = '1300kb';
+export const ARTICLE_ROUTES = '/api/admin/articles';
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 function hasBody(req: Request): boolean {
@@ -128,16 +134,21 @@ function requestContext(log: AccessLog, headers: [string, string][], lifecycle: 
     }
     if (log.enabled) {
       const started = process.hrtime.bigint();
-      res.on('finish', () => {
+      const entry = (status: number) => ({
+        requestId: id,
+        method: req.method,
         // The path only: query strings can carry confirm and unsubscribe tokens.
-        log.write({
-          requestId: id,
-          method: req.method,
-          path: req.path,
-          status: res.statusCode,
-          ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
-          ip: req.ip,
-        });
+        path: req.path,
+        status,
+        ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
+        ip: req.ip,
+      });
+      res.on('finish', () => log.write(entry(res.statusCode)));
+      // The client went away before the whole answer was sent (nginx's 499, "client closed").
+      res.on('close', () => {
+        if (!res.writableFinished) {
+          log.write({ ...entry(499), aborted: true });
+        }
       });
     }
     next();
@@ -151,11 +162,27 @@ function onlyWithBody(
   return (req, res, next) => (hasBody(req) ? parser(req, res, next) : next());
 }
 
+/**
+ * Slow clients cannot pin sockets: headers must arrive within headersTimeout and the whole
+ * request within requestTimeout (node answers 408 and closes), idle keep-alive sockets close after
+ * keepAliveTimeout. Node checks those deadlines every connectionsCheckingInterval (30 s by
+ * default, read when the server starts listening), so it is tightened to match.
+ */
+function boundSockets(server: Server, config: AppConfig): void {
+  const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = config.http;
+  server.headersTimeout = headersTimeoutMs;
+  server.requestTimeout = requestTimeoutMs;
+  server.keepAliveTimeout = keepAliveTimeoutMs;
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval =
+    Math.min(1000, Math.floor(headersTimeoutMs / 2));
+}
+
 /** Everything between the socket and the controllers, shared by main.ts and the tests. */
 export function configureHttp(app: NestExpressApplication, config: AppConfig): void {
   // Believe X-Forwarded-For only from the configured number of proxies in front of us.
   app.set('trust proxy', config.trustProxyHops);
   app.disable('x-powered-by');
+  boundSockets(app.getHttpServer(), config);
   // HSTS and upgrade-insecure-requests promise https: only a site served over https makes it.
   const https = config.publicUrl.startsWith('https:');
   const security = fixedHeaders(
@@ -182,12 +209,27 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
   app.use(requestContext(log, security, app.get(LifecycleService)));
   app.use(clearThreadCacheOnWrite(app.get(ThreadPageCache)));
   app.use('/api', requireJson);
+  // Each route its own limit: the body parser that runs first wins, the next one skips.
+  app.use(
+    ARTICLE_ROUTES,
+    onlyWithBody(express.json({ limit: ARTICLE_BODY_LIMIT, type: 'application/json' })),
+  );
   app.use(onlyWithBody(express.json({ limit: JSON_BODY_LIMIT, type: 'application/json' })));
-  // Forms exist only on the reader pages (no-JavaScript posting, unsubscribe, confirm).
+  // Forms on the reader pages (no-JavaScript posting, unsubscribe, confirm) are small; the
+  // console's carry article bodies, newsletters and up to 1,000 selected comment ids.
   const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
+  const consoleForm = express.urlencoded({
+    extended: false,
+    limit: '256kb',
+    parameterLimit: 1100,
+  });
   app.use(
     onlyWithBody((req: Request, res: Response, next: NextFunction) =>
-      req.path.startsWith('/api') ? next() : form(req, res, next),
+      req.path.startsWith('/api')
+        ? next()
+        : /^\/admin(\/|$)/i.test(req.path)
+          ? consoleForm(req, res, next)
+          : form(req, res, next),
     ),
   );
   app.use(guardJson);

@@ -1,19 +1,21 @@
-/** node-postgres / PostgreSQL failures that mean "the database is not reachable right now". */
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  '57P01', // admin_shutdown
-  '57P02', // crash_shutdown
-  '57P03', // cannot_connect_now
-  '53300', // too_many_connections
-  '57014', // query_canceled (statement_timeout)
-]);
+import {
+  isConnectFailure,
+  isLostConnection,
+  isRetryableConflict,
+  TransactionAbandonedError,
+} from '../database/transactions';
+
+/**
+ * SQLSTATE classes that say "the database cannot serve this right now", not "this request is
+ * wrong": 08 connection exception, 53 insufficient resources, 55 object not in prerequisite state
+ * (lock_not_available, a database in recovery), 57 operator intervention (admin_shutdown,
+ * cannot_connect_now, query_canceled by statement_timeout), 58 system error; and 25P03, a session
+ * killed for idling in a transaction.
+ */
+const UNAVAILABLE_CLASSES = new Set(['08', '53', '55', '57', '58']);
 
 const UNAVAILABLE_MESSAGES =
-  /timeout exceeded when trying to connect|Connection terminated|Query read timeout|connect ECONNREFUSED|Client has encountered a connection error/i;
+  /timeout exceeded when trying to connect|Connection terminated|Query read timeout|connect ECONNREFUSED|Client has encountered a connection error|Client was closed/i;
 
 function errorCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) {
@@ -24,12 +26,32 @@ function errorCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/**
+ * Whether an error means "the database is not available right now" (answered 503 with
+ * Retry-After), as opposed to a bug (500). The one place this is decided.
+ */
 export function isDatabaseUnavailable(error: unknown): boolean {
+  if (error instanceof TransactionAbandonedError) {
+    return true;
+  }
+  if (isRetryableConflict(error) || isLostConnection(error) || isConnectFailure(error)) {
+    return true;
+  }
   const code = errorCode(error);
-  if (code && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) {
+  if (code && (UNAVAILABLE_CLASSES.has(code.slice(0, 2)) || code === '25P03')) {
     return true;
   }
   return error instanceof Error && UNAVAILABLE_MESSAGES.test(error.message);
+}
+
+/** The 503 message: contention is "busy", everything else "unavailable". */
+export function unavailableMessage(error: unknown): string {
+  const contention =
+    (error instanceof TransactionAbandonedError && error.reason === 'contention') ||
+    isRetryableConflict(error);
+  return contention
+    ? 'the database is busy; try again shortly'
+    : 'the database is unavailable; try again shortly';
 }
 
 /** Constraint violations the caller caused: mapped to 409/422 instead of leaking as 500. */

@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import { Request, Response } from 'express';
 import { PagesService } from '../web/pages.service';
 import { RateLimitedException } from '../common/rate-limit';
-import { constraintStatus, isDatabaseUnavailable } from './database-errors';
+import { constraintStatus, isDatabaseUnavailable, unavailableMessage } from './database-errors';
 
 interface ErrorBody {
   statusCode: number;
@@ -25,6 +25,15 @@ function fromHttpException(exception: HttpException): ErrorBody {
     return { statusCode: status, error, message: errors.join('; '), errors };
   }
   return { statusCode: status, error, message: typeof raw === 'string' ? raw : exception.message };
+}
+
+/** One line about an error for the log: its name, SQLSTATE and message, never its parameters. */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) {
+    return String(error);
+  }
+  const code = (error as { code?: unknown }).code;
+  return `${error.name}${typeof code === 'string' ? ` ${code}` : ''}: ${error.message}`;
 }
 
 /**
@@ -90,11 +99,13 @@ export class HttpExceptionFilter implements ExceptionFilter {
       };
     }
     if (isDatabaseUnavailable(exception)) {
-      this.logger.warn(`database unavailable during ${request.method} ${request.path}`);
+      this.logger.warn(
+        `database unavailable during ${request.method} ${request.path}: ${describe(exception)}`,
+      );
       return {
         statusCode: 503,
         error: 'Service Unavailable',
-        message: 'the database is unavailable; try again shortly',
+        message: unavailableMessage(exception),
       };
     }
     this.logger.error(

@@ -16,6 +16,8 @@ export class OutboxWakeup {
   constructor(
     private readonly databaseUrl: string,
     private readonly onWake: () => void,
+    /** The NOTIFY channel (the moderation console listens on `moderation_queue` the same way). */
+    private readonly channel = 'email_outbox',
   ) {}
 
   start(): void {
@@ -28,7 +30,7 @@ export class OutboxWakeup {
       connectionString: this.databaseUrl,
       connectionTimeoutMillis: 5_000,
       keepAlive: true,
-      application_name: 'marginalia-outbox-listener',
+      application_name: `marginalia-${this.channel.replace(/_/g, '-')}-listener`,
     });
     this.client = client;
     client.on('notification', () => this.onWake());
@@ -36,7 +38,7 @@ export class OutboxWakeup {
     client.on('end', () => this.lost(client, null));
     try {
       await client.connect();
-      await client.query('LISTEN email_outbox');
+      await client.query(`LISTEN ${this.channel}`);
       if (this.stopped) {
         await client.end();
         return;
@@ -59,7 +61,7 @@ export class OutboxWakeup {
       return;
     }
     const why = error instanceof Error ? error.message : 'connection closed';
-    this.logger.warn(`outbox listener lost (${why}); polling meanwhile`);
+    this.logger.warn(`${this.channel} listener lost (${why}); polling meanwhile`);
     this.retry = setTimeout(() => void this.connect(), RECONNECT_MS);
     this.retry.unref();
   }

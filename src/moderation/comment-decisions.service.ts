@@ -13,7 +13,6 @@ import { AuditEntry, AuditLog } from './audit-log';
 import { CommentQueueService } from './comment-queue.service';
 import { AdminComment, Decision, DecideCommentDto } from './dto/admin-comment.dto';
 import { ModerationRepository } from './moderation.repository';
-import { retryOnDeadlock } from './retry-on-deadlock';
 
 const ACTIONS: Record<Decision, string> = {
   approved: 'comment.approve',
@@ -40,27 +39,24 @@ export class CommentDecisionsService {
     if (input.status === undefined && input.pinned === undefined && input.body === undefined) {
       throw new BadRequestException('give at least one of status, pinned or body');
     }
-    await retryOnDeadlock(() =>
-      this.visibility.transaction(async (tx) => {
-        await this.moderation.lockArticlesOf(tx.manager, [id]);
-        const comment = await this.comments.findByIdForUpdate(tx.manager, id);
-        if (!comment) {
-          throw new NotFoundException('comment not found');
-        }
-        if (comment.status === 'deleted') {
-          throw new ConflictException('this comment was deleted; it can only be purged');
-        }
-        if (input.status !== undefined) {
-          await this.move(tx, comment, input.status, actor, input.reason);
-        }
-        if (input.pinned !== undefined && input.pinned !== comment.pinned) {
-          await this.pin(tx, comment, input.pinned, actor, input.reason);
-        }
-        if (input.body !== undefined && input.body !== comment.bodySource) {
-          await this.editBody(tx, comment, input.body, actor, input.reason);
-        }
-      }),
-    );
+    await this.visibility.transaction(async (tx) => {
+      const comment = await this.comments.findByIdForUpdate(tx.manager, id);
+      if (!comment) {
+        throw new NotFoundException('comment not found');
+      }
+      if (comment.status === 'deleted') {
+        throw new ConflictException('this comment was deleted; it can only be purged');
+      }
+      if (input.status !== undefined) {
+        await this.move(tx, comment, input.status, actor, input.reason);
+      }
+      if (input.pinned !== undefined && input.pinned !== comment.pinned) {
+        await this.pin(tx, comment, input.pinned, actor, input.reason);
+      }
+      if (input.body !== undefined && input.body !== comment.bodySource) {
+        await this.editBody(tx, comment, input.body, actor, input.reason);
+      }
+    });
     return this.queue.get(id);
   }
 
@@ -71,39 +67,37 @@ export class CommentDecisionsService {
    */
   async bulk(ids: string[], status: Decision, actor: string): Promise<{ updated: number }> {
     const unique = [...new Set(ids)];
-    return retryOnDeadlock(() =>
-      this.visibility.transaction(async (tx) => {
-        await this.moderation.lockArticlesOf(tx.manager, unique);
-        const locked = await this.moderation.lockManyInIdOrder(tx.manager, unique);
-        const audited: AuditEntry[] = [];
-        const alreadyApproved: string[] = [];
-        for (const comment of locked) {
-          const from = comment.status;
-          if (from === 'approved' && status === 'approved') {
-            alreadyApproved.push(comment.id);
-          }
-          if (from === 'deleted' || from === status) {
-            continue;
-          }
-          await tx.setStatus(comment, status);
-          audited.push({
-            actor,
-            action: ACTIONS[status],
-            commentId: comment.id,
-            articleId: comment.articleId,
-            fromStatus: from,
-            toStatus: status,
-            details: { bulk: true },
-          });
-        }
-        for (const cleared of await this.moderation.clearReports(tx.manager, alreadyApproved)) {
-          audited.push(this.reportsCleared(cleared, actor, undefined, { bulk: true }));
-        }
-        await this.audit.recordMany(tx.manager, audited);
-        const updated = audited.length;
-        return { updated };
-      }),
-    );
+    return this.visibility.transaction(async (tx) => {
+      // Set-based: one lock statement, one update, one counter statement per kind, one audit
+      // insert; the article row only at the very end (see src/database/transactions.ts).
+      const locked = await this.moderation.lockManyInIdOrder(tx.manager, unique);
+      // Read before the move: setStatusMany updates the entities it is given.
+      const from = new Map(locked.map((c) => [c.id, c.status]));
+      const moved = await tx.setStatusMany(
+        locked.filter((c) => c.status !== 'deleted'),
+        status,
+      );
+      const audited: AuditEntry[] = moved.map((comment) => ({
+        actor,
+        action: ACTIONS[status],
+        commentId: comment.id,
+        articleId: comment.articleId,
+        fromStatus: from.get(comment.id)!,
+        toStatus: status,
+        details: { bulk: true },
+      }));
+      // An explicit approval of an approved comment clears its reports (and is audited).
+      const alreadyApproved =
+        status === 'approved'
+          ? locked.filter((c) => from.get(c.id) === 'approved').map((c) => c.id)
+          : [];
+      for (const cleared of await this.moderation.clearReports(tx.manager, alreadyApproved)) {
+        audited.push(this.reportsCleared(cleared, actor, undefined, { bulk: true }));
+      }
+      await this.audit.recordMany(tx.manager, audited);
+      // The comments that moved, and the approved ones whose reports an approval cleared.
+      return { updated: audited.length };
+    });
   }
 
   private async move(

@@ -3,7 +3,6 @@ import { CommentVisibility } from '../comments/comment-visibility.service';
 import { CommentsRepository } from '../comments/comments.repository';
 import { AuditLog } from './audit-log';
 import { ModerationRepository } from './moderation.repository';
-import { retryOnDeadlock } from './retry-on-deadlock';
 
 /**
  * Purging a comment for good. A comment with replies stays as an empty "deleted" placeholder so
@@ -20,32 +19,30 @@ export class CommentPurgeService {
   ) {}
 
   async purge(id: string, actor: string): Promise<void> {
-    await retryOnDeadlock(() =>
-      this.visibility.transaction(async (tx) => {
-        await this.moderation.lockArticlesOf(tx.manager, [id]);
-        const comment = await this.comments.findByIdForUpdate(tx.manager, id);
-        if (!comment) {
-          throw new NotFoundException('comment not found');
-        }
-        const from = comment.status;
-        // Withdrawing first moves the counters and tells listeners the comment is gone.
-        await tx.setStatus(comment, 'deleted', 'purged by a moderator');
-        const placeholder = await this.moderation.hasReplies(tx.manager, id);
-        if (placeholder) {
-          await this.moderation.erasePlaceholder(tx.manager, id);
-        } else {
-          await this.moderation.deleteComment(tx.manager, id);
-        }
-        await this.audit.record(tx.manager, {
-          actor,
-          action: 'comment.purge',
-          commentId: id,
-          articleId: comment.articleId,
-          fromStatus: from,
-          toStatus: placeholder ? 'deleted' : 'purged',
-          details: { placeholder },
-        });
-      }),
-    );
+    await this.visibility.transaction(async (tx) => {
+      // FOR UPDATE, not the narrower lock the others take: this one may delete the row.
+      const comment = await this.comments.findByIdForUpdate(tx.manager, id, 'delete');
+      if (!comment) {
+        throw new NotFoundException('comment not found');
+      }
+      const from = comment.status;
+      // Withdrawing first moves the counters and tells listeners the comment is gone.
+      await tx.setStatus(comment, 'deleted', 'purged by a moderator');
+      const placeholder = await this.moderation.hasReplies(tx.manager, id);
+      if (placeholder) {
+        await this.moderation.erasePlaceholder(tx.manager, id);
+      } else {
+        await this.moderation.deleteComment(tx.manager, id);
+      }
+      await this.audit.record(tx.manager, {
+        actor,
+        action: 'comment.purge',
+        commentId: id,
+        articleId: comment.articleId,
+        fromStatus: from,
+        toStatus: placeholder ? 'deleted' : 'purged',
+        details: { placeholder },
+      });
+    });
   }
 }

@@ -9,7 +9,6 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { AuditLog } from './audit-log';
 import { ModerationSettingsService } from './moderation-settings.service';
 import { ModerationRepository } from './moderation.repository';
-import { retryOnDeadlock } from './retry-on-deadlock';
 
 const VOTER_ID = /^[\x21-\x7e]{16,128}$/;
 
@@ -69,61 +68,58 @@ export class CommentReportsService {
   ): Promise<void> {
     await this.limiter.consume([{ rule: REPORT_RATE_RULE, subject: writer.ip }]);
     const { reportThreshold } = await this.settings.current();
-    await retryOnDeadlock(() =>
-      this.visibility.transaction(async (tx) => {
-        // Article first, as every moderation transaction does (see lockArticlesOf). The comment's
-        // row lock orders concurrent reports, so exactly one of them crosses the threshold.
-        await this.moderation.lockArticlesOf(tx.manager, [id]);
-        const comment = await this.comments.findByIdForUpdate(tx.manager, id);
-        if (
-          !comment ||
-          !['approved', 'pending'].includes(comment.status) ||
-          !(await this.moderation.isArticlePublished(tx.manager, comment.articleId))
-        ) {
-          throw new NotFoundException('comment not found');
-        }
-        const network = networkHash(writer.ip, this.config.hashSecret);
-        const added = await this.moderation.addReport(tx.manager, {
-          commentId: id,
-          articleId: comment.articleId,
-          voterKey: hashPersonal(`reporter:${reporter}`, this.config.hashSecret),
-          reason: reason.trim(),
-          ipHash: hashPersonal(`ip:${writer.ip}`, this.config.hashSecret),
-          networkHash: network,
-        });
-        if (!added) {
-          return;
-        }
-        await this.audit.record(tx.manager, {
-          actor: REPORTER_ACTOR,
-          action: 'comment.report',
-          commentId: id,
-          articleId: comment.articleId,
-          fromStatus: comment.status,
-          toStatus: comment.status,
-          // Tells a moderator which reports came from one network, without naming it. The reader's
-          // words stay with the report (AdminComment.reports), which a purge erases.
-          details: { network: network.slice(0, 12) },
-        });
-        if (comment.status !== 'approved') {
-          return;
-        }
-        const count = await this.moderation.countReportingNetworks(tx.manager, comment);
-        if (count < reportThreshold) {
-          return;
-        }
-        const why = `reported from ${count} network${count === 1 ? '' : 's'}`;
-        await tx.setStatus(comment, 'pending', why);
-        await this.audit.record(tx.manager, {
-          actor: REPORTS_ACTOR,
-          action: 'comment.hold',
-          commentId: id,
-          articleId: comment.articleId,
-          fromStatus: 'approved',
-          toStatus: 'pending',
-          reason: why,
-        });
-      }),
-    );
+    await this.visibility.transaction(async (tx) => {
+      // The comment's row lock orders concurrent reports, so exactly one of them crosses the
+      // threshold. The article row is not locked (see src/database/transactions.ts).
+      const comment = await this.comments.findByIdForUpdate(tx.manager, id);
+      if (
+        !comment ||
+        !['approved', 'pending'].includes(comment.status) ||
+        !(await this.moderation.isArticlePublished(tx.manager, comment.articleId))
+      ) {
+        throw new NotFoundException('comment not found');
+      }
+      const network = networkHash(writer.ip, this.config.hashSecret);
+      const added = await this.moderation.addReport(tx.manager, {
+        commentId: id,
+        articleId: comment.articleId,
+        voterKey: hashPersonal(`reporter:${reporter}`, this.config.hashSecret),
+        reason: reason.trim(),
+        ipHash: hashPersonal(`ip:${writer.ip}`, this.config.hashSecret),
+        networkHash: network,
+      });
+      if (!added) {
+        return;
+      }
+      await this.audit.record(tx.manager, {
+        actor: REPORTER_ACTOR,
+        action: 'comment.report',
+        commentId: id,
+        articleId: comment.articleId,
+        fromStatus: comment.status,
+        toStatus: comment.status,
+        // Tells a moderator which reports came from one network, without naming it. The reader's
+        // words stay with the report (AdminComment.reports), which a purge erases.
+        details: { network: network.slice(0, 12) },
+      });
+      if (comment.status !== 'approved') {
+        return;
+      }
+      const count = await this.moderation.countReportingNetworks(tx.manager, comment);
+      if (count < reportThreshold) {
+        return;
+      }
+      const why = `reported from ${count} network${count === 1 ? '' : 's'}`;
+      await tx.setStatus(comment, 'pending', why);
+      await this.audit.record(tx.manager, {
+        actor: REPORTS_ACTOR,
+        action: 'comment.hold',
+        commentId: id,
+        articleId: comment.articleId,
+        fromStatus: 'approved',
+        toStatus: 'pending',
+        reason: why,
+      });
+    });
   }
 }

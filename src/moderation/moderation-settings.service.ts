@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { inTransaction } from '../database/transactions';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DEFAULT_MODERATION_SETTINGS, ModerationSettings } from './moderation-policy';
 import { UpdateModerationSettingsDto } from './dto/moderation-settings.dto';
@@ -39,7 +40,7 @@ export class ModerationSettingsService {
   }
 
   async update(input: UpdateModerationSettingsDto, actor: string): Promise<ModerationSettings> {
-    return this.dataSource.transaction(async (manager) => {
+    return inTransaction(this.dataSource, async (manager) => {
       // Serialize concurrent updates so neither silently drops the other's fields.
       await manager.query('SELECT pg_advisory_xact_lock(7216355111)');
       const before = await this.current(manager);

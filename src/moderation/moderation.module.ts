@@ -13,6 +13,9 @@ import { ModerationRepository } from './moderation.repository';
 import { ModerationScreen } from './moderation-screen';
 import { ModerationSettingsController } from './moderation-settings.controller';
 import { ModerationSettingsService } from './moderation-settings.service';
+import { AuditSearch } from './audit-search';
+import { QueueReviewRepository } from './queue-review.repository';
+import { QueueReviewService } from './queue-review.service';
 
 @Module({
   imports: [CommentsModule, CommonModule],
@@ -27,6 +30,18 @@ import { ModerationSettingsService } from './moderation-settings.service';
     CommentPurgeService,
     CommentReportsService,
     ModerationHistoryListener,
+    QueueReviewRepository,
+    QueueReviewService,
+    AuditSearch,
+  ],
+  // The moderation console (src/console) works through these, as the admin API does.
+  exports: [
+    CommentQueueService,
+    CommentDecisionsService,
+    CommentPurgeService,
+    ModerationSettingsService,
+    QueueReviewService,
+    AuditSearch,
   ],
 })
 export class ModerationModule {}

@@ -22,6 +22,46 @@ const REPORTED = `c.status IN ('approved', 'pending')
   AND EXISTS (SELECT 1 FROM comment_reports r WHERE r.comment_id = c.id
     AND r.created_at > COALESCE(c.approved_at, '-infinity'::timestamptz))`;
 
+/**
+ * The SQL of one queue page, `limit + 1` rows of `(id, created_at, cursorTime)` newest first, with its
+ * parameters ($1 is the limit). Shared by the API's list and the console's one-statement review,
+ * so both see exactly the same queue.
+ */
+export function queuePageQuery(filter: QueueFilter): { sql: string; params: unknown[] } {
+  const params: unknown[] = [filter.limit + 1];
+  const where: string[] = [];
+  if (filter.view === 'reported') {
+    where.push(REPORTED);
+  } else {
+    params.push(filter.view);
+    where.push(`c.status = $${params.length}`);
+  }
+  if (filter.articleSlug) {
+    params.push(filter.articleSlug);
+    where.push(`c.article_id = (SELECT id FROM articles WHERE slug = $${params.length})`);
+  }
+  if (filter.after) {
+    params.push(...filter.after);
+    where.push(
+      `(c.created_at, c.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
+    );
+  }
+  return {
+    sql: `SELECT c.id, c.created_at, ${cursorTimeSql('c.created_at')} AS "cursorTime"
+       FROM comments c WHERE ${where.join(' AND ')}
+       ORDER BY c.created_at DESC, c.id DESC LIMIT $1`,
+    params,
+  };
+}
+
+/** How many comments wait in each view, each counted up to QUEUE_COUNT_CAP (shown as "999+"). */
+export const QUEUE_COUNT_CAP = 1000;
+export const QUEUE_COUNTS_SQL = `json_build_object(
+  'pending', (SELECT count(*) FROM (SELECT 1 FROM comments c WHERE c.status = 'pending' LIMIT ${QUEUE_COUNT_CAP}) x),
+  'reported', (SELECT count(*) FROM (SELECT 1 FROM comments c WHERE ${REPORTED} LIMIT ${QUEUE_COUNT_CAP}) x),
+  'spam', (SELECT count(*) FROM (SELECT 1 FROM comments c WHERE c.status = 'spam' LIMIT ${QUEUE_COUNT_CAP}) x),
+  'trash', (SELECT count(*) FROM (SELECT 1 FROM comments c WHERE c.status = 'trash' LIMIT ${QUEUE_COUNT_CAP}) x))`;
+
 /** The moderators' reads and writes on comments that the public side never needs. */
 @Injectable()
 export class ModerationRepository {
@@ -32,30 +72,9 @@ export class ModerationRepository {
    * comments_status_time_idx or, for one article, comments_article_status_time_idx.
    */
   async findQueuePage(filter: QueueFilter): Promise<{ id: string; cursorTime: string }[]> {
-    const params: unknown[] = [filter.limit + 1];
-    const where: string[] = [];
-    if (filter.view === 'reported') {
-      where.push(REPORTED);
-    } else {
-      params.push(filter.view);
-      where.push(`c.status = $${params.length}`);
-    }
-    if (filter.articleSlug) {
-      params.push(filter.articleSlug);
-      where.push(`c.article_id = (SELECT id FROM articles WHERE slug = $${params.length})`);
-    }
-    if (filter.after) {
-      params.push(...filter.after);
-      where.push(
-        `(c.created_at, c.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`,
-      );
-    }
-    return this.dataSource.query(
-      `SELECT c.id, ${cursorTimeSql('c.created_at')} AS "cursorTime" FROM comments c
-       WHERE ${where.join(' AND ')}
-       ORDER BY c.created_at DESC, c.id DESC LIMIT $1`,
-      params,
-    );
+    const { sql, params } = queuePageQuery(filter);
+    const rows: { id: string; cursorTime: string }[] = await this.dataSource.query(sql, params);
+    return rows.map((r) => ({ id: r.id, cursorTime: r.cursorTime }));
   }
 
   /** Readers act only on comments of a published article (a draft's comments are not public). */
@@ -106,29 +125,16 @@ export class ModerationRepository {
   }
 
   /**
-   * Locks the articles of these comments, in id order, before any comment is locked: every
-   * moderation transaction moves article counters, so taking the article first gives them all
-   * one lock order (articles, then comments in id order) and two of them never deadlock.
-   */
-  async lockArticlesOf(manager: EntityManager, commentIds: string[]): Promise<void> {
-    await manager.query(
-      `SELECT id FROM articles
-       WHERE id IN (SELECT article_id FROM comments WHERE id = ANY($1::uuid[]))
-       ORDER BY id FOR UPDATE`,
-      [commentIds],
-    );
-  }
-
-  /**
-   * Locks many comments for a bulk decision. Rows are locked in id order, so two bulk calls over
-   * overlapping ids queue behind each other instead of deadlocking.
+   * Locks many comments for a bulk decision (FOR NO KEY UPDATE: votes and replies referencing
+   * them are not held up). Rows are locked in id order, so two bulk calls over overlapping ids
+   * queue behind each other instead of deadlocking.
    */
   lockManyInIdOrder(manager: EntityManager, ids: string[]): Promise<CommentEntity[]> {
     return manager
       .createQueryBuilder(CommentEntity, 'c')
       .where('c.id IN (:...ids)', { ids })
       .orderBy('c.id')
-      .setLock('pessimistic_write')
+      .setLock('for_no_key_update')
       .getMany();
   }
 

@@ -23,5 +23,6 @@ import { NewsletterService } from './newsletter.service';
   ],
   controllers: [NewsletterController, NewsletterPageController, AdminNewsletterController],
   providers: [NewsletterService, NewsletterIssuesRepository],
+  exports: [NewsletterService],
 })
 export class NewsletterModule {}

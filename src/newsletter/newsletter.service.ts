@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import MarkdownIt from 'markdown-it';
 import { DataSource } from 'typeorm';
+import { inTransaction } from '../database/transactions';
 import { ArticlesRepository } from '../articles/articles.repository';
 import { RateLimiter, RateRule } from '../common/rate-limit';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -29,6 +30,27 @@ export const NEWSLETTER_CONSENT_VERSION = 'newsletter-box-2026-11';
 
 /** Recipients queued per transaction: 10,000 subscribers never need one huge transaction. */
 export const ISSUE_BATCH_SIZE = 1000;
+
+export interface NewsletterPreview {
+  subject: string;
+  html: string;
+  text: string;
+  recipients: number;
+}
+
+export interface NewsletterIssueSummary {
+  id: string;
+  subject: string;
+  recipients: number;
+  createdAt: string;
+  createdBy: string | null;
+}
+
+export interface NewsletterProgress extends NewsletterIssueSummary {
+  byStatus: Record<string, number>;
+  total: number;
+  done: boolean;
+}
 
 const SIGNUP_PER_IP: RateRule = {
   name: 'newsletter:ip',
@@ -121,7 +143,7 @@ export class NewsletterService {
     let recipients = 0;
     let after: string | null = null;
     for (;;) {
-      const batch = await this.dataSource.transaction(async (m) => {
+      const batch = await inTransaction(this.dataSource, async (m) => {
         const subscribers = await this.subscriptions.confirmedNewsletterBatch(
           m,
           after,
@@ -147,6 +169,66 @@ export class NewsletterService {
     await this.issues.markQueued(issue.id, recipients);
     this.logger.log(`issue ${issue.id} queued for ${recipients} subscribers`);
     return { id: issue.id, recipients };
+  }
+
+  /**
+   * The mail exactly as a subscriber will get it (HTML and text), with a sample unsubscribe link,
+   * and how many confirmed subscribers it would go to now. Queues nothing.
+   */
+  async preview(input: NewsletterIssueDto): Promise<NewsletterPreview> {
+    if ((input.body === undefined) === (input.articleSlug === undefined)) {
+      throw new BadRequestException('send either body or articleSlug');
+    }
+    const { data } = await this.issueContent(input);
+    const mail = this.renderer.render(
+      'newsletter-issue',
+      data,
+      `${this.config.publicUrl}/unsubscribe?token=preview`,
+    );
+    const rows: { n: number }[] = await this.dataSource.query(
+      `SELECT count(*)::integer AS n FROM subscriptions
+       WHERE kind = 'newsletter' AND status = 'confirmed'`,
+    );
+    return { subject: mail.subject, html: mail.html, text: mail.text, recipients: rows[0].n };
+  }
+
+  /** Recent issues, newest first. */
+  async recentIssues(limit = 20): Promise<NewsletterIssueSummary[]> {
+    const rows: {
+      id: string;
+      subject: string;
+      recipients: number;
+      created_at: Date;
+      created_by: string | null;
+    }[] = await this.dataSource.query(
+      `SELECT id, subject, recipients, created_at, created_by FROM newsletter_issues
+         ORDER BY created_at DESC LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      subject: r.subject,
+      recipients: r.recipients,
+      createdAt: new Date(r.created_at).toISOString(),
+      createdBy: r.created_by,
+    }));
+  }
+
+  /** One issue and its mails by outbox status (the API's issue detail), and whether all are final. */
+  async progress(id: string): Promise<NewsletterProgress> {
+    const issue = await this.getIssue(id);
+    const total = Object.values(issue.emails).reduce((sum, n) => sum + n, 0);
+    const finished = issue.emails.sent + issue.emails.dead + issue.emails.ambiguous;
+    return {
+      id: issue.id,
+      subject: issue.subject,
+      recipients: issue.recipients,
+      createdAt: issue.createdAt,
+      createdBy: issue.createdBy,
+      byStatus: issue.emails,
+      total,
+      done: total > 0 && finished === total,
+    };
   }
 
   private async issueContent(

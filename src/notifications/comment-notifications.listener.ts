@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { CommentStatusChangedInTx } from '../comments/comment.events';
+import { CommentsStatusChangedInTx, CommentStatusChangedInTx } from '../comments/comment.events';
 import { isDeliverableAddress } from '../mail/email-address';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import { ModeratorAlerts } from './moderator-alerts.service';
@@ -40,6 +40,38 @@ export class CommentNotificationsListener {
     }
     if (now === 'pending' && before !== 'pending') {
       await this.moderators.commentHeld(manager, comment);
+    }
+  }
+
+  /** The same for many comments at once (a bulk decision), set-based. */
+  @OnEvent(CommentsStatusChangedInTx.event, { suppressErrors: false })
+  async onCommentsStatus(event: CommentsStatusChangedInTx): Promise<void> {
+    const { changes, manager } = event;
+    const moved = (from: (s: string) => boolean, to: (s: string) => boolean) =>
+      changes.filter((c) => from(c.previousStatus) && to(c.comment.status)).map((c) => c.comment);
+    const is = (status: string) => (s: string) => s === status;
+    const not = (status: string) => (s: string) => s !== status;
+    const withdrawn = moved(is('approved'), not('approved'));
+    if (withdrawn.length > 0) {
+      await this.readers.commentsWithdrawn(
+        manager,
+        withdrawn.map((c) => c.id),
+      );
+    }
+    const published = moved(not('approved'), is('approved'));
+    if (published.length > 0) {
+      await this.readers.commentsPublished(manager, published);
+    }
+    const decided = moved(is('pending'), not('pending'));
+    if (decided.length > 0) {
+      await this.moderators.commentsDecided(
+        manager,
+        decided.map((c) => c.id),
+      );
+    }
+    const held = moved(not('pending'), is('pending'));
+    if (held.length > 0) {
+      await this.moderators.commentsHeld(manager, held);
     }
   }
 

@@ -51,24 +51,44 @@ export class NotificationDelivery {
    * Records and queues one notification in the caller's transaction; a repeat (same comment,
    * recipient and occasion) does nothing. Call for recipients in sorted key order (locks).
    */
-  async deliver<K extends InstantTemplate>(
+  deliver<K extends InstantTemplate>(
     manager: EntityManager,
     notification: Notification<K>,
   ): Promise<void> {
-    const { audience, recipient } = notification;
-    await this.repository.lockRecipient(manager, audience, recipient.key);
-    // Readers get one mail per comment ever; moderators one per hold of it.
-    const previous = await this.repository.countLedgerRows(
-      manager,
-      audience,
-      notification.commentId,
-      recipient.key,
-    );
-    if (audience === 'reader' && previous > 0) {
+    return this.deliverMany(manager, [notification]);
+  }
+
+  /**
+   * Several notifications for ONE recipient and audience (a bulk decision), in a number of
+   * statements that grows linearly with them: the recipient is locked once, the flood is counted
+   * once, and the digest they fold into is rebuilt once.
+   */
+  async deliverMany<K extends InstantTemplate>(
+    manager: EntityManager,
+    notifications: Notification<K>[],
+  ): Promise<void> {
+    if (notifications.length === 0) {
       return;
     }
-    const occasion = audience === 'reader' ? 0 : previous;
-    const row = {
+    const { audience, recipient } = notifications[0];
+    await this.repository.lockRecipient(manager, audience, recipient.key);
+    // Readers get one mail per comment ever; moderators one per hold of it.
+    const previous = await this.repository.countLedgerRowsMany(
+      manager,
+      audience,
+      notifications.map((n) => n.commentId),
+      recipient.key,
+    );
+    const due = notifications
+      .map((notification) => ({
+        notification,
+        occasion: audience === 'reader' ? 0 : (previous.get(notification.commentId) ?? 0),
+      }))
+      .filter(({ notification }) => audience !== 'reader' || !previous.get(notification.commentId));
+    if (due.length === 0) {
+      return;
+    }
+    const row = (notification: Notification<K>, occasion: number) => ({
       commentId: notification.commentId,
       articleId: notification.articleId,
       audience,
@@ -76,17 +96,18 @@ export class NotificationDelivery {
       recipientKey: recipient.key,
       subscriptionId: notification.subscriptionId,
       reasons: notification.reasons,
-    };
+    });
     const recent = await this.repository.countInstantWithin(
       manager,
       audience,
       recipient.key,
       this.config.notifications.digestWindowMs,
     );
-    if (recent < this.config.notifications.digestThreshold) {
+    const instant = due.slice(0, Math.max(0, this.config.notifications.digestThreshold - recent));
+    for (const { notification, occasion } of instant) {
       const key = this.instantKey(notification, occasion);
       await this.repository.insertLedgerRow(manager, {
-        ...row,
+        ...row(notification, occasion),
         delivery: 'instant',
         outboxKey: key,
         digestId: null,
@@ -99,30 +120,37 @@ export class NotificationDelivery {
         data: notification.data,
         subscriptionId: notification.subscriptionId ?? undefined,
       });
+    }
+    const folded = due.slice(instant.length);
+    if (folded.length === 0) {
       return;
     }
-    const scope = audience === 'reader' ? notification.articleId : null;
+    const first = folded[0].notification;
+    const scope = audience === 'reader' ? first.articleId : null;
     const open = await this.repository.findOpenDigest(manager, audience, recipient.key, scope);
-    const digest = open ?? (await this.openDigest(manager, notification, scope));
-    const ledgerId = await this.repository.insertLedgerRow(manager, {
-      ...row,
-      delivery: 'digest',
-      outboxKey: null,
-      digestId: digest.id,
-    });
-    if (!ledgerId) {
+    const digest = open ?? (await this.openDigest(manager, first, scope));
+    const ledgerIds = await this.repository.insertLedgerRows(
+      manager,
+      folded.map(({ notification, occasion }) => ({
+        ...row(notification, occasion),
+        delivery: 'digest' as const,
+        outboxKey: null,
+        digestId: digest.id,
+      })),
+    );
+    if (ledgerIds.length === 0) {
       return;
     }
     if (!open) {
-      await this.queueDigest(manager, notification, digest);
+      await this.queueDigest(manager, first, digest);
       return;
     }
     if (!(await this.amendDigest(manager, audience, digest))) {
       // A dispatcher took the digest meanwhile: it goes out as it was; start the next one.
       await this.repository.closeDigest(manager, digest.id);
-      const next = await this.openDigest(manager, notification, scope);
-      await this.repository.moveToDigest(manager, ledgerId, next.id);
-      await this.queueDigest(manager, notification, next);
+      const next = await this.openDigest(manager, first, scope);
+      await this.repository.moveToDigest(manager, ledgerIds, next.id);
+      await this.queueDigest(manager, first, next);
     }
   }
 
@@ -131,13 +159,23 @@ export class NotificationDelivery {
    * longer waiting for review): single mails not yet begun are skipped, and the comment leaves
    * any digest still collecting (an emptied digest is skipped). Mail already sent stays sent.
    */
-  async withdraw(
+  withdraw(
     manager: EntityManager,
     audience: NotificationAudience,
     commentId: string,
     reason: string,
   ): Promise<void> {
-    const found = await this.repository.findLiveForComment(manager, audience, commentId);
+    return this.withdrawMany(manager, audience, [commentId], reason);
+  }
+
+  /** `withdraw` for many comments at once, set-based (a bulk decision). */
+  async withdrawMany(
+    manager: EntityManager,
+    audience: NotificationAudience,
+    commentIds: string[],
+    reason: string,
+  ): Promise<void> {
+    const found = await this.repository.findLiveForComments(manager, audience, commentIds);
     if (found.length === 0) {
       return;
     }

@@ -11,11 +11,14 @@ export function commentUrl(publicUrl: string, slug: string, commentId: string): 
   return `${articleUrl(publicUrl, slug)}#comment-${commentId}`;
 }
 
-/** Where moderators act: the admin API's queue and the comment's admin resource. */
+/**
+ * Where moderators act: the console's queue, and the comment's page in the console
+ * (`adminUrl/<id>`). The console asks the moderator to sign in first when needed.
+ */
 export function adminUrls(publicUrl: string): { queueUrl: string; adminUrl: string } {
   return {
-    queueUrl: `${publicUrl}/api/admin/comments?status=pending`,
-    adminUrl: `${publicUrl}/api/admin/comments`,
+    queueUrl: `${publicUrl}/admin/queue?status=pending`,
+    adminUrl: `${publicUrl}/admin/comments`,
   };
 }
 

@@ -91,16 +91,19 @@ export class NotificationsRepository {
     );
   }
 
-  /** The keyed address hashes of the authors of these comments (a reply's ancestors). */
-  async findAuthorHashes(manager: EntityManager, commentIds: string[]): Promise<Set<string>> {
+  /** The keyed address hash of the author of each of these comments (replies' ancestors). */
+  async findAuthorHashes(
+    manager: EntityManager,
+    commentIds: string[],
+  ): Promise<Map<string, string>> {
     if (commentIds.length === 0) {
-      return new Set();
+      return new Map();
     }
-    const rows: { hash: string }[] = await manager.query(
-      'SELECT DISTINCT author_email_hash AS hash FROM comments WHERE id = ANY($1::uuid[])',
-      [commentIds],
+    const rows: { id: string; hash: string }[] = await manager.query(
+      'SELECT id, author_email_hash AS hash FROM comments WHERE id = ANY($1::uuid[])',
+      [[...new Set(commentIds)]],
     );
-    return new Set(rows.map((r) => r.hash));
+    return new Map(rows.map((r) => [r.id, r.hash]));
   }
 
   /**
@@ -128,25 +131,27 @@ export class NotificationsRepository {
     return rows.length > 0;
   }
 
-  async moveToDigest(manager: EntityManager, ledgerId: string, digestId: string): Promise<void> {
-    await manager.query('UPDATE comment_notifications SET digest_id = $2 WHERE id = $1', [
-      ledgerId,
-      digestId,
-    ]);
+  async moveToDigest(manager: EntityManager, ledgerIds: string[], digestId: string): Promise<void> {
+    await manager.query(
+      'UPDATE comment_notifications SET digest_id = $2 WHERE id = ANY($1::uuid[])',
+      [ledgerIds, digestId],
+    );
   }
 
-  async countLedgerRows(
+  /** How many notifications each of these comments has given this recipient (absent: none). */
+  async countLedgerRowsMany(
     manager: EntityManager,
     audience: NotificationAudience,
-    commentId: string,
+    commentIds: string[],
     key: string,
-  ): Promise<number> {
-    const rows: { n: number }[] = await manager.query(
-      `SELECT count(*)::int AS n FROM comment_notifications
-        WHERE audience = $1 AND comment_id = $2 AND recipient_key = $3`,
-      [audience, commentId, key],
+  ): Promise<Map<string, number>> {
+    const rows: { commentId: string; n: number }[] = await manager.query(
+      `SELECT comment_id AS "commentId", count(*)::int AS n FROM comment_notifications
+        WHERE audience = $1 AND comment_id = ANY($2::uuid[]) AND recipient_key = $3
+        GROUP BY comment_id`,
+      [audience, commentIds, key],
     );
-    return rows[0].n;
+    return new Map(rows.map((r) => [r.commentId, r.n]));
   }
 
   /** Single mails to this recipient within the last `windowMs` (comment_notifications_flood_idx). */
@@ -188,6 +193,30 @@ export class NotificationsRepository {
       ],
     );
     return inserted[0]?.id ?? null;
+  }
+
+  /**
+   * Many ledger rows in one statement; returns the ids of the rows inserted (repeats, by the
+   * unique key, are skipped).
+   */
+  async insertLedgerRows(manager: EntityManager, rows: NewLedgerRow[]): Promise<string[]> {
+    if (rows.length === 0) {
+      return [];
+    }
+    const inserted: { id: string }[] = await manager.query(
+      `INSERT INTO comment_notifications
+         (comment_id, article_id, audience, occasion, recipient_key, subscription_id, reasons,
+          delivery, outbox_key, digest_id)
+       SELECT r."commentId", r."articleId", r.audience, r.occasion, r."recipientKey",
+              r."subscriptionId", r.reasons, r.delivery, r."outboxKey", r."digestId"
+         FROM jsonb_to_recordset($1::jsonb) AS r("commentId" uuid, "articleId" uuid,
+              audience text, occasion integer, "recipientKey" text, "subscriptionId" uuid,
+              reasons text[], delivery text, "outboxKey" text, "digestId" uuid)
+       ON CONFLICT ON CONSTRAINT comment_notifications_once_uq DO NOTHING
+       RETURNING id`,
+      [JSON.stringify(rows)],
+    );
+    return inserted.map((r) => r.id);
   }
 
   /** The digest still collecting for this recipient and scope, locked (notification_digests_open_uq). */
@@ -242,20 +271,20 @@ export class NotificationsRepository {
     );
   }
 
-  /** The live notifications of a comment for one audience, locked, to withdraw them. */
-  findLiveForComment(
+  /** The live notifications of these comments for one audience, locked, to withdraw them. */
+  findLiveForComments(
     manager: EntityManager,
     audience: NotificationAudience,
-    commentId: string,
+    commentIds: string[],
   ): Promise<LedgerRow[]> {
     return manager.query(
       `SELECT id, recipient_key AS "recipientKey", delivery, outbox_key AS "outboxKey",
               digest_id AS "digestId"
          FROM comment_notifications
-        WHERE audience = $1 AND comment_id = $2 AND cancelled_at IS NULL
-        ORDER BY recipient_key
+        WHERE audience = $1 AND comment_id = ANY($2::uuid[]) AND cancelled_at IS NULL
+        ORDER BY recipient_key, id
         FOR UPDATE`,
-      [audience, commentId],
+      [audience, commentIds],
     );
   }
 

@@ -4,9 +4,13 @@ import { CommentEntity } from '../comments/comment.entity';
 import { emailHash } from '../comments/post-comment.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { NotificationReason } from './comment-notification.entity';
-import { NotificationDelivery } from './notification-delivery.service';
+import { Notification, NotificationDelivery } from './notification-delivery.service';
 import { articleUrl, notifiedComment } from './notification-mails';
-import { ArticleSubscriber, NotificationsRepository } from './notifications.repository';
+import {
+  ArticleSubscriber,
+  NotificationsRepository,
+  NotifiedArticle,
+} from './notifications.repository';
 
 interface Recipient {
   email: string;
@@ -30,19 +34,63 @@ export class ReaderNotifications {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async commentPublished(manager: EntityManager, comment: Readonly<CommentEntity>): Promise<void> {
-    const subscribers = await this.repository.findArticleSubscribers(manager, comment.articleId);
-    if (subscribers.length === 0) {
-      return;
+  commentPublished(manager: EntityManager, comment: Readonly<CommentEntity>): Promise<void> {
+    return this.commentsPublished(manager, [comment]);
+  }
+
+  /**
+   * Many comments became visible at once (a bulk approval): per article, the subscribers, the
+   * article and the ancestors' authors are read once, and each recipient's notifications are
+   * delivered together (one lock, one digest rebuild).
+   */
+  async commentsPublished(
+    manager: EntityManager,
+    comments: readonly Readonly<CommentEntity>[],
+  ): Promise<void> {
+    const byArticle = new Map<string, Readonly<CommentEntity>[]>();
+    for (const comment of comments) {
+      byArticle.set(comment.articleId, [...(byArticle.get(comment.articleId) ?? []), comment]);
     }
-    const article = await this.repository.findArticle(manager, comment.articleId);
-    if (!article) {
-      return;
+    for (const [articleId, published] of [...byArticle].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const subscribers = await this.repository.findArticleSubscribers(manager, articleId);
+      if (subscribers.length === 0) {
+        continue;
+      }
+      const article = await this.repository.findArticle(manager, articleId);
+      if (!article) {
+        continue;
+      }
+      const authors = await this.repository.findAuthorHashes(
+        manager,
+        published.flatMap((c) => c.path),
+      );
+      const hashed = subscribers.map((s) => ({
+        subscriber: s,
+        hash: emailHash(s.email, this.config.hashSecret),
+      }));
+      const perRecipient = new Map<string, Notification<'comment-notification'>[]>();
+      for (const comment of published) {
+        const ancestors = new Set(comment.path.map((id) => authors.get(id)));
+        for (const recipient of this.recipientsOf(comment, hashed, ancestors)) {
+          const list = perRecipient.get(recipient.key) ?? [];
+          list.push(this.notification(comment, article, recipient));
+          perRecipient.set(recipient.key, list);
+        }
+      }
+      // Sorted: deliverMany() locks each recipient, and every transaction locks in the same order.
+      for (const key of [...perRecipient.keys()].sort()) {
+        await this.delivery.deliverMany(manager, perRecipient.get(key)!);
+      }
     }
-    const ancestors = await this.repository.findAuthorHashes(manager, comment.path);
+  }
+
+  private recipientsOf(
+    comment: Readonly<CommentEntity>,
+    subscribers: { subscriber: ArticleSubscriber; hash: string }[],
+    ancestors: Set<string | undefined>,
+  ): Recipient[] {
     const recipients = new Map<string, Recipient>();
-    for (const subscriber of subscribers) {
-      const hash = emailHash(subscriber.email, this.config.hashSecret);
+    for (const { subscriber, hash } of subscribers) {
       if (hash === comment.authorEmailHash) {
         continue;
       }
@@ -57,46 +105,55 @@ export class ReaderNotifications {
       recipient[subscriber.kind] = subscriber;
       recipients.set(subscriber.emailKey, recipient);
     }
-    // Sorted: deliver() locks each recipient, and every transaction locks in the same order.
-    for (const recipient of [...recipients.values()].sort((a, b) => (a.key < b.key ? -1 : 1))) {
-      const reasons: NotificationReason[] = [];
-      if (recipient.replies) {
-        reasons.push('replies');
-      }
-      if (recipient.followups) {
-        reasons.push('followups');
-      }
-      // The wider subscription's link: unsubscribing from it stops the most of this mail.
-      const subscription = recipient.followups ?? recipient.replies!;
-      await this.delivery.deliver(manager, {
-        audience: 'reader',
-        commentId: comment.id,
-        articleId: comment.articleId,
-        recipient,
-        subscriptionId: subscription.id,
-        reasons,
-        template: 'comment-notification',
-        data: {
-          articleId: article.id,
-          articleTitle: article.title,
-          articleUrl: articleUrl(this.config.publicUrl, article.slug),
-          comment: notifiedComment(
-            comment,
-            article.slug,
-            this.config.publicUrl,
-            recipient.replies !== undefined,
-          ),
-          because: { replies: !!recipient.replies, followups: !!recipient.followups },
-        },
-      });
+    return [...recipients.values()];
+  }
+
+  private notification(
+    comment: Readonly<CommentEntity>,
+    article: NotifiedArticle,
+    recipient: Recipient,
+  ): Notification<'comment-notification'> {
+    const reasons: NotificationReason[] = [];
+    if (recipient.replies) {
+      reasons.push('replies');
     }
+    if (recipient.followups) {
+      reasons.push('followups');
+    }
+    // The wider subscription's link: unsubscribing from it stops the most of this mail.
+    const subscription = recipient.followups ?? recipient.replies!;
+    return {
+      audience: 'reader',
+      commentId: comment.id,
+      articleId: comment.articleId,
+      recipient,
+      subscriptionId: subscription.id,
+      reasons,
+      template: 'comment-notification',
+      data: {
+        articleId: article.id,
+        articleTitle: article.title,
+        articleUrl: articleUrl(this.config.publicUrl, article.slug),
+        comment: notifiedComment(
+          comment,
+          article.slug,
+          this.config.publicUrl,
+          recipient.replies !== undefined,
+        ),
+        because: { replies: !!recipient.replies, followups: !!recipient.followups },
+      },
+    };
   }
 
   async commentWithdrawn(manager: EntityManager, commentId: string): Promise<void> {
-    await this.delivery.withdraw(
+    await this.commentsWithdrawn(manager, [commentId]);
+  }
+
+  async commentsWithdrawn(manager: EntityManager, commentIds: string[]): Promise<void> {
+    await this.delivery.withdrawMany(
       manager,
       'reader',
-      commentId,
+      commentIds,
       'not sent: the comment was withdrawn before it went out',
     );
   }

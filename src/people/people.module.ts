@@ -6,5 +6,6 @@ import { PeopleService } from './people.service';
 @Module({
   controllers: [PeopleController],
   providers: [PeopleService],
+  exports: [PeopleService],
 })
 export class PeopleModule {}

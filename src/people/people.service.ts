@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { inTransaction } from '../database/transactions';
 import { emailHash } from '../comments/post-comment.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { emailKey } from '../mail/email-address';
@@ -122,7 +123,7 @@ export class PeopleService {
   async erase(email: string): Promise<void> {
     const hash = emailHash(email, this.config.hashSecret);
     const key = emailKey(email);
-    const counts = await this.dataSource.transaction(async (manager: EntityManager) => {
+    const counts = await inTransaction(this.dataSource, async (manager: EntityManager) => {
       const comments: unknown[] = await manager.query(
         `UPDATE comments SET author_name = $2, author_email = 'erased@invalid.invalid',
            author_email_hash = 'erased:' || id, ip_hash = NULL, user_agent = NULL, notify = 'none'

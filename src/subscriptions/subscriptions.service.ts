@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GoneException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { DataSource, EntityManager } from 'typeorm';
+import { inTransaction } from '../database/transactions';
 import { ArticleEntity } from '../articles/article.entity';
 import { mailboxKey } from '../common/client-keys';
 import { decodeCursor, encodeCursor } from '../common/cursor';
@@ -73,7 +74,7 @@ export class SubscriptionsService {
     // Derived before the transaction: it may read the key, and PGlite has one connection.
     const unsubscribeTokenHash = hashToken(await this.links.tokenFor(id));
     const work = (m: EntityManager) => this.requestIn(m, input, id, unsubscribeTokenHash);
-    await (manager ? work(manager) : this.dataSource.transaction(work));
+    await (manager ? work(manager) : inTransaction(this.dataSource, work));
   }
 
   private async requestIn(
@@ -172,7 +173,7 @@ export class SubscriptionsService {
     token: string,
     context: { ip: string | null; userAgent: string | null },
   ): Promise<SubscriptionOutcome> {
-    return this.dataSource.transaction(async (m) => {
+    return inTransaction(this.dataSource, async (m) => {
       const subscription = await this.subscriptions.findByConfirmHash(hashToken(token), m);
       if (!subscription || !['pending', 'confirmed'].includes(subscription.status)) {
         throw new NotFoundException('unknown confirmation link');
@@ -217,7 +218,7 @@ export class SubscriptionsService {
 
   /** Ends exactly the subscription the token belongs to; repeating it changes nothing. */
   async unsubscribe(token: string): Promise<SubscriptionOutcome> {
-    return this.dataSource.transaction(async (m) => {
+    return inTransaction(this.dataSource, async (m) => {
       const subscription = await this.subscriptions.findByUnsubscribeHash(hashToken(token), m);
       if (!subscription) {
         throw new NotFoundException('unknown unsubscribe link');
@@ -242,7 +243,7 @@ export class SubscriptionsService {
    * article ends (for a newsletter token, just that one). Idempotent.
    */
   async unsubscribeArticle(token: string): Promise<{ articleId: string | null }> {
-    return this.dataSource.transaction(async (m) => {
+    return inTransaction(this.dataSource, async (m) => {
       const subscription = await this.subscriptions.findByUnsubscribeHash(hashToken(token), m);
       if (!subscription) {
         throw new NotFoundException('unknown unsubscribe link');
@@ -275,7 +276,7 @@ export class SubscriptionsService {
    * what is queued is withdrawn) and each of its subscriptions ends. Idempotent.
    */
   async stopAllMail(token: string): Promise<void> {
-    await this.dataSource.transaction(async (m) => {
+    await inTransaction(this.dataSource, async (m) => {
       const subscription = await this.subscriptions.findByUnsubscribeHash(hashToken(token), m);
       if (!subscription) {
         throw new NotFoundException('unknown unsubscribe link');

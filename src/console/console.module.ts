@@ -1,0 +1,58 @@
+import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { NextFunction, Request, Response } from 'express';
+import { ArticlesModule } from '../articles/articles.module';
+import { AuthModule } from '../auth/auth.module';
+import { HealthModule } from '../health/health.module';
+import { MailModule } from '../mail/mail.module';
+import { ModerationModule } from '../moderation/moderation.module';
+import { NewsletterModule } from '../newsletter/newsletter.module';
+import { PeopleModule } from '../people/people.module';
+import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
+import { WebModule } from '../web/web.module';
+import { ConsoleAdminController } from './console-admin.controller';
+import { ConsoleArticlesController } from './console-articles.controller';
+import { ConsoleAuditController } from './console-audit.controller';
+import { ConsoleAuthController } from './console-auth.controller';
+import { ConsoleGuard } from './console-auth.guard';
+import { ConsoleQueueController } from './console-queue.controller';
+import { ConsoleSessionsService } from './console-sessions.service';
+import { ConsoleView } from './console-view';
+import { QueueLiveService } from './queue-live.service';
+
+/**
+ * The moderation console under /admin: server-rendered pages over the same services the admin
+ * API uses. Sessions are cookies backed by console_sessions; every write carries a CSRF token.
+ */
+@Module({
+  imports: [
+    AuthModule,
+    ArticlesModule,
+    HealthModule,
+    MailModule,
+    ModerationModule,
+    NewsletterModule,
+    PeopleModule,
+    SubscriptionsModule,
+    WebModule,
+  ],
+  controllers: [
+    ConsoleAuthController,
+    ConsoleQueueController,
+    ConsoleAuditController,
+    ConsoleArticlesController,
+    ConsoleAdminController,
+  ],
+  providers: [ConsoleSessionsService, ConsoleGuard, ConsoleView, QueueLiveService],
+})
+export class ConsoleModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    // Console pages show moderators' data: never cached, never framed, never indexed.
+    consumer
+      .apply((_req: Request, res: Response, next: NextFunction) => {
+        res.setHeader('Cache-Control', 'no-store');
+        res.setHeader('X-Robots-Tag', 'noindex');
+        next();
+      })
+      .forRoutes('admin', 'admin/*path');
+  }
+}
