@@ -299,7 +299,8 @@ function newPost() {
       authorEmail: `poster${n}@example.com`,
       body: `A *benchmark* comment (${n}) with [a link](https://example.com).`,
     },
-    headers: { 'x-forwarded-for': `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}` },
+    // Limits count per network (/24): every post comes from a network of its own.
+    headers: { 'x-forwarded-for': `10.${(n >> 8) & 255}.${n & 255}.7` },
   };
 }
 
