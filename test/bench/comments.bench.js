@@ -25,12 +25,23 @@ const BODY = Array.from(
   (_, i) => `Paragraph ${i + 1} of the benchmark article, with enough words to quote from it.`,
 ).join('\n\n');
 
-async function createArticle(app, slug) {
-  const res = await fetch(`${app.url}/api/admin/articles`, {
-    method: 'POST',
-    headers: { ...app.admin, 'content-type': 'application/json' },
-    body: JSON.stringify({ title: slug, slug, body: BODY, status: 'published' }),
-  });
+async function createArticle(app, slug, attempt = 1) {
+  let res;
+  try {
+    res = await fetch(`${app.url}/api/admin/articles`, {
+      method: 'POST',
+      headers: { ...app.admin, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: slug, slug, body: BODY, status: 'published' }),
+    });
+  } catch (error) {
+    // Seen once in a while on this loaded machine: the connection reset before an answer.
+    if (attempt >= 3) {
+      throw error;
+    }
+    process.stdout.write(`creating ${slug} failed (${error.cause?.code ?? error}); again\n`);
+    await bench.sleep(500);
+    return createArticle(app, slug, attempt + 1);
+  }
   if (res.status !== 201) {
     throw new Error(`creating ${slug}: ${res.status} ${await res.text()}`);
   }

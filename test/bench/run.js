@@ -1,32 +1,37 @@
 'use strict';
 /**
- * `npm run bench`: one run, one table: every route of the floor, articles and comments parts
- * against its bare baseline, started in the same run (see lib.js runSuite). Name parts to run
- * only those (`node test/bench/run.js comments`); `newsletter` (delivery end to end) runs only
- * when named. Expects a build in dist/.
+ * `npm run bench`: one run, one table: every route of the parts (bench files exporting `part`:
+ * floor, articles, comments) against its bare baseline, started in the same run (lib.js
+ * runSuite). Name parts to run only those (`node test/bench/run.js comments`). Bench files
+ * exporting a function (newsletter, render, console) measure something else and run only when
+ * named. Expects a build in dist/.
  */
+const { readdirSync } = require('node:fs');
 const path = require('node:path');
 const bench = require('./lib');
 
-const SUITE = ['floor', 'articles', 'comments'];
-const ON_ITS_OWN = ['newsletter'];
+const FILES = readdirSync(__dirname)
+  .filter((f) => f.endsWith('.bench.js'))
+  .sort()
+  .map((f) => f.replace(/\.bench\.js$/, ''));
+const load = (name) => require(path.join(__dirname, `${name}.bench.js`));
+// The suite's order: the floor first, posts (which grow the thread) last.
+const SUITE = ['floor', 'articles', 'comments'].filter((n) => FILES.includes(n));
 
 async function main(names) {
   const chosen = names.length ? names.map((n) => n.replace(/\.bench\.js$/, '')) : SUITE;
   for (const name of chosen) {
-    if (!SUITE.includes(name) && !ON_ITS_OWN.includes(name)) {
-      throw new Error(`no benchmark ${name}; have: ${[...SUITE, ...ON_ITS_OWN].join(', ')}`);
+    if (!FILES.includes(name)) {
+      throw new Error(`no benchmark ${name}; have: ${FILES.join(', ')}`);
     }
   }
-  const parts = chosen
-    .filter((n) => SUITE.includes(n))
-    .map((n) => require(path.join(__dirname, `${n}.bench.js`)).part);
+  const parts = chosen.map((n) => load(n).part).filter(Boolean);
   if (parts.length) {
     await bench.runSuite(parts);
   }
-  for (const name of chosen.filter((n) => ON_ITS_OWN.includes(n))) {
+  for (const name of chosen.filter((n) => typeof load(n) === 'function')) {
     process.stdout.write(`\n== ${name}\n`);
-    await require(path.join(__dirname, `${name}.bench.js`))();
+    await load(name)();
   }
 }
 
