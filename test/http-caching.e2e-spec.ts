@@ -78,3 +78,34 @@ describe('concurrent misses of one thread page', () => {
     reads.mockRestore();
   });
 });
+
+describe('a cached thread page near its expiry', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ THREAD_CACHE_MS: '800' });
+  });
+  afterAll(() => t.close());
+
+  it('is served at once past half its time while one request refreshes it behind', async () => {
+    const article = await createArticle(t);
+    await postComment(t, article.slug, { authorName: 'Kept' });
+    const reads = vi.spyOn(t.app.get(CommentsRepository), 'findThreadPageJson');
+    const path = `/api/articles/${article.slug}/comments`;
+    const names = async () =>
+      ((await request(t.http).get(path).expect(200)).body as { items: { authorName: string }[] })
+        .items[0].authorName;
+    expect(await names()).toBe('Kept');
+    await t.dataSource.query(
+      "UPDATE comments SET author_name = 'Refreshed' WHERE article_id = $1",
+      [article.id],
+    );
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    // Past half of THREAD_CACHE_MS: the kept page answers, and a refresh starts.
+    expect(await names()).toBe('Kept');
+    expect(reads).toHaveBeenCalledTimes(2);
+    await vi.waitFor(async () => expect(await names()).toBe('Refreshed'), { timeout: 3000 });
+    expect(reads).toHaveBeenCalledTimes(2);
+    reads.mockRestore();
+  });
+});

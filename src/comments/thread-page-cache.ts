@@ -22,24 +22,35 @@ export class ThreadPageCache {
     this.pages = new ByteBudgetCache(config.threadCacheBytes, config.threadCacheMs);
   }
 
+  /**
+   * The page from memory, or loaded once however many ask at the same time. A page past half
+   * its THREAD_CACHE_MS is still served while one request refreshes it in the background, so a
+   * busy page's readers never queue behind its expiry (no page is served past THREAD_CACHE_MS).
+   */
   read(key: string, load: () => Promise<string>): Promise<string> {
     if (this.config.threadCacheMs === 0 || this.config.threadCacheBytes === 0) {
       return load();
     }
     const hit = this.pages.get(key);
     if (hit !== undefined) {
-      return Promise.resolve(hit);
+      // Stored as "<refresh after, ms since epoch>\n<json>".
+      const cut = hit.indexOf('\n');
+      if (Date.now() >= Number(hit.slice(0, cut)) && !this.loading.has(key)) {
+        this.load(key, load).catch(() => undefined); // the kept copy is still good
+      }
+      return Promise.resolve(hit.slice(cut + 1));
     }
-    const pending = this.loading.get(key);
-    if (pending) {
-      return pending;
-    }
+    return this.loading.get(key) ?? this.load(key, load);
+  }
+
+  private load(key: string, load: () => Promise<string>): Promise<string> {
+    const refreshAfter = Date.now() + Math.floor(this.config.threadCacheMs / 2);
     const loaded = load().then(
       (json) => {
         // A write may have emptied the cache while this query ran: keep only a current load.
         if (this.loading.get(key) === loaded) {
           this.loading.delete(key);
-          this.pages.set(key, json);
+          this.pages.set(key, `${refreshAfter}\n${json}`);
         }
         return json;
       },
