@@ -149,15 +149,11 @@
       });
   }
 
-  // A held comment posted by the plain form: the redirect's fragment carries its id and token.
-  var fragment = /^#held=([0-9a-f-]{36})\.([A-Za-z0-9_-]+)$/.exec(window.location.hash);
-  if (fragment) {
-    remember(fragment[1], fragment[2]);
-    window.history.replaceState(
-      null,
-      '',
-      window.location.pathname + window.location.search + '#comment-form',
-    );
+  // A comment posted by the plain form: the server handed its id and edit token to this browser
+  // in a short-lived cookie (comments.js deletes it once every script has read it).
+  var own = /(?:^|;\s*)marginalia-own=([0-9a-f-]{36})\.([A-Za-z0-9_-]+)/.exec(document.cookie);
+  if (own && /[?&]held=1/.test(window.location.search)) {
+    remember(own[1], own[2]);
   }
 
   // A held comment posted through the API by another script on the page.

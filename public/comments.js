@@ -152,7 +152,58 @@
       });
   });
 
-  // ---- rendering comments from the API ------------------------------------------------------
+  // ---- rendering comments from the API (the same markup as templates/partials/comment.hbs) ----
+
+  function initials(name) {
+    var words = String(name || '')
+      .normalize('NFC')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
+    var picked = words.length > 1 ? [words[0], words[words.length - 1]] : words.slice(0, 1);
+    return (
+      picked
+        .map(function (w) {
+          return Array.from(w)[0].toUpperCase();
+        })
+        .join('') || '?'
+    );
+  }
+
+  function avatarHue(name) {
+    var hash = 0;
+    Array.from(String(name || '')).forEach(function (ch) {
+      hash = (Math.imul(hash, 31) + ch.codePointAt(0)) >>> 0;
+    });
+    return hash % 12;
+  }
+
+  function reportBox(id) {
+    return el('details', { class: 'comment-report' }, [
+      el('summary', { text: 'Report' }),
+      el(
+        'form',
+        {
+          class: 'report-form',
+          method: 'post',
+          action: '/comments/' + id + '/report',
+          'data-comment-id': id,
+        },
+        [
+          el('label', { for: 'report-' + id, text: 'Why should a moderator look at it?' }),
+          el('input', {
+            id: 'report-' + id,
+            name: 'reason',
+            type: 'text',
+            maxlength: '500',
+            required: true,
+            placeholder: 'spam, abuse, off topic\u2026',
+          }),
+          el('button', { type: 'submit', text: 'Send report' }),
+        ],
+      ),
+    ]);
+  }
 
   function renderComment(node, level) {
     var li = el('li', {
@@ -163,16 +214,30 @@
     });
     var card = el('article', {
       class: 'comment-card',
-      'aria-label': node.status === 'deleted' ? 'Deleted comment' : 'Comment by ' + node.authorName,
+      'aria-labelledby': 'comment-' + node.id + '-by',
     });
     if (node.status === 'deleted') {
       card.appendChild(
-        el('p', { class: 'comment-placeholder', text: 'This comment was deleted.' }),
+        el('p', {
+          class: 'comment-placeholder',
+          id: 'comment-' + node.id + '-by',
+          text: 'This comment was deleted.',
+        }),
       );
     } else {
       card.appendChild(
         el('header', { class: 'comment-meta' }, [
-          el('span', { class: 'comment-author', text: node.authorName }),
+          el('span', {
+            class: 'avatar avatar-' + avatarHue(node.authorName),
+            'aria-hidden': 'true',
+            text: initials(node.authorName),
+          }),
+          el('span', {
+            class: 'comment-author',
+            id: 'comment-' + node.id + '-by',
+            text: node.authorName,
+          }),
+          node.pinned ? el('span', { class: 'comment-pinned-label', text: 'Pinned' }) : null,
           document.createTextNode(' '),
           el('a', { class: 'comment-permalink', href: '#comment-' + node.id }, [
             el('time', { datetime: node.createdAt, text: dateLabel(node.createdAt) }),
@@ -198,25 +263,29 @@
       card.appendChild(
         el('footer', { class: 'comment-actions' }, [
           el('span', { class: 'comment-votes' }, [
-            el('button', {
-              type: 'button',
-              class: 'vote vote-up',
-              'data-value': '1',
-              'aria-label': 'Vote up',
-              text: '\u25b2',
-            }),
-            el('span', {
-              class: 'vote-score',
-              'aria-label': 'Score',
-              text: String(node.votes.score),
-            }),
-            el('button', {
-              type: 'button',
-              class: 'vote vote-down',
-              'data-value': '-1',
-              'aria-label': 'Vote down',
-              text: '\u25bc',
-            }),
+            el(
+              'button',
+              {
+                type: 'button',
+                class: 'vote vote-up',
+                'data-value': '1',
+                title: 'Vote up',
+                text: '\u25b2',
+              },
+              [el('span', { class: 'visually-hidden', text: ' Vote up' })],
+            ),
+            el('span', { class: 'vote-score', title: 'Score', text: String(node.votes.score) }),
+            el(
+              'button',
+              {
+                type: 'button',
+                class: 'vote vote-down',
+                'data-value': '-1',
+                title: 'Vote down',
+                text: '\u25bc',
+              },
+              [el('span', { class: 'visually-hidden', text: ' Vote down' })],
+            ),
           ]),
           document.createTextNode(' '),
           el('a', {
@@ -226,6 +295,8 @@
             'data-author': node.authorName,
             text: 'Reply',
           }),
+          document.createTextNode(' '),
+          reportBox(node.id),
         ]),
       );
     }
@@ -236,7 +307,7 @@
         el('p', { class: 'more-replies' }, [
           el('a', {
             class: 'more-replies-link',
-            href: '/api/comments/' + node.id + '/replies',
+            href: '/comments/' + node.id + '/replies#replies-title',
             'data-comment-id': node.id,
             text: 'Show more replies',
           }),
@@ -389,7 +460,11 @@
       .then(function (answer) {
         if (answer.res.status !== 201) {
           var body = answer.body || {};
-          var messages = body.errors || [body.message || 'Something went wrong; please try again.'];
+          var messages = body.errors
+            ? body.errors.map(function (e) {
+                return e.message;
+              })
+            : [body.message || 'Something went wrong; please try again.'];
           if (answer.res.status === 429) {
             messages = [
               'You are commenting too fast. Please try again in ' +
@@ -401,6 +476,8 @@
           return;
         }
         var comment = answer.body.comment;
+        rememberOwn(comment.id, answer.body.editToken, answer.body.editableUntil);
+        keepIdentity();
         // Other scripts on the page (the author's own held comments) hear of every post.
         document.dispatchEvent(
           new CustomEvent('marginalia:comment-posted', { detail: answer.body }),
@@ -436,6 +513,7 @@
         }
         cancelReply();
         enableVotes(li);
+        offerOwnActions();
         setCount(1);
         li.classList.add('comment-new');
         li.scrollIntoView({ block: 'center' });
@@ -634,6 +712,20 @@
   document.addEventListener('mouseup', function () {
     setTimeout(offerPassage, 0);
   });
+  // Touch screens select by long-press and drag handles: no mouse events, only selection changes.
+  var selectionTimer = null;
+  document.addEventListener('selectionchange', function () {
+    clearTimeout(selectionTimer);
+    selectionTimer = setTimeout(function () {
+      var selection = window.getSelection();
+      if (selection && !selection.isCollapsed && !passageButton.contains(document.activeElement)) {
+        offerPassage();
+      }
+    }, 250);
+  });
+  document.addEventListener('touchend', function () {
+    setTimeout(offerPassage, 300);
+  });
   document.addEventListener('keyup', function (event) {
     if (event.shiftKey || event.key === 'Shift') {
       offerPassage();
@@ -650,6 +742,75 @@
       field(name).value = '';
     });
     form.querySelector('.passage-quote').hidden = true;
+  }
+
+  // ---- commented passages highlighted in the text; a highlight opens its inline comments ----
+
+  function highlight(block, exact) {
+    var walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
+    var nodes = [];
+    var text = '';
+    for (var n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (n.parentElement.closest('.inline-badge, .passage-highlight')) {
+        continue;
+      }
+      nodes.push({ node: n, start: text.length });
+      text += n.data;
+    }
+    var at = normalize(text).indexOf(exact);
+    if (at < 0 || normalize(text).length !== text.length) {
+      at = text.indexOf(exact);
+    }
+    if (at < 0) {
+      return;
+    }
+    var end = at + exact.length;
+    var range = document.createRange();
+    nodes.forEach(function (entry) {
+      var length = entry.node.data.length;
+      if (at >= entry.start && at <= entry.start + length) {
+        range.setStart(entry.node, at - entry.start);
+      }
+      if (end >= entry.start && end <= entry.start + length) {
+        range.setEnd(entry.node, end - entry.start);
+      }
+    });
+    var link = el('a', {
+      class: 'passage-highlight',
+      href: '?anchor=' + encodeURIComponent(block.getAttribute('data-block-id')) + '#comments',
+      title: 'Read the comments on this passage',
+    });
+    link.appendChild(range.extractContents());
+    range.insertNode(link);
+  }
+
+  if (Object.keys(counts).length > 0) {
+    fetch('/api/articles/' + encodeURIComponent(slug) + '/comments?anchor=inline&limit=100', {
+      headers: { Accept: 'application/json' },
+    })
+      .then(function (res) {
+        return res.ok ? res.json() : { items: [] };
+      })
+      .then(function (page) {
+        var seen = {};
+        page.items.forEach(function (node) {
+          var anchor = node.anchor;
+          if (!anchor || !anchor.quote || anchor.state === 'orphaned') {
+            return;
+          }
+          var key = anchor.blockId + '\u0000' + anchor.quote.exact;
+          var block = document.querySelector(
+            '.article-body [data-block-id="' + CSS.escape(anchor.blockId) + '"]',
+          );
+          if (block && !seen[key]) {
+            seen[key] = true;
+            highlight(block, anchor.quote.exact);
+          }
+        });
+      })
+      .catch(function () {
+        /* highlights are a nicety; the badges still lead to the comments */
+      });
   }
 
   passageButton.addEventListener('mousedown', function (event) {
@@ -679,5 +840,228 @@
     box.hidden = false;
   }
 
+  // ---- the reader's own comments: edit and delete within the edit window, from this browser ----
+
+  var OWN_KEY = 'marginalia:own-comments';
+  var OWN_COOKIE = 'marginalia-own';
+  var EDIT_WINDOW_MS = 15 * 60 * 1000;
+
+  function readOwn() {
+    try {
+      var list = JSON.parse(localStorage.getItem(OWN_KEY) || '[]');
+      return Array.isArray(list)
+        ? list.filter(function (e) {
+            return e && Date.parse(e.until) > Date.now();
+          })
+        : [];
+    } catch (e) {
+      return [];
+    }
+  }
+
+  function writeOwn(list) {
+    try {
+      localStorage.setItem(OWN_KEY, JSON.stringify(list.slice(-50)));
+    } catch (e) {
+      /* private mode: editing works until the page is left */
+    }
+  }
+
+  function rememberOwn(id, token, until) {
+    var list = readOwn().filter(function (e) {
+      return e.id !== id;
+    });
+    list.push({ id: id, token: token, until: until });
+    writeOwn(list);
+    offerOwnActions();
+  }
+
+  function forgetOwn(id) {
+    writeOwn(
+      readOwn().filter(function (e) {
+        return e.id !== id;
+      }),
+    );
+  }
+
+  // A comment posted by the plain form: the server handed its id and token over in a cookie,
+  // which is moved here and deleted once every script of the page has read it.
+  var cookie = /(?:^|;\s*)marginalia-own=([0-9a-f-]{36})\.([A-Za-z0-9_-]+)/.exec(document.cookie);
+  if (cookie) {
+    rememberOwn(cookie[1], cookie[2], new Date(Date.now() + EDIT_WINDOW_MS).toISOString());
+    document.addEventListener('DOMContentLoaded', function () {
+      document.cookie = OWN_COOKIE + '=; Max-Age=0; Path=/articles/' + slug + '; SameSite=Strict';
+    });
+  }
+
+  function ownEntry(id) {
+    return readOwn().filter(function (e) {
+      return e.id === id;
+    })[0];
+  }
+
+  function offerOwnActions() {
+    readOwn().forEach(function (entry) {
+      var li = document.getElementById('comment-' + entry.id);
+      var actions = li && li.querySelector(':scope > .comment-card .comment-actions');
+      if (!actions || actions.querySelector('.own-actions')) {
+        return;
+      }
+      actions.appendChild(
+        el('span', { class: 'own-actions' }, [
+          el('button', { type: 'button', class: 'link-button comment-edit', text: 'Edit' }),
+          el('button', { type: 'button', class: 'link-button comment-delete', text: 'Delete' }),
+        ]),
+      );
+    });
+  }
+
+  function ownRequest(id, method, body) {
+    var entry = ownEntry(id);
+    if (!entry) {
+      return Promise.resolve({ status: 403 });
+    }
+    var headers = { 'X-Edit-Token': entry.token, Accept: 'application/json' };
+    if (body) {
+      headers['Content-Type'] = 'application/json';
+    }
+    return fetch('/api/comments/' + id, {
+      method: method,
+      headers: headers,
+      body: body ? JSON.stringify(body) : undefined,
+      credentials: 'omit',
+    });
+  }
+
+  function ownProblem(li, res) {
+    var text =
+      res.status === 403 || res.status === 409
+        ? 'The edit window of this comment has closed.'
+        : 'That did not work. Please try again.';
+    var note = el('p', { class: 'comment-notice', role: 'status', text: text });
+    li.querySelector(':scope > .comment-card').appendChild(note);
+    if (res.status === 403 || res.status === 409) {
+      forgetOwn(li.getAttribute('data-comment-id'));
+      var own = li.querySelector('.own-actions');
+      if (own) {
+        own.remove();
+      }
+    }
+  }
+
+  thread.addEventListener('click', function (event) {
+    var editButton = event.target.closest('.comment-edit');
+    var deleteButton = event.target.closest('.comment-delete');
+    if (!editButton && !deleteButton) {
+      return;
+    }
+    var li = event.target.closest('.comment');
+    var id = li.getAttribute('data-comment-id');
+    var card = li.querySelector(':scope > .comment-card');
+    if (deleteButton) {
+      if (!window.confirm('Delete your comment? This cannot be undone.')) {
+        return;
+      }
+      ownRequest(id, 'DELETE').then(function (res) {
+        if (res.status !== 204) {
+          ownProblem(li, res);
+          return;
+        }
+        forgetOwn(id);
+        card.textContent = '';
+        card.appendChild(
+          el('p', { class: 'comment-placeholder', text: 'You deleted this comment.' }),
+        );
+      });
+      return;
+    }
+    if (card.querySelector('.comment-edit-form')) {
+      return;
+    }
+    var body = card.querySelector('.comment-body');
+    var editor = el('form', { class: 'comment-edit-form' }, [
+      el('label', { for: 'edit-' + id, text: 'Edit your comment' }),
+      el('textarea', { id: 'edit-' + id, rows: '5', maxlength: '10000', required: true }),
+      el('button', { type: 'submit', text: 'Save' }),
+      document.createTextNode(' '),
+      el('button', { type: 'button', class: 'link-button edit-cancel', text: 'Cancel' }),
+    ]);
+    body.hidden = true;
+    body.after(editor);
+    var textarea = editor.querySelector('textarea');
+    ownRequest(id, 'GET').then(function (res) {
+      if (res.ok) {
+        res.json().then(function (comment) {
+          textarea.value = comment.bodySource || body.textContent.trim();
+        });
+      } else {
+        textarea.value = body.textContent.trim();
+      }
+    });
+    textarea.focus();
+    editor.querySelector('.edit-cancel').addEventListener('click', function () {
+      editor.remove();
+      body.hidden = false;
+    });
+    editor.addEventListener('submit', function (submitEvent) {
+      submitEvent.preventDefault();
+      ownRequest(id, 'PATCH', { body: textarea.value }).then(function (res) {
+        if (!res.ok) {
+          ownProblem(li, res);
+          return;
+        }
+        res.json().then(function (comment) {
+          // bodyHtml was rendered and sanitized by the server with a strict allowlist.
+          body.innerHTML = comment.bodyHtml;
+          body.hidden = false;
+          editor.remove();
+          if (!card.querySelector('.comment-edited')) {
+            card
+              .querySelector('.comment-meta')
+              .appendChild(el('span', { class: 'comment-edited', text: ' (edited)' }));
+          }
+        });
+      });
+    });
+  });
+
+  // ---- "remember me": name and email kept in this browser only, when asked -------------------
+
+  var REMEMBER_KEY = 'marginalia:remember';
+  var rememberBox = form.querySelector('.field-remember');
+  var rememberInput = document.getElementById('comment-remember');
+  rememberBox.hidden = false;
+  try {
+    var remembered = JSON.parse(localStorage.getItem(REMEMBER_KEY) || 'null');
+    if (remembered) {
+      rememberInput.checked = true;
+      if (!field('authorName').value) {
+        field('authorName').value = remembered.name || '';
+      }
+      if (!field('authorEmail').value) {
+        field('authorEmail').value = remembered.email || '';
+      }
+    }
+  } catch (e) {
+    /* nothing remembered */
+  }
+
+  function keepIdentity() {
+    try {
+      if (rememberInput.checked) {
+        localStorage.setItem(
+          REMEMBER_KEY,
+          JSON.stringify({ name: field('authorName').value, email: field('authorEmail').value }),
+        );
+      } else {
+        localStorage.removeItem(REMEMBER_KEY);
+      }
+    } catch (e) {
+      /* private mode */
+    }
+  }
+  rememberInput.addEventListener('change', keepIdentity);
+
+  offerOwnActions();
   enableVotes(thread);
 })();

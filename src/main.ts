@@ -3,6 +3,7 @@ import { ConsoleLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
+import { AdminBootstrap } from './auth/admin-bootstrap';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 import { configureHttp } from './http/configure-http';
 import { installGracefulShutdown } from './http/graceful-shutdown';
@@ -39,6 +40,30 @@ async function bootstrap(): Promise<void> {
   installGracefulShutdown(app, config);
   await app.listen(config.port, config.host);
   logger.log(`serving ${config.publicUrl} on ${config.host}:${config.port}`, 'Marginalia');
+  const token = app.get(AdminBootstrap).createdToken;
+  if (token) {
+    process.stdout.write(firstStartNote(config, token));
+  }
+}
+
+/**
+ * After the logs of the very first start (the one that created the bootstrap token), one plain
+ * block a newcomer can read: where to look, where mail goes, and the admin token.
+ */
+export function firstStartNote(config: AppConfig, token: string): string {
+  const mail = config.smtpUrl
+    ? `sent through SMTP at ${new URL(config.smtpUrl).host}`
+    : `written as .eml files to ${config.dataDir}/mail/`;
+  return [
+    '',
+    'Marginalia is running.',
+    `  Open:        ${config.publicUrl}/`,
+    `  Mail:        ${mail}`,
+    `  Admin token: ${token}`,
+    '               (shown only this once; send it as "Authorization: Bearer <token>")',
+    '',
+    '',
+  ].join('\n');
 }
 
 bootstrap().catch((error: unknown) => {

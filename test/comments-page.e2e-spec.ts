@@ -41,7 +41,8 @@ describe('the reader page thread without JavaScript', () => {
     );
     const formEl = section.querySelector('form#comment-form')!;
     expect(formEl.getAttribute('method')).toBe('post');
-    expect(formEl.getAttribute('action')).toBe(`/articles/${article.slug}/comments`);
+    // The fragment brings the reader back to the form when it is shown again with errors.
+    expect(formEl.getAttribute('action')).toBe(`/articles/${article.slug}/comments#comment-form`);
     for (const id of ['comment-body', 'comment-name', 'comment-email', 'comment-notify']) {
       expect(section.querySelector(`label[for="${id}"]`), id).not.toBeNull();
     }
@@ -64,11 +65,26 @@ describe('the reader page thread without JavaScript', () => {
       .type('form')
       .send(form())
       .expect(303);
-    // The form asked for notifications: the page will tell the reader to confirm by mail.
-    const match = /^\/articles\/[\w-]+\?notify=1#comment-([0-9a-f-]{36})$/.exec(
+    // The form asked for notifications: the reader lands on the comment, which tells them to
+    // confirm by mail.
+    const match = /^\/articles\/[\w-]+\?notify=([0-9a-f-]{36})#comment-([0-9a-f-]{36})$/.exec(
       res.headers.location,
     );
     expect(match).not.toBeNull();
+    expect(match![1]).toBe(match![2]);
+    match!.splice(1, 1);
+    const landing = page(
+      (await request(t.http).get(res.headers.location.split('#')[0]).expect(200)).text,
+    );
+    expect(
+      landing.getElementById(`comment-${match![1]}`)!.querySelector('.comment-notice')!.textContent,
+    ).toContain('Please check your inbox');
+    // The edit token reaches this browser's script only, as a short-lived strict cookie.
+    const cookie = String(res.headers['set-cookie']);
+    expect(cookie).toMatch(new RegExp(`^marginalia-own=${match![1]}\\.cet_[\\w-]+;`));
+    expect(cookie).toContain(`Path=/articles/${article.slug}`);
+    expect(cookie).toContain('SameSite=Strict');
+    expect(cookie).toContain('Max-Age=900');
     const [row] = await t.dataSource.query(
       'SELECT notify, author_name FROM comments WHERE id = $1',
       [match![1]],
@@ -143,9 +159,18 @@ describe('the reader page thread without JavaScript', () => {
       .send(form({ authorEmail: 'not-an-address', body: 'keep <this> text' }))
       .expect(400);
     const doc = page(res.text);
-    expect(doc.querySelector('.comment-errors')!.textContent).toContain(
-      'authorEmail must be a valid email address',
+    // One reader's message per field, next to its field and in the summary linking to it.
+    const summary = [...doc.querySelectorAll('.comment-errors li')].map((li) => li.textContent);
+    expect(summary).toEqual(['Please enter a valid email address.']);
+    expect(doc.querySelector('.comment-errors a')!.getAttribute('href')).toBe('#comment-email');
+    expect(doc.getElementById('comment-email-error')!.textContent).toBe(
+      'Please enter a valid email address.',
     );
+    const email = doc.querySelector<HTMLInputElement>('#comment-email')!;
+    expect(email.getAttribute('aria-invalid')).toBe('true');
+    expect(email.getAttribute('aria-describedby')).toBe('comment-email-error');
+    expect(email.value).toBe('not-an-address');
+    expect(doc.body.textContent).not.toContain('authorEmail');
     expect(doc.querySelector('textarea#comment-body')!.textContent).toBe('keep <this> text');
     expect(doc.querySelector<HTMLInputElement>('#comment-name')!.value).toBe('Form Reader');
     const rows = await t.dataSource.query('SELECT 1 FROM comments WHERE article_id = $1', [a.id]);
@@ -165,7 +190,7 @@ describe('the reader page thread without JavaScript', () => {
       .send(form({ anchorBlockId: 'bnotthere' }))
       .expect(422);
     expect(page(res.text).querySelector('.comment-errors')!.textContent).toContain(
-      'anchor.blockId is not a block of this article',
+      'The passage you quoted is no longer in the article',
     );
     await request(t.http).post('/articles/nope/comments').type('form').send(form()).expect(404);
   });
@@ -238,12 +263,12 @@ describe('the reader page under MODERATION=all', () => {
         .type('form')
         .send(form())
         .expect(303);
-      // The fragment carries the held comment's id and edit token for this browser's script.
-      expect(res.headers.location).toMatch(
-        new RegExp(`^/articles/${a.slug}\\?held=1&notify=1#held=[0-9a-f-]{36}\\.cet_[\\w-]+$`),
-      );
+      // The reader lands on the "held" notice; the id and edit token go to this browser's script.
+      expect(res.headers.location).toBe(`/articles/${a.slug}?held=1&notify=1#comment-held`);
+      expect(String(res.headers['set-cookie'])).toMatch(/^marginalia-own=[0-9a-f-]{36}\.cet_/);
       const doc = page((await request(t.http).get(res.headers.location.split('#')[0])).text);
       expect(doc.querySelector('#comment-held')!.textContent).toContain('held for moderation');
+      expect(doc.querySelector('#comment-confirm-mail')!.textContent).toContain('check your inbox');
       expect(doc.querySelectorAll('.comment-list > .comment')).toHaveLength(0);
     } finally {
       await t.close();

@@ -133,6 +133,14 @@ describe('two processes starting at once on one empty database', { timeout: 180_
     );
     expect(printed).toHaveLength(1);
     const token = /: (mgadm_[\w-]+)$/.exec(printed[0])![1];
+    // The instance that made it closes its start-up with one plain note: URL, mail, token.
+    const notes = running
+      .map((m) => m.stdout())
+      .filter((out) => out.includes('Marginalia is running.'));
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toContain(`Admin token: ${token}`);
+    expect(notes[0]).toMatch(/Open: +http:\/\/localhost:\d+\//);
+    expect(notes[0]).toMatch(/Mail: +written as \.eml files to .*\/mail\//);
     for (const m of running) {
       const ok = await fetch(`${m.url}/api/admin/articles`, {
         headers: { Authorization: `Bearer ${token}` },
@@ -145,5 +153,6 @@ describe('two processes starting at once on one empty database', { timeout: 180_
     const again = await startMain(env);
     running.push(again);
     expect(again.stdout()).not.toContain('bootstrap admin token');
+    expect(again.stdout()).not.toContain('Marginalia is running.');
   });
 });

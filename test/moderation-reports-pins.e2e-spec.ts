@@ -1,3 +1,4 @@
+import { JSDOM } from 'jsdom';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createArticle, postComment, TestArticle } from './factories/comments';
@@ -174,7 +175,9 @@ describe('reader reports', () => {
       .type('form')
       .send({ reason: 'off topic' })
       .expect(303);
-    expect(res.headers.location).toBe(`/articles/${article.slug}?reported=1#comment-${comment.id}`);
+    expect(res.headers.location).toBe(
+      `/articles/${article.slug}?reported=${comment.id}#comment-${comment.id}`,
+    );
     const [row] = await t.dataSource.query(
       'SELECT reason FROM comment_reports WHERE comment_id = $1',
       [comment.id],
@@ -184,7 +187,11 @@ describe('reader reports', () => {
     expect(pageHtml).toContain(`action="/comments/${comment.id}/report"`);
     expect(pageHtml).not.toContain('Thank you for the report');
     const back = (await request(t.http).get(res.headers.location.split('#')[0]).expect(200)).text;
-    expect(back).toContain('Thank you for the report. A moderator will take a look.');
+    // The thanks is on the reported comment, where the reader lands.
+    const landed = new JSDOM(back).window.document.getElementById(`comment-${comment.id}`)!;
+    expect(landed.querySelector('.comment-notice')!.textContent).toBe(
+      'Thank you for the report. A moderator will take a look.',
+    );
     // Without a reason the form still reports, and a second time from the same browser is no
     // second report.
     await request(t.http).post(`/comments/${comment.id}/report`).type('form').send({}).expect(303);

@@ -86,6 +86,10 @@ export class ArticlesRepository {
     return entities[0] ? { article: entities[0], version: raw[0].version } : null;
   }
 
+  findPublishedById(id: string): Promise<ArticleEntity | null> {
+    return this.articles.findOneBy({ id, status: 'published' });
+  }
+
   findBySlug(slug: string, manager?: EntityManager): Promise<ArticleEntity | null> {
     return (manager?.getRepository(ArticleEntity) ?? this.articles).findOneBy({ slug });
   }

@@ -9,6 +9,8 @@ import { AdminTokensService } from './admin-tokens.service';
 @Injectable()
 export class AdminBootstrap implements OnApplicationBootstrap {
   private readonly logger = new Logger('AdminAuth');
+  /** The token this start created, for main.ts's closing start-up note; null on later starts. */
+  createdToken: string | null = null;
 
   constructor(
     private readonly tokens: AdminTokensService,
@@ -21,6 +23,7 @@ export class AdminBootstrap implements OnApplicationBootstrap {
     }
     const token = await this.tokens.create('bootstrap', 'admin');
     if (token) {
+      this.createdToken = token;
       this.logger.warn(
         `created the bootstrap admin token (shown only this once; store it now): ${token}`,
       );

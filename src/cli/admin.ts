@@ -6,6 +6,7 @@ import { AdminTokensService } from '../auth/admin-tokens.service';
 import { rerenderStaleBodies } from '../comments/comment-rerender';
 import { COMMENT_RENDER_VERSION } from '../comments/comment-body';
 import { ConfigError, loadConfig } from '../config/app-config';
+import { logToStderrOnly } from './cli-logging';
 import { dataSourceOptions } from '../database/data-source-options';
 import { migrate } from '../database/migrator';
 
@@ -21,6 +22,7 @@ function fail(message: string): never {
 }
 
 async function main(argv: string[]): Promise<void> {
+  logToStderrOnly();
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -47,6 +47,10 @@ export class CommentEntity {
   @Column('text', { name: 'body_html' })
   bodyHtml: string;
 
+  /** The HTML an imported comment had at its source (WordPress, Disqus); null otherwise. */
+  @Column('text', { name: 'original_html', nullable: true })
+  originalHtml: string | null;
+
   @Column('integer', { name: 'render_version' })
   renderVersion: number;
 

@@ -14,7 +14,8 @@ export function Length(min: number, max: number, options?: ValidationOptions): P
       name: 'codePointLength',
       target: target.constructor,
       propertyName: propertyName as string,
-      options,
+      // The bounds travel with the error, so a reader's message can name them.
+      options: { ...options, context: { min, max, ...(options?.context as object) } },
       validator: {
         validate: (value: unknown) =>
           typeof value === 'string' &&

@@ -49,6 +49,23 @@ export interface AppConfig {
   /** The outbox dispatcher's knobs, DKIM and the unsubscribe-link key. */
   mail: MailConfig;
   notifications: NotificationsConfig;
+  imports: { maxBytes: number };
+  webhooks: WebhooksConfig;
+}
+
+export interface WebhooksConfig {
+  /** Whether this instance delivers webhooks (WEBHOOK_DISPATCHER). */
+  dispatcher: boolean;
+  /** Networks a receiver may be in although they are private, loopback or link-local. */
+  allowedNetworks: string[];
+  pollMs: number;
+  timeoutMs: number;
+  leaseMs: number;
+  retryBaseMs: number;
+  /** Attempts of one delivery before it is dead. */
+  maxAttempts: number;
+  /** Failed attempts in a row (no success between) after which an endpoint is disabled. */
+  disableAfter: number;
 }
 
 export interface HttpTimeouts {
@@ -247,6 +264,45 @@ function notificationsConfig(env: Env): NotificationsConfig {
   };
 }
 
+function networks(env: Env, name: string): string[] {
+  const raw = env[name]?.trim();
+  if (!raw) {
+    return [];
+  }
+  return raw.split(',').map((entry) => {
+    const cidr = entry.trim();
+    const [address, bits] = cidr.split('/');
+    const prefix = bits === undefined ? null : Number(bits);
+    const v4 = /^\d{1,3}(\.\d{1,3}){3}$/.test(address);
+    const v6 = !v4 && /^[0-9a-f:.]+$/i.test(address) && address.includes(':');
+    const max = v4 ? 32 : 128;
+    if (
+      (!v4 && !v6) ||
+      (prefix !== null && !(Number.isInteger(prefix) && prefix >= 0 && prefix <= max))
+    ) {
+      throw new ConfigError(
+        `${name} must be a comma-separated list of addresses or CIDR ranges, got ${shown(raw)}`,
+      );
+    }
+    return prefix === null ? `${address}/${max}` : cidr;
+  });
+}
+
+function webhooksConfig(env: Env): WebhooksConfig {
+  const timeoutMs = integer(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000);
+  return {
+    dispatcher: onOff(env, 'WEBHOOK_DISPATCHER', true),
+    allowedNetworks: networks(env, 'WEBHOOK_ALLOWED_NETWORKS'),
+    pollMs: integer(env, 'WEBHOOK_POLL_MS', 1_000, 10, 600_000),
+    timeoutMs,
+    // Four redirects of one attempt, each with its own deadline, fit in one lease.
+    leaseMs: timeoutMs * 5 + 5_000,
+    retryBaseMs: integer(env, 'WEBHOOK_RETRY_BASE_MS', 10_000, 1, 3_600_000),
+    maxAttempts: integer(env, 'WEBHOOK_MAX_ATTEMPTS', 8, 1, 50),
+    disableAfter: integer(env, 'WEBHOOK_DISABLE_AFTER', 20, 1, 10_000),
+  };
+}
+
 function smtpUrl(env: Env): string | null {
   const raw = env.SMTP_URL?.trim();
   if (!raw) {
@@ -333,6 +389,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     hashSecret: hashSecret(env),
     mail: mailConfig(env),
     notifications: notificationsConfig(env),
+    imports: { maxBytes: integer(env, 'IMPORT_MAX_MB', 1024, 1, 102_400) * 1024 * 1024 },
+    webhooks: webhooksConfig(env),
   };
 }
 

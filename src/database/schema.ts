@@ -24,6 +24,9 @@ import { CreateCommentVoteMoves1764502001000 } from '../../migrations/1764502001
 import { IndexOutboxByMailbox1764503000000 } from '../../migrations/1764503000000-IndexOutboxByMailbox';
 import { IndexOutboxByNewsletterIssue1764503001000 } from '../../migrations/1764503001000-IndexOutboxByNewsletterIssue';
 import { CreateConsoleSessions1764505000000 } from '../../migrations/1764505000000-CreateConsoleSessions';
+import { CreateImportLedger1764506000000 } from '../../migrations/1764506000000-CreateImportLedger';
+import { CreateWebhooks1764506100000 } from '../../migrations/1764506100000-CreateWebhooks';
+import { CreateDataRequests1764506200000 } from '../../migrations/1764506200000-CreateDataRequests';
 
 /**
  * Every entity and every migration, listed explicitly rather than found by glob: the same list
@@ -60,4 +63,7 @@ export const migrations = [
   IndexOutboxByMailbox1764503000000,
   IndexOutboxByNewsletterIssue1764503001000,
   CreateConsoleSessions1764505000000,
+  CreateImportLedger1764506000000,
+  CreateWebhooks1764506100000,
+  CreateDataRequests1764506200000,
 ];

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Server, STATUS_CODES } from 'node:http';
 import { join } from 'node:path';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
+import { buildOpenApiDocument } from './openapi';
 import { AppConfig } from '../config/app-config';
 import { appRoot } from '../config/app-root';
 import { assertSafeJson } from '../common/json-body';
@@ -31,6 +32,11 @@ function hasBody(req: Request): boolean {
  * preflighted request: a form or text/plain body cannot reach an API route.
  */
 function requireJson(req: Request, res: Response, next: NextFunction): void {
+  // The one upload: an export file streamed to the admin import endpoint (bearer token only).
+  if (req.method === 'POST' && req.path.toLowerCase() === '/admin/imports') {
+    next();
+    return;
+  }
   if (WRITE_METHODS.has(req.method) && hasBody(req)) {
     const unsupported = !req.is('application/json')
       ? 'send the body as application/json'
@@ -119,13 +125,17 @@ function fixedHeaders(middleware: ReturnType<typeof helmet>): [string, string][]
  * The one middleware every request passes first: request id, security headers, draining notice,
  * and the access-log line written (in batches) when the response finishes.
  */
-function requestContext(log: AccessLog, headers: [string, string][], lifecycle: LifecycleService) {
+function requestContext(
+  log: AccessLog,
+  headersFor: (req: Request) => [string, string][],
+  lifecycle: LifecycleService,
+) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const incoming = req.headers['x-request-id'];
     const id =
       typeof incoming === 'string' && /^[\w.-]{8,64}$/.test(incoming) ? incoming : randomUUID();
     res.setHeader('X-Request-Id', id);
-    for (const [name, value] of headers) {
+    for (const [name, value] of headersFor(req)) {
       res.setHeader(name, value);
     }
     // While draining, keep-alive clients are told to reconnect (to another instance).
@@ -185,26 +195,32 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
   boundSockets(app.getHttpServer(), config);
   // HSTS and upgrade-insecure-requests promise https: only a site served over https makes it.
   const https = config.publicUrl.startsWith('https:');
-  const security = fixedHeaders(
-    helmet({
-      strictTransportSecurity: https ? { maxAge: 31_536_000, includeSubDomains: false } : false,
-      contentSecurityPolicy: {
-        directives: {
-          upgradeInsecureRequests: https ? [] : null,
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:'],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          objectSrc: ["'none'"],
-          baseUri: ["'none'"],
-        },
-      },
-      referrerPolicy: { policy: 'no-referrer' },
-      crossOriginResourcePolicy: { policy: 'same-site' },
-    }),
-  );
+  const directives = {
+    upgradeInsecureRequests: https ? [] : null,
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'"],
+    imgSrc: ["'self'", 'data:'],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+    objectSrc: ["'none'"],
+    baseUri: ["'none'"],
+  };
+  const headers = (styleSrc: string[]) =>
+    fixedHeaders(
+      helmet({
+        strictTransportSecurity: https ? { maxAge: 31_536_000, includeSubDomains: false } : false,
+        contentSecurityPolicy: { directives: { ...directives, styleSrc } },
+        referrerPolicy: { policy: 'no-referrer' },
+        crossOriginResourcePolicy: { policy: 'same-site' },
+      }),
+    );
+  const strict = headers(["'self'"]);
+  // Swagger UI sets style attributes from its scripts; only its page allows inline styles (no
+  // inline script anywhere, and no user content on it).
+  const docs = headers(["'self'", "'unsafe-inline'"]);
+  const security = (req: Request) =>
+    req.path === '/api/docs' || req.path.startsWith('/api/docs/') ? docs : strict;
   const log = new AccessLog(config.logLevel === 'info' || config.logLevel === 'debug');
   app.use(requestContext(log, security, app.get(LifecycleService)));
   app.use(clearThreadCacheOnWrite(app.get(ThreadPageCache)));
@@ -236,14 +252,9 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
   app.use(earlyErrors);
   app.use('/assets', express.static(join(appRoot, 'public'), { maxAge: '1h', index: false }));
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Marginalia')
-      .setDescription('Articles, threaded comments, notifications and the newsletter.')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  SwaggerModule.setup('api/docs', app, buildOpenApiDocument(app), {
+    jsonDocumentUrl: 'api/docs-json',
+    // No badge fetched from a third party's validator.
+    swaggerOptions: { validatorUrl: null },
+  });
 }

@@ -3,13 +3,15 @@ import { STATUS_CODES } from 'node:http';
 import { Request, Response } from 'express';
 import { PagesService } from '../web/pages.service';
 import { RateLimitedException } from '../common/rate-limit';
+import { FieldError } from '../common/validation-errors';
 import { constraintStatus, isDatabaseUnavailable, unavailableMessage } from './database-errors';
 
 interface ErrorBody {
   statusCode: number;
   error: string;
   message: string;
-  errors?: string[];
+  /** Validation failures: one entry per invalid field. */
+  errors?: FieldError[];
 }
 
 function fromHttpException(exception: HttpException): ErrorBody {
@@ -19,10 +21,12 @@ function fromHttpException(exception: HttpException): ErrorBody {
   if (typeof response === 'string') {
     return { statusCode: status, error, message: response };
   }
-  const raw = (response as { message?: unknown }).message;
+  const { message: raw, errors } = response as { message?: unknown; errors?: FieldError[] };
+  if (Array.isArray(errors)) {
+    return { statusCode: status, error, message: String(raw), errors };
+  }
   if (Array.isArray(raw)) {
-    const errors = raw.map(String);
-    return { statusCode: status, error, message: errors.join('; '), errors };
+    return { statusCode: status, error, message: raw.map(String).join('; ') };
   }
   return { statusCode: status, error, message: typeof raw === 'string' ? raw : exception.message };
 }

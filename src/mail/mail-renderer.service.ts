@@ -28,6 +28,13 @@ interface CompiledPair {
 
 const CONTENT_SLOT = '{{> content}}';
 
+/** The layout's generic unsubscribe paragraph, between these markers. */
+const LAYOUT_UNSUBSCRIBE = /{{#if unsubscribeUrl}}[\s\S]*?{{\/if}}/;
+
+function ownsUnsubscribe(content: string, layout: string): string {
+  return content.includes('{{unsubscribeUrl}}') ? layout.replace(LAYOUT_UNSUBSCRIBE, '') : layout;
+}
+
 function isTemplateName(name: string): name is MailTemplateName {
   return Object.prototype.hasOwnProperty.call(MAIL_TEMPLATES, name);
 }
@@ -52,14 +59,11 @@ export class MailRenderer {
       String(KIND_DESCRIPTIONS[kind] ?? 'updates'),
     );
     for (const name of Object.keys(MAIL_TEMPLATES) as MailTemplateName[]) {
-      const html = htmlLayout.replace(
-        CONTENT_SLOT,
-        readFileSync(join(dir, `${name}.html.hbs`), 'utf8'),
-      );
-      const text = textLayout.replace(
-        CONTENT_SLOT,
-        readFileSync(join(dir, `${name}.txt.hbs`), 'utf8').trimEnd(),
-      );
+      const htmlContent = readFileSync(join(dir, `${name}.html.hbs`), 'utf8');
+      const textContent = readFileSync(join(dir, `${name}.txt.hbs`), 'utf8').trimEnd();
+      // One unsubscribe paragraph per mail: a template that words its own drops the layout's.
+      const html = ownsUnsubscribe(htmlContent, htmlLayout).replace(CONTENT_SLOT, htmlContent);
+      const text = ownsUnsubscribe(textContent, textLayout).replace(CONTENT_SLOT, textContent);
       this.compiled.set(name, {
         html: this.handlebars.compile(juice(html), { strict: false }),
         // Plain text is not HTML: no entity escaping there.

@@ -27,6 +27,19 @@ export interface MailTemplateData extends NotificationTemplateData {
     bodyText: string;
     articleUrl: string | null;
   };
+  /** A webhook endpoint kept failing and was disabled; to the moderator addresses. */
+  'webhook-disabled': { url: string; reason: string; adminUrl: string };
+  /**
+   * A reader asked for their data or its erasure. Like the confirmation mail it holds nothing the
+   * requester typed but the address it goes to.
+   */
+  'data-request': {
+    kind: 'export' | 'erase';
+    isExport: boolean;
+    email: string;
+    actionUrl: string;
+    expiresInHours: number;
+  };
 }
 
 /** One comment as notification mails show it: escaped plain text only, never its HTML. */
@@ -116,6 +129,13 @@ export const MAIL_TEMPLATES: { [K in MailTemplateName]: MailTemplateDefinition<K
   },
   'moderation-digest': {
     subject: (data) => `${data.comments.length} comments held for review`,
+  },
+  'webhook-disabled': {
+    subject: () => 'A webhook endpoint was disabled after repeated failures',
+  },
+  'data-request': {
+    subject: (data) =>
+      data.kind === 'export' ? 'Your data: download link' : 'Confirm the erasure of your data',
   },
 };
 

@@ -61,6 +61,6 @@ export class CommentReportsController {
     const comment = commentId(id);
     await this.reports.reportFromPage(comment, reason, writerOf(req));
     const slug = await this.moderation.findArticleSlugOf(comment);
-    res.redirect(303, `/articles/${slug}?reported=1#comment-${comment}`);
+    res.redirect(303, `/articles/${slug}?reported=${comment}#comment-${comment}`);
   }
 }

@@ -1,20 +1,57 @@
-import { Body, Controller, Header, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Request } from 'express';
+import { Request, Response } from 'express';
+import { typed, validateForm } from '../common/validation-errors';
+import { formState } from '../comments/comment-page.service';
+import { checkSlug } from '../web/article-page.controller';
+import { ArticlePageRenderer } from '../web/article-page.renderer';
 import { PagesService } from '../web/pages.service';
 import { NewsletterFormDto } from './dto/newsletter.dto';
 import { NewsletterService } from './newsletter.service';
 
-/** The newsletter box's form target when the page runs without JavaScript. */
+/** The newsletter box's form targets when the page runs without JavaScript. */
 @ApiExcludeController()
-@Controller('newsletter')
+@Controller()
 export class NewsletterPageController {
   constructor(
     private readonly newsletter: NewsletterService,
     private readonly pages: PagesService,
+    private readonly renderer: ArticlePageRenderer,
   ) {}
 
-  @Post('subscribe')
+  /** The box under an article: 303 back to a notice in the box, or the box with its errors. */
+  @Post('articles/:slug/newsletter')
+  async subscribeFromArticle(
+    @Param('slug') slug: string,
+    @Body() form: Record<string, unknown>,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    checkSlug(slug);
+    const parsed = validateForm(NewsletterFormDto, form ?? {});
+    if (!parsed.input) {
+      const values = { email: typed(form, 'email'), consent: form?.consent ? 'true' : '' };
+      const state = formState(values, parsed.errors, {
+        email: 'newsletter-email',
+        consent: 'newsletter-consent',
+      });
+      res
+        .status(400)
+        .type('html')
+        .send(await this.renderer.render(slug, {}, { newsletter: state }));
+      return;
+    }
+    await this.newsletter.signup({
+      email: parsed.input.email,
+      source: 'newsletter-form',
+      ip: req.ip ?? null,
+      userAgent: req.get('user-agent') ?? null,
+    });
+    res.redirect(303, `/articles/${slug}?subscribed=1#newsletter`);
+  }
+
+  /** The box on pages without an article: a page of its own answers. */
+  @Post('newsletter/subscribe')
   @HttpCode(202)
   @Header('Content-Type', 'text/html; charset=utf-8')
   async subscribe(@Body() form: NewsletterFormDto, @Req() req: Request): Promise<string> {

@@ -6,6 +6,8 @@ import { ArticleSubscriptionKind } from './dto/article-subscription.dto';
 
 /** The consent wording of the API request (a client shows its own "Notify of" choice). */
 export const ARTICLE_SUBSCRIPTION_CONSENT_VERSION = 'api-notify-2026-11';
+/** The wording of the article page's "Subscribe to this discussion" box. */
+export const FOLLOW_BOX_CONSENT_VERSION = 'follow-box-2026-12';
 
 const PER_IP: RateRule = {
   name: 'notify:subscribe:ip',
@@ -34,6 +36,10 @@ export class ArticleSubscriptionsService {
     slug: string,
     input: { email: string; kind: ArticleSubscriptionKind },
     client: { ip: string | null; userAgent: string | null },
+    origin: { source: string; textVersion: string } = {
+      source: 'api',
+      textVersion: ARTICLE_SUBSCRIPTION_CONSENT_VERSION,
+    },
   ): Promise<void> {
     await this.limiter.consume([
       { rule: PER_IP, subject: client.ip },
@@ -50,8 +56,7 @@ export class ArticleSubscriptionsService {
       consent: {
         ip: client.ip,
         userAgent: client.userAgent,
-        source: 'api',
-        textVersion: ARTICLE_SUBSCRIPTION_CONSENT_VERSION,
+        ...origin,
       },
     });
   }

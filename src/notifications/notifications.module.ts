@@ -3,6 +3,8 @@ import { ArticlesModule } from '../articles/articles.module';
 import { CommonModule } from '../common/common.module';
 import { MailModule } from '../mail/mail.module';
 import { SubscriptionsModule } from '../subscriptions/subscriptions.module';
+import { FollowPageController } from './follow-page.controller';
+import { WebModule } from '../web/web.module';
 import { ArticleSubscriptionsController } from './article-subscriptions.controller';
 import { ArticleSubscriptionsService } from './article-subscriptions.service';
 import { CommentNotificationsListener } from './comment-notifications.listener';
@@ -16,8 +18,8 @@ import { ReaderNotifications } from './reader-notifications.service';
  * import it) and queues mail through the outbox, in the comment's own transaction.
  */
 @Module({
-  imports: [ArticlesModule, CommonModule, MailModule, SubscriptionsModule],
-  controllers: [ArticleSubscriptionsController],
+  imports: [ArticlesModule, CommonModule, MailModule, SubscriptionsModule, WebModule],
+  controllers: [ArticleSubscriptionsController, FollowPageController],
   providers: [
     NotificationsRepository,
     NotificationDelivery,

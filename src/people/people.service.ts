@@ -120,10 +120,10 @@ export class PeopleService {
    * but lose name, address, ip hash and user agent; its subscriptions and unsent mail are deleted,
    * sent mail forgets the recipient; and the address is suppressed so nothing mails it again.
    */
-  async erase(email: string): Promise<void> {
+  async erase(email: string, within?: EntityManager): Promise<void> {
     const hash = emailHash(email, this.config.hashSecret);
     const key = emailKey(email);
-    const counts = await inTransaction(this.dataSource, async (manager: EntityManager) => {
+    const work = async (manager: EntityManager) => {
       const comments: unknown[] = await manager.query(
         `UPDATE comments SET author_name = $2, author_email = 'erased@invalid.invalid',
            author_email_hash = 'erased:' || id, ip_hash = NULL, user_agent = NULL, notify = 'none'
@@ -150,7 +150,10 @@ export class PeopleService {
         [key],
       );
       return { comments: comments.length, subscriptions: subscriptions.length };
-    });
+    };
+    // Inside the caller's transaction when given one (a reader's own request spends its link
+    // in the same transaction).
+    const counts = await (within ? work(within) : inTransaction(this.dataSource, work));
     this.logger.log(
       `erased an address: ${counts.comments} comments anonymized, ${counts.subscriptions} subscriptions removed`,
     );

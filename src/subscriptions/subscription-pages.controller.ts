@@ -43,9 +43,9 @@ export class SubscriptionPagesController {
     @Query('token') token: unknown,
     @Res({ passthrough: true }) res: Response,
   ): Promise<string> {
-    const { state, kind } = looksLikeToken(token)
+    const { state, kind, article } = looksLikeToken(token)
       ? await this.subscriptions.confirmTokenState(token)
-      : { state: 'unknown' as const, kind: undefined };
+      : { state: 'unknown' as const, kind: undefined, article: null };
     if (state === 'unknown') {
       res.status(404);
       return this.notice('Link not valid', 'This confirmation link is not valid (anymore).', {
@@ -66,6 +66,7 @@ export class SubscriptionPagesController {
       title: 'Confirm your subscription',
       token,
       noun: this.noun(kind),
+      article,
     });
   }
 
@@ -128,9 +129,9 @@ export class SubscriptionPagesController {
     @Query('token') token: unknown,
     @Res({ passthrough: true }) res: Response,
   ): Promise<string> {
-    const { state, kind } = looksLikeToken(token)
+    const { state, kind, article } = looksLikeToken(token)
       ? await this.subscriptions.unsubscribeTokenState(token)
-      : { state: 'unknown' as const, kind: undefined };
+      : { state: 'unknown' as const, kind: undefined, article: null };
     if (state === 'unknown') {
       res.status(404);
       return this.notice('Link not valid', 'This unsubscribe link is not valid.');
@@ -141,6 +142,7 @@ export class SubscriptionPagesController {
       noun: this.noun(kind),
       done: state === 'unsubscribed',
       aboutArticle: kind === 'followups' || kind === 'replies',
+      article,
     });
   }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { GoneException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
+import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
+import { SubscriptionConfirmedInTx } from './subscription.events';
 import { DataSource, EntityManager } from 'typeorm';
 import { inTransaction } from '../database/transactions';
 import { ArticleEntity } from '../articles/article.entity';
@@ -54,6 +55,12 @@ export type TokenState = 'pending' | 'confirmed' | 'expired' | 'unsubscribed' | 
  * answers reveals whether an address is subscribed; the confirmation goes through the outbox in
  * the same transaction as the subscription change.
  */
+export interface TokenLookup {
+  state: TokenState;
+  kind?: SubscriptionKind;
+  article?: { title: string; slug: string } | null;
+}
+
 @Injectable()
 export class SubscriptionsService {
   constructor(
@@ -62,6 +69,7 @@ export class SubscriptionsService {
     private readonly links: UnsubscribeLinks,
     private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly events: EventEmitter2,
   ) {}
 
   /**
@@ -184,12 +192,26 @@ export class SubscriptionsService {
       if (!subscription.confirmExpiresAt || subscription.confirmExpiresAt.getTime() < Date.now()) {
         throw new GoneException('this confirmation link has expired');
       }
+      const confirmedAt = new Date();
       await this.subscriptions.update(m, subscription.id, {
         status: 'confirmed',
-        confirmedAt: new Date(),
+        confirmedAt,
         confirmIp: context.ip,
         confirmUserAgent: context.userAgent?.slice(0, 500) ?? null,
       });
+      await this.events.emitAsync(
+        SubscriptionConfirmedInTx.event,
+        new SubscriptionConfirmedInTx(
+          {
+            id: subscription.id,
+            kind: subscription.kind,
+            email: subscription.email,
+            articleId: subscription.articleId,
+            confirmedAt,
+          },
+          m,
+        ),
+      );
       return { status: 'confirmed', kind: subscription.kind };
     });
   }
@@ -297,22 +319,34 @@ export class SubscriptionsService {
   }
 
   /** Read-only look at a confirmation token, for the page a GET shows. */
-  async confirmTokenState(token: string): Promise<{ state: TokenState; kind?: SubscriptionKind }> {
+  async confirmTokenState(token: string): Promise<TokenLookup> {
     const subscription = await this.subscriptions.findByConfirmHash(hashToken(token));
     if (!subscription || !['pending', 'confirmed'].includes(subscription.status)) {
       return { state: 'unknown' };
     }
+    const article = await this.publishedArticle(subscription.articleId);
     if (subscription.status === 'confirmed') {
-      return { state: 'confirmed', kind: subscription.kind };
+      return { state: 'confirmed', kind: subscription.kind, article };
     }
     const expired =
       !subscription.confirmExpiresAt || subscription.confirmExpiresAt.getTime() < Date.now();
-    return { state: expired ? 'expired' : 'pending', kind: subscription.kind };
+    return { state: expired ? 'expired' : 'pending', kind: subscription.kind, article };
   }
 
-  async unsubscribeTokenState(
-    token: string,
-  ): Promise<{ state: TokenState; kind?: SubscriptionKind }> {
+  /** The article a subscription is about, for its pages to name and link (published only). */
+  private async publishedArticle(
+    articleId: string | null,
+  ): Promise<{ title: string; slug: string } | null> {
+    if (!articleId) {
+      return null;
+    }
+    const article = await this.dataSource
+      .getRepository(ArticleEntity)
+      .findOneBy({ id: articleId, status: 'published' });
+    return article ? { title: article.title, slug: article.slug } : null;
+  }
+
+  async unsubscribeTokenState(token: string): Promise<TokenLookup> {
     const subscription = await this.subscriptions.findByUnsubscribeHash(hashToken(token));
     if (!subscription) {
       return { state: 'unknown' };
@@ -321,7 +355,11 @@ export class SubscriptionsService {
       subscription.status === 'pending' || subscription.status === 'confirmed'
         ? subscription.status
         : 'unsubscribed';
-    return { state, kind: subscription.kind };
+    return {
+      state,
+      kind: subscription.kind,
+      article: await this.publishedArticle(subscription.articleId),
+    };
   }
 
   async list(

@@ -13,29 +13,31 @@ import {
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Request, Response } from 'express';
 import { ArticlesRepository } from '../articles/articles.repository';
-import { ArticlesService } from '../articles/articles.service';
-import { ArticleResponse } from '../articles/dto/article.dto';
-import {
-  CommentFormState,
-  CommentPageService,
-  ThreadPageQuery,
-} from '../comments/comment-page.service';
+import { CommentPageService, ThreadPageQuery } from '../comments/comment-page.service';
 import { writerOf } from '../comments/comment-rate-limits';
+import { ArticlePageRenderer } from './article-page.renderer';
 import { PagesService } from './pages.service';
 
-function checkSlug(slug: string): void {
+export function checkSlug(slug: string): void {
   if (!/^[a-z0-9-]{1,120}$/.test(slug)) {
     throw new NotFoundException('article not found');
   }
 }
 
+/**
+ * A comment posted by the plain form: its id and edit token for this browser's page script (the
+ * author's held comment, edit and delete), as a short-lived cookie the script moves into its own
+ * storage at once. Strict same-site, one article's path, the edit window long.
+ */
+export const OWN_COMMENT_COOKIE = 'marginalia-own';
+
 @ApiExcludeController()
 @Controller()
 export class ArticlePageController {
   constructor(
-    private readonly articles: ArticlesService,
     private readonly repository: ArticlesRepository,
     private readonly pages: PagesService,
+    private readonly renderer: ArticlePageRenderer,
     private readonly comments: CommentPageService,
   ) {}
 
@@ -46,17 +48,17 @@ export class ArticlePageController {
     if (!newest) {
       return this.pages.render('empty', { title: 'Nothing published yet' });
     }
-    return this.renderArticle(await this.articles.getPublished(newest.slug), query);
+    return this.renderer.render(newest.slug, query);
   }
 
   @Get('articles/:slug')
   @Header('Content-Type', 'text/html; charset=utf-8')
   async article(@Param('slug') slug: string, @Query() query: ThreadPageQuery): Promise<string> {
     checkSlug(slug);
-    return this.renderArticle(await this.articles.getPublished(slug), query);
+    return this.renderer.render(slug, query);
   }
 
-  /** The comment form without JavaScript: 303 back to the comment, or the form with its errors. */
+  /** The comment form without JavaScript: 303 to the outcome, or the form with its errors. */
   @Post('articles/:slug/comments')
   async postComment(
     @Param('slug') slug: string,
@@ -67,33 +69,26 @@ export class ArticlePageController {
     checkSlug(slug);
     const outcome = await this.comments.submit(slug, form ?? {}, writerOf(req));
     if ('redirect' in outcome) {
+      res.cookie(OWN_COMMENT_COOKIE, `${outcome.own.id}.${outcome.own.editToken}`, {
+        path: `/articles/${slug}`,
+        maxAge: 15 * 60 * 1000,
+        sameSite: 'strict',
+        secure: req.secure,
+      });
       res.redirect(303, outcome.redirect);
       return;
     }
-    const article = await this.articles.getPublished(slug);
     res
       .status(outcome.status)
       .type('html')
-      .send(await this.renderArticle(article, {}, outcome.form));
+      .send(await this.renderer.render(slug, {}, { comment: outcome.form }));
   }
 
-  private async renderArticle(
-    article: ArticleResponse,
-    query: ThreadPageQuery,
-    form?: CommentFormState,
-  ): Promise<string> {
-    return this.pages.render('article', {
-      title: article.title,
-      description: article.summary,
-      article,
-      blocks: article.blocks.map((b) => ({ ...b, html: this.pages.trusted(b.html) })),
-      thread: await this.comments.threadView(
-        article,
-        query,
-        (html) => this.pages.trusted(html),
-        form,
-      ),
-      scripts: ['comments.js', 'comment-moderation.js', 'newsletter.js'],
-    });
+  /** "Show more replies" without JavaScript: every reply of one comment on a page of its own. */
+  @Get('comments/:id/replies')
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  async replies(@Param('id') id: string, @Query('cursor') cursor?: string): Promise<string> {
+    const view = await this.comments.repliesView(id, cursor, (html) => this.pages.trusted(html));
+    return this.pages.render('replies', { title: `Replies · ${view.article.title}`, ...view });
   }
 }

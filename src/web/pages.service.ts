@@ -42,6 +42,9 @@ export class PagesService {
       }
     }
     this.handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+    this.handlebars.registerHelper('plural', (n: unknown, one: unknown, many: unknown) =>
+      n === 1 ? `1 ${String(one)}` : `${Number(n) || 0} ${String(many)}`,
+    );
     this.handlebars.registerHelper('isoDate', (d: unknown) =>
       typeof d === 'string' ? d.slice(0, 10) : '',
     );
@@ -67,6 +70,10 @@ export class PagesService {
     if (!template) {
       throw new Error(`no page template "${page}"`);
     }
-    return template({ ...data, siteName: 'Marginalia', publicUrl: this.config.publicUrl });
+    // Template blocks leave spaces at line ends; they carry nothing (and pre text keeps its own).
+    return template({ ...data, siteName: 'Marginalia', publicUrl: this.config.publicUrl }).replace(
+      /[ \t]+(?=\r?\n)/g,
+      '',
+    );
   }
 }

@@ -101,7 +101,17 @@ describeBrowser('newsletter box, confirm and unsubscribe pages in Chromium', () 
     await box.locator('input[name=consent]').check();
     await box.locator('button[type=submit]').click();
     await page.waitForLoadState();
-    await expect(page.locator('h1').textContent()).resolves.toBe('Check your inbox');
+    // Back on the article, scrolled to the box, which shows the outcome.
+    expect(page.url()).toBe(`${base}/articles/${SEED_SLUG}?subscribed=1#newsletter`);
+    const done = page.locator('#newsletter-done');
+    await expect(done.textContent()).resolves.toContain('check your inbox');
+    await expect(done.isVisible()).resolves.toBe(true);
+    await expect(
+      done.evaluate((e) => {
+        const r = e.getBoundingClientRect();
+        return r.top >= 0 && r.bottom <= window.innerHeight;
+      }),
+    ).resolves.toBe(true);
     await sink.waitFor('no-script@example.org');
     await context.close();
   });

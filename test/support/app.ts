@@ -33,6 +33,7 @@ export async function createTestApp(
     ADMIN_TOKEN,
     RATE_LIMIT: 'off',
     MAIL_DISPATCHER: 'off',
+    WEBHOOK_DISPATCHER: 'off',
     MODERATION: 'none',
     // Tests change data behind the API's back (services, SQL); the cache has a test of its own.
     THREAD_CACHE_MS: '0',

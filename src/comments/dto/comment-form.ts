@@ -1,5 +1,6 @@
 import { plainToInstance } from 'class-transformer';
-import { ValidationError, validateSync } from 'class-validator';
+import { validateSync } from 'class-validator';
+import { FieldError, fieldErrors } from '../../common/validation-errors';
 import { PostCommentDto } from './comment.dto';
 
 /** The reader page's no-JavaScript form: flat fields, posted as x-www-form-urlencoded. */
@@ -29,13 +30,6 @@ const FORM_FIELDS = new Set<string>([
   'anchorSuffix',
 ]);
 
-function messages(errors: ValidationError[]): string[] {
-  return errors.flatMap((e) => [
-    ...Object.values(e.constraints ?? {}),
-    ...messages(e.children ?? []),
-  ]);
-}
-
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
@@ -46,10 +40,17 @@ function text(value: unknown): string | undefined {
  */
 export function commentFromForm(
   raw: Record<string, unknown>,
-): { input: PostCommentDto; errors: [] } | { input: null; errors: string[] } {
+): { input: PostCommentDto; errors: [] } | { input: null; errors: FieldError[] } {
   const unknown = Object.keys(raw).filter((key) => !FORM_FIELDS.has(key));
   if (unknown.length > 0) {
-    return { input: null, errors: unknown.map((key) => `property ${key} should not exist`) };
+    return {
+      input: null,
+      errors: unknown.map((field) => ({
+        field,
+        code: 'unknown_field',
+        message: `“${field}” is not a field this form accepts.`,
+      })),
+    };
   }
   const fields = raw as CommentFormFields;
   const blockId = text(fields.anchorBlockId);
@@ -73,7 +74,7 @@ export function commentFromForm(
       : undefined,
   };
   const input = plainToInstance(PostCommentDto, JSON.parse(JSON.stringify(plain)) as object);
-  const errors = messages(
+  const errors = fieldErrors(
     validateSync(input, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true }),
   );
   return errors.length > 0 ? { input: null, errors } : { input, errors: [] };

@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
+import { inTransaction } from '../database/transactions';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { retryDelayMs } from '../mail/delivery-errors';
+import { MailOutbox } from '../mail/mail-outbox.service';
+import { ReceiverGuard } from './receiver-guard';
+import { signWebhook } from './signature';
+import { sendWebhook } from './webhook-sender';
+import { ClaimedDelivery, EndpointRow, WebhooksRepository } from './webhooks.repository';
+
+const BATCH = 20;
+
+/**
+ * Delivers what the webhook outbox holds, in every instance unless WEBHOOK_DISPATCHER=off:
+ * claims due rows (FOR UPDATE SKIP LOCKED, with a lease), POSTs them signed, records the outcome.
+ * A failure is retried with exponential backoff and jitter, dead after WEBHOOK_MAX_ATTEMPTS; an
+ * endpoint failing WEBHOOK_DISABLE_AFTER times in a row is disabled and the moderators mailed.
+ */
+@Injectable()
+export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('WebhookDispatcher');
+  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly guard: ReceiverGuard;
+  private stopping = false;
+  private loop: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+  private lastReclaim = 0;
+
+  constructor(
+    private readonly repository: WebhooksRepository,
+    private readonly mail: MailOutbox,
+    private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.guard = new ReceiverGuard(config.webhooks.allowedNetworks);
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.webhooks.dispatcher) {
+      return;
+    }
+    this.loop = this.run();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    this.wakeUp?.();
+    await this.loop;
+    if (this.loop) {
+      await this.repository
+        .releaseClaims(this.owner)
+        .catch((error: unknown) => this.logger.warn(`could not release claims: ${String(error)}`));
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      try {
+        if (Date.now() - this.lastReclaim > this.config.webhooks.leaseMs / 2) {
+          this.lastReclaim = Date.now();
+          await this.repository.reclaimExpired();
+        }
+        const batch = await this.repository.claimDue(
+          this.owner,
+          BATCH,
+          this.config.webhooks.leaseMs,
+        );
+        failures = 0;
+        if (batch.length === 0) {
+          await this.sleep(this.config.webhooks.pollMs);
+          continue;
+        }
+        await Promise.all(batch.map((d) => this.deliver(d)));
+      } catch (error) {
+        failures += 1;
+        this.logger.warn(`webhook cycle failed: ${String(error)}`);
+        await this.sleep(
+          Math.min(30_000, this.config.webhooks.pollMs * 2 ** Math.min(failures, 5)),
+        );
+      }
+    }
+  }
+
+  private async deliver(delivery: ClaimedDelivery): Promise<void> {
+    const body = JSON.stringify(delivery.payload);
+    const timestamp = Math.floor(Date.now() / 1000);
+    const outcome = await sendWebhook(
+      delivery.url,
+      body,
+      {
+        'Content-Type': 'application/json',
+        'User-Agent': 'Marginalia-Webhooks/1',
+        'webhook-id': delivery.eventId,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signWebhook(delivery.secret, delivery.eventId, timestamp, body),
+      },
+      this.guard,
+      this.config.webhooks.timeoutMs,
+    );
+    if (outcome.ok) {
+      await this.repository.markDelivered(
+        delivery.id,
+        this.owner,
+        outcome.statusCode!,
+        delivery.endpointId,
+      );
+      return;
+    }
+    const attempts = delivery.attempts + 1;
+    const disabled = await this.repository.markFailed(
+      delivery,
+      this.owner,
+      {
+        error: outcome.error ?? 'failed',
+        statusCode: outcome.statusCode,
+        delayMs: retryDelayMs(attempts, this.config.webhooks.retryBaseMs),
+        dead: attempts >= this.config.webhooks.maxAttempts,
+      },
+      this.config.webhooks.disableAfter,
+    );
+    if (disabled) {
+      await this.tellAdmins(disabled);
+    }
+  }
+
+  /** The endpoint was disabled: logged, and mailed to the moderator addresses once. */
+  private async tellAdmins(endpoint: EndpointRow): Promise<void> {
+    this.logger.warn(`webhook endpoint ${endpoint.id} disabled: ${endpoint.disabled_reason}`);
+    const recipients = await this.repository.moderatorEmails();
+    if (recipients.length === 0) {
+      return;
+    }
+    const at = endpoint.disabled_at?.toISOString() ?? new Date().toISOString();
+    await inTransaction(this.dataSource, async (manager) => {
+      for (const to of recipients) {
+        await this.mail.enqueue(manager, {
+          key: `webhook-disabled:${endpoint.id}:${at}:${to.toLowerCase()}`,
+          stream: 'transactional',
+          template: 'webhook-disabled',
+          to,
+          data: {
+            url: endpoint.url,
+            reason: endpoint.disabled_reason ?? 'repeated failures',
+            adminUrl: `${this.config.publicUrl}/api/admin/webhooks/${endpoint.id}`,
+          },
+        });
+      }
+    });
+  }
+}
