@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +22,14 @@ describe('the OpenAPI document', () => {
 
   beforeAll(async () => {
     await sink.start();
-    t = await createTestApp({ SMTP_URL: sink.url, MAIL_DISPATCHER: 'on', MAIL_POLL_MS: '100' });
+    t = await createTestApp({
+      SMTP_URL: sink.url,
+      MAIL_DISPATCHER: 'on',
+      MAIL_POLL_MS: '100',
+      // A receiver on this machine may be registered (never reached: no dispatcher runs here).
+      WEBHOOK_ALLOWED_NETWORKS: '127.0.0.1/32',
+      IMPORT_MAX_MB: '1',
+    });
     doc = (await request(t.http).get('/api/docs-json').expect(200)).body as Json;
     conformance = new OpenApiConformance(doc);
     article = await createArticle(t);
@@ -109,6 +119,20 @@ describe('the OpenAPI document', () => {
   it('matches what the API really answers, operation by operation, errors included', async () => {
     const admin = t.admin;
     const slug = article.slug;
+    // Registered first, so the comments posted below queue deliveries to list at the end.
+    const hook = await call(
+      'post',
+      '/api/admin/webhooks',
+      { url: 'http://127.0.0.1:9/hook', events: ['comment.created'], description: 'Doc' },
+      admin,
+    );
+    await call('post', '/api/admin/webhooks', { url: 'ftp://example.org/', events: ['x'] }, admin);
+    await call(
+      'post',
+      '/api/admin/webhooks',
+      { url: 'http://10.0.0.1/hook', events: ['comment.created'] },
+      admin,
+    );
     await call('get', '/api/health');
     await call('get', '/api/articles?limit=1');
     await call('get', `/api/articles/${slug}`);
@@ -227,7 +251,80 @@ describe('the OpenAPI document', () => {
     await call('get', '/api/admin/people/doc%40example.org/export', undefined, admin);
     await call('delete', '/api/admin/people/doc%40example.org', undefined, admin);
 
+    await call('post', '/api/data-requests', { email: 'reader@example.org', kind: 'export' });
+    await call('post', '/api/data-requests', { email: 'reader@example.org', kind: 'sell' });
+
+    const xml = { ...admin, 'Content-Type': 'application/xml' };
+    const wxr = readFileSync(join(__dirname, 'fixtures', 'import', 'wordpress.wxr.xml'), 'utf8');
+    const started = await call('post', '/api/admin/imports?format=wxr&fileName=site.xml', wxr, xml);
+    expect(started.status).toBe(202);
+    expect(started.headers.location).toBe(`/api/admin/imports/${started.body.id}`);
+    await expect
+      .poll(
+        async () => (await call('get', started.headers.location, undefined, admin)).body.status,
+        {
+          timeout: 15_000,
+        },
+      )
+      .toBe('done');
+    await call('post', '/api/admin/imports?format=blogger', wxr, xml);
+    await call('post', '/api/admin/imports?format=wxr', 'hello', {
+      ...admin,
+      'Content-Type': 'text/plain',
+    });
+    await call('post', '/api/admin/imports?format=wxr', `${wxr}${' '.repeat(1024 * 1024)}`, xml);
+    await call('get', '/api/admin/imports', undefined, admin);
+    await call('get', `/api/admin/imports/${randomUUID()}`, undefined, admin);
+    await call('get', '/api/admin/imports');
+
+    await call('get', '/api/admin/export?format=wxr', undefined, admin);
+    await call('get', '/api/admin/export?format=jsonl', undefined, admin);
+    await call('get', '/api/admin/export?format=csv', undefined, admin);
+    await call('get', '/api/admin/export?format=jsonl');
+
+    const hookId = hook.body.id as string;
+    await call('get', '/api/admin/webhooks', undefined, admin);
+    await call('get', `/api/admin/webhooks/${hookId}`, undefined, admin);
+    await call('get', '/api/admin/webhooks/not-a-uuid', undefined, admin);
+    await call('get', `/api/admin/webhooks/${randomUUID()}`, undefined, admin);
+    await call('patch', `/api/admin/webhooks/${hookId}`, { status: 'disabled' }, admin);
+    await call('patch', `/api/admin/webhooks/${hookId}`, { status: 'asleep' }, admin);
+    await call('patch', `/api/admin/webhooks/${hookId}`, { url: 'http://169.254.169.254/' }, admin);
+    const deliveries = await call(
+      'get',
+      `/api/admin/webhooks/${hookId}/deliveries`,
+      undefined,
+      admin,
+    );
+    expect(deliveries.body.items.length).toBeGreaterThan(0);
+    await call('get', `/api/admin/webhooks/${randomUUID()}/deliveries`, undefined, admin);
+    await call('delete', `/api/admin/webhooks/${hookId}`, undefined, admin);
+    await call('delete', `/api/admin/webhooks/${hookId}`, undefined, admin);
+    await call('get', '/api/admin/webhooks');
+
     expect(problems).toEqual([]);
+    // The error answers asked for above really came, each conforming to its documented schema.
+    expect([...conformance.checked]).toEqual(
+      expect.arrayContaining([
+        'post /api/data-requests 400',
+        'post /api/admin/imports 400',
+        'post /api/admin/imports 413',
+        'post /api/admin/imports 415',
+        'get /api/admin/imports 401',
+        'get /api/admin/imports/{id} 404',
+        'get /api/admin/export 400',
+        'get /api/admin/export 401',
+        'post /api/admin/webhooks 400',
+        'post /api/admin/webhooks 422',
+        'get /api/admin/webhooks 401',
+        'get /api/admin/webhooks/{id} 400',
+        'get /api/admin/webhooks/{id} 404',
+        'patch /api/admin/webhooks/{id} 400',
+        'patch /api/admin/webhooks/{id} 422',
+        'get /api/admin/webhooks/{id}/deliveries 404',
+        'delete /api/admin/webhooks/{id} 404',
+      ]),
+    );
     // Every operation was exercised at least once with its success status.
     const succeeded = new Set(
       [...conformance.checked]

@@ -144,6 +144,9 @@ function requestContext(
     }
     if (log.enabled) {
       const started = process.hrtime.bigint();
+      // Read now: once an upload is refused mid-body (a 413) the socket is gone by 'finish', and
+      // req.ip would throw there, an uncaught exception that ends the process.
+      const ip = req.ip;
       const entry = (status: number) => ({
         requestId: id,
         method: req.method,
@@ -151,7 +154,7 @@ function requestContext(
         path: req.path,
         status,
         ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
-        ip: req.ip,
+        ip,
       });
       res.on('finish', () => log.write(entry(res.statusCode)));
       // The client went away before the whole answer was sent (nginx's 499, "client closed").

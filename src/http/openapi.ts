@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { FIELD_ERROR_CODES } from '../common/validation-errors';
 import { EMAIL_STATUSES } from '../mail/dto/email.dto';
+import { WEBHOOK_EVENTS } from '../webhooks/webhook-events';
 
 type Schema = Record<string, unknown>;
 type Json = Record<string, unknown>;
@@ -237,6 +238,111 @@ const SCHEMAS: Record<string, Schema> = {
   },
 };
 
+const IMPORT_REPORT = object({
+  articles: object({ created: int, matched: int }),
+  comments: object({ imported: int, alreadyImported: int }),
+  skipped: {
+    type: 'object',
+    additionalProperties: int,
+    description: 'items not imported, by reason (`pingback`, `attachment`, `thread not matched`…)',
+  },
+  notes: {
+    type: 'object',
+    additionalProperties: int,
+    description:
+      'imported, but not quite as in the file (a missing parent made a reply top-level…)',
+  },
+  unmatchedThreads: {
+    type: 'array',
+    description: 'Disqus threads no article matched (at most 100 listed)',
+    items: object({ id: str, link: str, title: str }),
+  },
+});
+
+const WEBHOOK_PROPERTIES: Record<string, Schema> = {
+  id: { type: 'string', format: 'uuid' },
+  url: str,
+  events: { type: 'array', items: { type: 'string', enum: [...WEBHOOK_EVENTS] } },
+  description: str,
+  status: { type: 'string', enum: ['active', 'disabled'] },
+  consecutiveFailures: int,
+  disabledReason: nullable(str),
+  disabledAt: nullable(time),
+  createdAt: time,
+};
+
+Object.assign(SCHEMAS, {
+  ImportRun: object({
+    id: { type: 'string', format: 'uuid' },
+    format: { type: 'string', enum: ['wxr', 'disqus'] },
+    fileName: str,
+    status: { type: 'string', enum: ['running', 'done', 'failed'] },
+    bytesTotal: nullable(int),
+    bytesRead: int,
+    percent: nullable({ type: 'integer', minimum: 0, maximum: 100 }),
+    report: IMPORT_REPORT,
+    error: nullable(str),
+    startedAt: time,
+    finishedAt: nullable(time),
+  }),
+  ImportRunPage: page('ImportRun'),
+  ExportArticleLine: object({
+    type: { type: 'string', enum: ['article'] },
+    id: { type: 'string', format: 'uuid' },
+    slug: str,
+    url: str,
+    title: str,
+    author: nullable(str),
+    status: { type: 'string', enum: ['draft', 'published'] },
+    publishedAt: nullable(time),
+    bodySource: str,
+  }),
+  ExportCommentLine: object({
+    type: { type: 'string', enum: ['comment'] },
+    id: { type: 'string', format: 'uuid' },
+    articleId: { type: 'string', format: 'uuid' },
+    articleSlug: str,
+    parentId: nullable({ type: 'string', format: 'uuid' }),
+    rootId: { type: 'string', format: 'uuid' },
+    depth: int,
+    status: str,
+    authorName: str,
+    authorEmail: str,
+    bodySource: str,
+    bodyHtml: str,
+    originalHtml: nullable(str),
+    anchor: nullable(object({ blockId: str, quote: nullable(ref('Quote')) })),
+    pinned: { type: 'boolean' },
+    votes: object({ up: int, down: int }),
+    createdAt: time,
+    editedAt: nullable(time),
+    approvedAt: nullable(time),
+  }),
+  ExportLine: {
+    description: 'one line of the JSON lines export: an article, then its comments',
+    oneOf: [ref('ExportArticleLine'), ref('ExportCommentLine')],
+  },
+  Webhook: object(WEBHOOK_PROPERTIES),
+  WebhookCreated: object({
+    ...WEBHOOK_PROPERTIES,
+    secret: { type: 'string', description: 'the signing secret, shown in this answer only' },
+  }),
+  WebhookPage: page('Webhook'),
+  WebhookDelivery: object({
+    id: { type: 'string', format: 'uuid' },
+    eventId: str,
+    eventType: { type: 'string', enum: [...WEBHOOK_EVENTS] },
+    status: { type: 'string', enum: ['queued', 'claimed', 'failed', 'delivered', 'dead'] },
+    attempts: int,
+    nextAttemptAt: nullable(time),
+    lastStatusCode: nullable(int),
+    lastError: nullable(str),
+    deliveredAt: nullable(time),
+    createdAt: time,
+  }),
+  WebhookDeliveryPage: page('WebhookDelivery'),
+} satisfies Record<string, Schema>);
+
 const ERROR_TEXT: Record<number, string> = {
   400: 'Invalid input: `errors` lists each invalid field when validation failed',
   401: 'No valid admin bearer token',
@@ -255,9 +361,17 @@ interface OperationDoc {
   module: string;
   summary: string;
   description: string;
-  /** Success status and its schema (null: no body). */
+  /** Success status and its JSON schema (null: no JSON body). */
   ok: [number, string | null];
+  /** A success body that is not JSON: media type → media type object (a stream, a file). */
+  produces?: Record<string, Json>;
+  /** A request body that is not a JSON DTO: media type → media type object. */
+  consumes?: Record<string, Json>;
+  /** Headers of the success answer. */
+  headers?: Record<string, Json>;
   errors?: number[];
+  /** What an error status means here, when it is not what ERROR_TEXT says. */
+  errorText?: Record<number, string>;
   list?: boolean;
 }
 
@@ -538,6 +652,121 @@ const OPERATIONS: Record<string, OperationDoc> = {
     ok: [204, null],
     errors: [400, ...ADMIN],
   },
+  'post /api/data-requests': {
+    module: 'people',
+    summary: "Ask for one's own data, or its erasure",
+    description:
+      'Sends a single-use link (valid 24 hours) to the address; the page it opens acts only on a POST. The same 202 for every address, known or not. Rate-limited per network and per address.',
+    ok: [202, 'Pending'],
+    errors: [...W, 429],
+  },
+  'post /api/admin/imports': {
+    module: 'import',
+    summary: 'Import a WordPress (WXR) or Disqus export (admin)',
+    description:
+      'The export file is the raw body (at most IMPORT_MAX_MB), stored then imported in the background: 202 with the run, to follow at `Location`. Idempotent (a comment already imported is counted, not doubled) and resumable (send the same file again).',
+    ok: [202, 'ImportRun'],
+    consumes: Object.fromEntries(
+      ['application/xml', 'text/xml', 'application/octet-stream'].map((type) => [
+        type,
+        { schema: { type: 'string', format: 'binary', description: 'the export file' } },
+      ]),
+    ),
+    headers: {
+      Location: {
+        description: 'the run, e.g. /api/admin/imports/{id}',
+        schema: { type: 'string' },
+      },
+    },
+    errors: [400, ...ADMIN, 413, 415],
+    errorText: {
+      400: '`format` is not wxr or disqus, or `createArticles` not true or false',
+      413: 'The file is larger than IMPORT_MAX_MB',
+      415: 'The body is not application/xml, text/xml or application/octet-stream',
+    },
+  },
+  'get /api/admin/imports': {
+    module: 'import',
+    summary: 'Import runs (admin)',
+    description: 'The newest 50 runs, newest first, each with its progress and report.',
+    ok: [200, 'ImportRunPage'],
+    errors: ADMIN,
+  },
+  'get /api/admin/imports/{id}': {
+    module: 'import',
+    summary: 'One import run (admin)',
+    description:
+      'Its status (`running`, `done`, `failed`), progress in bytes and percent, and report.',
+    ok: [200, 'ImportRun'],
+    errors: [...ADMIN, 404],
+  },
+  'get /api/admin/export': {
+    module: 'export',
+    summary: 'Export every article with its comments (admin)',
+    description:
+      'Streamed as a download, never held in memory. `wxr`: a WXR 1.2 file WordPress imports, which also imports back into Marginalia unchanged. `jsonl`: one JSON object a line, each article followed by its comments. A failure after the first byte cuts the download short (never a complete-looking file).',
+    ok: [200, null],
+    produces: {
+      'application/rss+xml': {
+        schema: { type: 'string', description: 'WXR 1.2 (RSS 2.0 with WordPress elements)' },
+      },
+      'application/x-ndjson': {
+        schema: { type: 'string', description: 'JSON lines, each an `ExportLine`' },
+        'x-line-schema': ref('ExportLine'),
+      },
+    },
+    headers: {
+      'Content-Disposition': {
+        description: 'attachment; filename="marginalia-YYYY-MM-DD.wxr.xml" (or .jsonl)',
+        schema: { type: 'string' },
+      },
+    },
+    errors: [400, ...ADMIN],
+  },
+  'post /api/admin/webhooks': {
+    module: 'webhooks',
+    summary: 'Register a webhook endpoint (admin)',
+    description:
+      'Events are POSTed to `url`, signed with the secret this answer shows once. A URL that is not http(s), or whose host resolves to a private, loopback or link-local address outside WEBHOOK_ALLOWED_NETWORKS, is a 422.',
+    ok: [201, 'WebhookCreated'],
+    errors: [...W, ...ADMIN, 422],
+  },
+  'get /api/admin/webhooks': {
+    module: 'webhooks',
+    summary: 'Webhook endpoints (admin)',
+    description: 'Every endpoint, with its status and failures (never its secret).',
+    ok: [200, 'WebhookPage'],
+    errors: ADMIN,
+  },
+  'get /api/admin/webhooks/{id}': {
+    module: 'webhooks',
+    summary: 'One webhook endpoint (admin)',
+    description: 'An id that is not a UUID is a 400.',
+    ok: [200, 'Webhook'],
+    errors: [400, ...ADMIN, 404],
+  },
+  'patch /api/admin/webhooks/{id}': {
+    module: 'webhooks',
+    summary: 'Change a webhook endpoint (admin)',
+    description:
+      'Any of url, events, description; `status: "active"` re-enables a disabled endpoint (what waited is delivered then), `"disabled"` pauses it.',
+    ok: [200, 'Webhook'],
+    errors: [...W, ...ADMIN, 404, 422],
+  },
+  'delete /api/admin/webhooks/{id}': {
+    module: 'webhooks',
+    summary: 'Remove a webhook endpoint (admin)',
+    description: 'With its deliveries.',
+    ok: [204, null],
+    errors: [400, ...ADMIN, 404],
+  },
+  'get /api/admin/webhooks/{id}/deliveries': {
+    module: 'webhooks',
+    summary: "A webhook endpoint's deliveries (admin)",
+    description: 'The newest 100, with their attempts, last status code and last error.',
+    ok: [200, 'WebhookDeliveryPage'],
+    errors: [400, ...ADMIN, 404],
+  },
 };
 
 const LIST_PARAMETERS = [
@@ -589,9 +818,17 @@ export function describeOperations(document: OpenAPIObject): OpenAPIObject {
         }
       }
       operation.parameters = parameters;
+      if (doc.consumes) {
+        operation.requestBody = { required: true, content: doc.consumes };
+      }
       const [status, schema] = doc.ok;
+      const content = { ...(schema ? json(schema) : {}), ...doc.produces };
       const responses: Record<string, unknown> = {
-        [status]: { description: 'Success', ...(schema ? { content: json(schema) } : {}) },
+        [status]: {
+          description: 'Success',
+          ...(doc.headers ? { headers: doc.headers } : {}),
+          ...(Object.keys(content).length ? { content } : {}),
+        },
       };
       // Statuses a controller documents with a decorator are kept, with the error schema.
       const declared = Object.keys((operation.responses as Json | undefined) ?? {})
@@ -600,7 +837,11 @@ export function describeOperations(document: OpenAPIObject): OpenAPIObject {
       for (const code of new Set([...(doc.errors ?? []), ...declared, 503])) {
         const own = (operation.responses as Record<string, Json> | undefined)?.[code];
         responses[code] = {
-          description: (own?.description as string | undefined) ?? ERROR_TEXT[code] ?? 'Error',
+          description:
+            (own?.description as string | undefined) ??
+            doc.errorText?.[code] ??
+            ERROR_TEXT[code] ??
+            'Error',
           content: json(code === 400 ? 'BadRequest' : 'Error'),
         };
       }
@@ -643,5 +884,8 @@ const MODULES: Record<string, string> = {
   subscriptions: '"Notify of", confirmation and unsubscribing',
   newsletter: 'Sign-ups, subscribers and issues',
   mail: 'The outbox',
-  people: 'Data rights: export and erasure',
+  people: "Data rights: export and erasure, by an admin or at the reader's own request",
+  import: 'WordPress (WXR) and Disqus imports',
+  export: 'Everything, as WXR or JSON lines',
+  webhooks: 'Signed webhook endpoints and their deliveries',
 };

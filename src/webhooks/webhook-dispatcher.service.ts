@@ -7,8 +7,7 @@ import {
   OnApplicationBootstrap,
   OnModuleDestroy,
 } from '@nestjs/common';
-import { inTransaction } from '../database/transactions';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { retryDelayMs } from '../mail/delivery-errors';
 import { MailOutbox } from '../mail/mail-outbox.service';
@@ -138,34 +137,29 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
         dead: attempts >= this.config.webhooks.maxAttempts,
       },
       this.config.webhooks.disableAfter,
+      (manager, endpoint) => this.tellAdmins(manager, endpoint),
     );
     if (disabled) {
-      await this.tellAdmins(disabled);
+      this.logger.warn(`webhook endpoint ${disabled.id} disabled: ${disabled.disabled_reason}`);
     }
   }
 
-  /** The endpoint was disabled: logged, and mailed to the moderator addresses once. */
-  private async tellAdmins(endpoint: EndpointRow): Promise<void> {
-    this.logger.warn(`webhook endpoint ${endpoint.id} disabled: ${endpoint.disabled_reason}`);
+  /** The endpoint was disabled: mailed to the moderator addresses once, in the disabling transaction. */
+  private async tellAdmins(manager: EntityManager, endpoint: EndpointRow): Promise<void> {
     const recipients = await this.repository.moderatorEmails();
-    if (recipients.length === 0) {
-      return;
-    }
     const at = endpoint.disabled_at?.toISOString() ?? new Date().toISOString();
-    await inTransaction(this.dataSource, async (manager) => {
-      for (const to of recipients) {
-        await this.mail.enqueue(manager, {
-          key: `webhook-disabled:${endpoint.id}:${at}:${to.toLowerCase()}`,
-          stream: 'transactional',
-          template: 'webhook-disabled',
-          to,
-          data: {
-            url: endpoint.url,
-            reason: endpoint.disabled_reason ?? 'repeated failures',
-            adminUrl: `${this.config.publicUrl}/api/admin/webhooks/${endpoint.id}`,
-          },
-        });
-      }
-    });
+    for (const to of recipients) {
+      await this.mail.enqueue(manager, {
+        key: `webhook-disabled:${endpoint.id}:${at}:${to.toLowerCase()}`,
+        stream: 'transactional',
+        template: 'webhook-disabled',
+        to,
+        data: {
+          url: endpoint.url,
+          reason: endpoint.disabled_reason ?? 'repeated failures',
+          adminUrl: `${this.config.publicUrl}/api/admin/webhooks/${endpoint.id}`,
+        },
+      });
+    }
   }
 }

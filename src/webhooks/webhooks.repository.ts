@@ -255,6 +255,7 @@ export class WebhooksRepository {
     owner: string,
     failure: { error: string; statusCode: number | null; delayMs: number; dead: boolean },
     disableAfter: number,
+    onDisabled: (manager: EntityManager, endpoint: EndpointRow) => Promise<void>,
   ): Promise<EndpointRow | null> {
     return inTransaction(this.dataSource, async (m) => {
       await m.query(
@@ -289,7 +290,12 @@ export class WebhooksRepository {
           ],
         ),
       );
-      return disabled[0]?.status === 'disabled' ? disabled[0] : null;
+      if (disabled[0]?.status !== 'disabled') {
+        return null;
+      }
+      // The admins' mail commits with the disabling, so a crash cannot lose it.
+      await onDisabled(m, disabled[0]);
+      return disabled[0];
     });
   }
 

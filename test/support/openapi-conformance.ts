@@ -1,5 +1,6 @@
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
+import { SaxesParser } from 'saxes';
 import type { Response } from 'supertest';
 
 type Json = Record<string, unknown>;
@@ -70,18 +71,60 @@ export class OpenApiConformance {
     if (!response) {
       return [`${method} ${template}: answered ${res.status}, which is not documented`];
     }
-    const schema = (response.content as Record<string, { schema: Json }> | undefined)?.[
-      'application/json'
-    ]?.schema;
-    if (!schema) {
-      return res.text ? [`${method} ${template} ${res.status}: a body, none documented`] : [];
+    const content = response.content as Record<string, Json> | undefined;
+    const text = res.text ?? (Buffer.isBuffer(res.body) ? res.body.toString('utf8') : '');
+    if (!content) {
+      return text ? [`${method} ${template} ${res.status}: a body, none documented`] : [];
     }
+    const where = `${method} ${template} ${res.status}`;
+    const type = String(res.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim();
+    const media = content[type];
+    if (!media) {
+      return [
+        `${where}: answered ${type || 'no content type'}, documented ${Object.keys(content).join(', ')}`,
+      ];
+    }
+    if (type === 'application/json') {
+      return this.validate(where, media.schema as Json, res.body);
+    }
+    if (!text) {
+      return [`${where}: an empty ${type} body`];
+    }
+    if (type.endsWith('ndjson')) {
+      // Every line is one JSON value, checked against the line schema the document names.
+      const lines = text.split('\n').filter((line) => line !== '');
+      if (!text.endsWith('\n') || !media['x-line-schema']) {
+        return [`${where}: JSON lines must end each line, and be documented with x-line-schema`];
+      }
+      return lines.flatMap((line, i) => {
+        try {
+          return this.validate(
+            `${where} line ${i + 1}`,
+            media['x-line-schema'] as Json,
+            JSON.parse(line),
+          );
+        } catch {
+          return [`${where} line ${i + 1}: not JSON`];
+        }
+      });
+    }
+    if (/[/+]xml$/.test(type)) {
+      const problems: string[] = [];
+      const parser = new SaxesParser();
+      parser.on('error', (e) => problems.push(`${where}: not well-formed XML: ${e.message}`));
+      parser.write(text).close();
+      return problems.slice(0, 1);
+    }
+    return [`${where}: no check for ${type}`];
+  }
+
+  private validate(where: string, schema: Json, value: unknown): string[] {
     const ref = String(schema.$ref).replace('#/components', 'openapi#/components');
     const validate = this.ajv.getSchema(ref) ?? this.ajv.compile({ $ref: ref });
-    return validate(res.body)
+    return validate(value)
       ? []
-      : (validate.errors ?? []).map(
-          (e) => `${method} ${template} ${res.status}: ${e.instancePath} ${e.message}`,
-        );
+      : (validate.errors ?? []).map((e) => `${where}: ${e.instancePath} ${e.message}`);
   }
 }
