@@ -1,8 +1,9 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Header, Param, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ListQuery, Page } from '../common/list.dto';
+import { PublicCache } from '../http/public-cache';
 import { ArticlesService } from './articles.service';
-import { ArticleResponse, ArticleSummaryResponse } from './dto/article.dto';
+import { ArticleSummaryResponse } from './dto/article.dto';
 
 @ApiTags('articles')
 @Controller('api/articles')
@@ -14,8 +15,12 @@ export class ArticlesController {
     return this.articles.listPublished(query.limit, query.cursor);
   }
 
+  /** The article as JSON text (an ArticleResponse), from its prepared copy. */
   @Get(':slug')
-  get(@Param('slug') slug: string): Promise<ArticleResponse> {
-    return this.articles.getPublished(slug);
+  @Header('Content-Type', 'application/json; charset=utf-8')
+  @PublicCache()
+  @ApiOkResponse({ type: Object, description: 'an ArticleResponse' })
+  get(@Param('slug') slug: string): Promise<string> {
+    return this.articles.getPublishedJson(slug);
   }
 }

@@ -4,7 +4,7 @@ import { EntityManager, Repository, SelectQueryBuilder } from 'typeorm';
 import { cursorTimeSql } from '../common/cursor';
 import { inTransaction } from '../database/transactions';
 import { ReadReplica } from '../database/read-replica';
-import { ArticleEntity } from './article.entity';
+import { ArticleBlock, ArticleEntity } from './article.entity';
 
 /** A listed article with the exact text of the timestamp its list is ordered by. */
 export interface KeyedArticle {
@@ -16,6 +16,8 @@ async function keyed(query: SelectQueryBuilder<ArticleEntity>): Promise<KeyedArt
   const { entities, raw } = await query.getRawAndEntities<{ cursor_time: string }>();
   return entities.map((article, i) => ({ article, cursorTime: raw[i].cursor_time }));
 }
+
+export type ArticleForPosting = Pick<ArticleEntity, 'id' | 'commentsOpen' | 'blocks'>;
 
 @Injectable()
 export class ArticlesRepository {
@@ -29,6 +31,69 @@ export class ArticlesRepository {
     return this.reads.publicRead((db) =>
       db.getRepository(ArticleEntity).findOneBy({ slug, status: 'published' }),
     );
+  }
+
+  /**
+   * What changes between two reads of a published article without a save: its counters, and the
+   * version (updated_at, bumped by every save) that says whether a prepared copy is still current.
+   */
+  async findPublishedCounters(slug: string): Promise<{
+    id: string;
+    version: string;
+    commentCount: number;
+    inlineCounts: Record<string, number>;
+  } | null> {
+    const rows: {
+      id: string;
+      version: string;
+      comment_count: number;
+      inline_counts: Record<string, number>;
+    }[] = await this.reads.publicRead((db) =>
+      db.query(
+        `SELECT id, updated_at::text AS version, comment_count, inline_counts FROM articles
+           WHERE slug = $1 AND status = 'published'`,
+        [slug],
+      ),
+    );
+    const row = rows[0];
+    return row
+      ? {
+          id: row.id,
+          version: row.version,
+          commentCount: row.comment_count,
+          inlineCounts: row.inline_counts,
+        }
+      : null;
+  }
+
+  /**
+   * What posting a comment needs of a published article: never its body source (up to 200,000
+   * characters), and its blocks only when the comment is anchored to one.
+   */
+  async findForPosting(slug: string, withBlocks: boolean): Promise<ArticleForPosting | null> {
+    const rows: { id: string; comments_open: boolean; blocks: ArticleBlock[] | null }[] =
+      await this.articles.query(
+        `SELECT id, comments_open, ${withBlocks ? 'blocks' : 'NULL AS blocks'} FROM articles
+         WHERE slug = $1 AND status = 'published'`,
+        [slug],
+      );
+    const row = rows[0];
+    return row ? { id: row.id, commentsOpen: row.comments_open, blocks: row.blocks ?? [] } : null;
+  }
+
+  /** A published article with its version (see findPublishedCounters). */
+  async findPublishedWithVersion(
+    slug: string,
+  ): Promise<{ article: ArticleEntity; version: string } | null> {
+    const { entities, raw } = await this.reads.publicRead((db) =>
+      db
+        .getRepository(ArticleEntity)
+        .createQueryBuilder('a')
+        .addSelect('a.updated_at::text', 'version')
+        .where("a.slug = :slug AND a.status = 'published'", { slug })
+        .getRawAndEntities<{ version: string }>(),
+    );
+    return entities[0] ? { article: entities[0], version: raw[0].version } : null;
   }
 
   findPublishedById(id: string): Promise<ArticleEntity | null> {

@@ -28,12 +28,72 @@ function page(rows: KeyedArticle[], limit: number): Page<ArticleSummaryResponse>
   };
 }
 
+/**
+ * A published article's JSON, prepared once per saved version: the text around its counters,
+ * which are filled in per read (they move with every comment, the rest only when it is saved).
+ */
+interface PreparedArticle {
+  version: string;
+  /** The JSON up to and including `"commentCount":`. */
+  head: string;
+  /** Each block's JSON up to and including `"inlineCount":`, with its id. */
+  blocks: { id: string; head: string }[];
+}
+
+const PREPARED_MAX = 1000;
+
+function prepare(article: ArticleEntity, version: string): PreparedArticle {
+  // commentCount is the summary's last key: left out (undefined) here, appended per read.
+  const summary = { ...toArticleSummary(article), commentCount: undefined };
+  return {
+    version,
+    head: `${JSON.stringify(summary).slice(0, -1)},"commentCount":`,
+    blocks: article.blocks.map((b) => ({
+      id: b.id,
+      head: `${JSON.stringify({ id: b.id, type: b.type, html: b.html, text: b.text }).slice(0, -1)},"inlineCount":`,
+    })),
+  };
+}
+
 @Injectable()
 export class ArticlesService {
+  private readonly prepared = new Map<string, PreparedArticle>();
+
   constructor(
     private readonly articles: ArticlesRepository,
     private readonly events: EventEmitter2,
   ) {}
+
+  /**
+   * The public article as JSON text (an ArticleResponse). One light query reads the counters and
+   * the version; the rest comes from the copy prepared when this version was first read.
+   */
+  async getPublishedJson(slug: string): Promise<string> {
+    const current = await this.articles.findPublishedCounters(slug);
+    if (!current) {
+      throw new NotFoundException('article not found');
+    }
+    let prepared = this.prepared.get(current.id);
+    if (prepared?.version !== current.version) {
+      const found = await this.articles.findPublishedWithVersion(slug);
+      if (!found) {
+        throw new NotFoundException('article not found');
+      }
+      prepared = prepare(found.article, found.version);
+      if (this.prepared.size >= PREPARED_MAX) {
+        this.prepared.clear();
+      }
+      this.prepared.set(found.article.id, prepared);
+      if (found.version !== current.version) {
+        // Saved in between: the full read is the newer one, counters included.
+        return JSON.stringify(toArticleResponse(found.article));
+      }
+    }
+    const blocks = prepared.blocks
+      .map((b) => `${b.head}${current.inlineCounts[b.id] ?? 0}}`)
+      .join(',');
+    return `${prepared.head}${current.commentCount},"blocks":[${blocks}]}`;
+  }
 
   async getPublished(slug: string): Promise<ArticleResponse> {
     const article = await this.articles.findPublishedBySlug(slug);

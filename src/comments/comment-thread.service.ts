@@ -8,6 +8,7 @@ import {
   decodeReplyCursor,
   decodeThreadCursor,
   NESTED_REPLY_CAP,
+  ThreadJsonRow,
 } from './comments.repository';
 import {
   CommentCountResponse,
@@ -16,7 +17,6 @@ import {
   ThreadPage,
   ThreadSort,
   buildTree,
-  toCommentResponse,
 } from './dto/comment.dto';
 import { ThreadPageCache } from './thread-page-cache';
 
@@ -33,8 +33,25 @@ function sortKey(row: PublicCommentRow, sort: ThreadSort): (string | number)[] {
 }
 
 /** A thread page's cursor: the segment (pinned first) and the sort key within it. */
-function pageKey(row: PublicCommentRow, sort: ThreadSort): (string | number)[] {
-  return [row.pinned ? 1 : 0, ...sortKey(row, sort)];
+function pageKey(row: ThreadJsonRow, sort: ThreadSort): (string | number)[] {
+  const time = row.createdAt!;
+  return [
+    row.pinned ? 1 : 0,
+    ...(sort === 'top' ? [Number(row.score), time, row.id] : [time, row.id]),
+  ];
+}
+
+/** A comment's JSON text (without its last brace's worth of nesting) and its nested replies. */
+class JsonNode {
+  readonly replies: JsonNode[] = [];
+  moreReplies = false;
+
+  constructor(private readonly json: string) {}
+
+  text(): string {
+    const replies = this.replies.map((r) => r.text()).join(',');
+    return `${this.json.slice(0, -1)},"replies":[${replies}],"moreReplies":${this.moreReplies}}`;
+  }
 }
 
 /** Reading threads and counts: the public side of comments. */
@@ -55,52 +72,68 @@ export class CommentThreadService {
     // A client that has just written reads around the cache (and on the primary), so it sees
     // its own change whichever instance answers.
     if (this.reads.freshWriter()) {
-      return this.page({ slug }, options).then((page) => JSON.stringify(page));
+      return this.pageJson({ slug }, options);
     }
     const key = JSON.stringify([slug, options.sort, options.limit, options.cursor, options.anchor]);
-    return this.cache.read(key, () => this.page({ slug }, options));
+    return this.cache.read(key, () => this.pageJson({ slug }, options));
   }
 
   /** The same for an article the caller has loaded already (the reader page). */
-  listForArticle(article: { id: string }, options: ThreadOptions): Promise<ThreadPage> {
-    return this.page({ id: article.id }, options);
+  async listForArticle(article: { id: string }, options: ThreadOptions): Promise<ThreadPage> {
+    return JSON.parse(await this.pageJson({ id: article.id }, options)) as ThreadPage;
   }
 
-  private async page(
+  /**
+   * The page as JSON text: PostgreSQL writes each comment's JSON (findThreadPageJson), this
+   * only nests the texts, so a page costs no hydration, no mapping and no serialization.
+   */
+  private async pageJson(
     article: { slug: string } | { id: string },
     options: ThreadOptions,
-  ): Promise<ThreadPage> {
+  ): Promise<string> {
     const after = options.cursor ? decodeThreadCursor(options.cursor, options.sort) : undefined;
-    const found = await this.comments.findThreadPage({
+    const found = await this.comments.findThreadPageJson({
       article,
       sort: options.sort,
       limit: options.limit,
       after,
       anchor: options.anchor,
     });
-    if (!found.article) {
+    if (found.total === null) {
       throw new NotFoundException('article not found');
     }
     const pageRows = found.top.slice(0, options.limit);
-    const roots = pageRows.map(toCommentResponse);
-    const byRoot = new Map<string, PublicCommentRow[]>();
+    const roots = new Map(pageRows.map((row) => [row.id, new JsonNode(row.json)]));
+    const byId = new Map<string, JsonNode>();
+    let rootId: string | undefined;
+    let seen = 0;
     for (const reply of found.replies) {
-      const list = byRoot.get(reply.rootId) ?? [];
-      list.push(reply);
-      byRoot.set(reply.rootId, list);
-    }
-    for (const root of roots) {
-      const rows = byRoot.get(root.id) ?? [];
-      root.moreReplies = rows.length > NESTED_REPLY_CAP;
-      root.replies = nestUnder(root, rows.slice(0, NESTED_REPLY_CAP));
+      const root = roots.get(reply.rootId);
+      if (!root) {
+        continue; // the look-ahead row's replies
+      }
+      if (reply.rootId !== rootId) {
+        rootId = reply.rootId;
+        seen = 0;
+        byId.clear();
+      }
+      seen += 1;
+      if (seen > NESTED_REPLY_CAP) {
+        root.moreReplies = true;
+        continue;
+      }
+      // A reply whose parent is absent (or is the root) goes directly under the root.
+      const node = new JsonNode(reply.json);
+      byId.set(reply.id, node);
+      ((reply.parentId && byId.get(reply.parentId)) || root).replies.push(node);
     }
     const last = pageRows[pageRows.length - 1];
-    return {
-      items: roots,
-      nextCursor:
-        found.top.length > options.limit && last ? encodeCursor(pageKey(last, options.sort)) : null,
-      total: found.article.commentCount,
-    };
+    const nextCursor =
+      found.top.length > options.limit && last
+        ? JSON.stringify(encodeCursor(pageKey(last, options.sort)))
+        : 'null';
+    const items = [...roots.values()].map((n) => n.text()).join(',');
+    return `{"items":[${items}],"nextCursor":${nextCursor},"total":${found.total}}`;
   }
 
   /** The descendants of a visible comment, oldest first, nested within the page. */
@@ -141,17 +174,4 @@ export class CommentThreadService {
     const counts = await this.comments.countBySlugs([...new Set(slugs)]);
     return Object.fromEntries(slugs.map((slug) => [slug, counts.get(slug) ?? 0]));
   }
-}
-
-/** Nests a root's replies (oldest first) under it; a reply whose parent is absent goes to the root. */
-function nestUnder(root: CommentNode, rows: PublicCommentRow[]): CommentNode[] {
-  const nodes = new Map<string, CommentNode>([[root.id, root]]);
-  const direct: CommentNode[] = [];
-  for (const row of rows) {
-    const node = toCommentResponse(row);
-    nodes.set(node.id, node);
-    const parent = row.parentId ? nodes.get(row.parentId) : undefined;
-    (parent && parent !== root ? parent.replies : direct).push(node);
-  }
-  return direct;
 }

@@ -22,6 +22,7 @@ import {
 } from '@nestjs/swagger';
 import { Request } from 'express';
 import { ListQuery, Page } from '../common/list.dto';
+import { PublicCache } from '../http/public-cache';
 import { writerOf } from './comment-rate-limits';
 import { CommentAuthoringService } from './comment-authoring.service';
 import { CommentThreadService } from './comment-thread.service';
@@ -60,6 +61,7 @@ export class ArticleCommentsController {
   /** The page as JSON text (a ThreadPage), served from the thread cache when it holds it. */
   @Get()
   @Header('Content-Type', 'application/json; charset=utf-8')
+  @PublicCache()
   list(@Param('slug') slug: string, @Query() query: ThreadQuery): Promise<string> {
     return this.threads.listForSlugJson(slug, query);
   }

@@ -1,4 +1,3 @@
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ArticlesModule } from '../articles/articles.module';
@@ -18,7 +17,7 @@ import { ArticleCommentsController, CommentsController } from './comments.contro
 import { CommentsRepository } from './comments.repository';
 import { PostCommentService } from './post-comment.service';
 import { ThreadCacheInvalidation } from './thread-cache-invalidation';
-import { ClearThreadCacheOnWrite, ThreadPageCache } from './thread-page-cache';
+import { ThreadPageCache } from './thread-page-cache';
 
 @Module({
   imports: [
@@ -40,7 +39,6 @@ import { ClearThreadCacheOnWrite, ThreadPageCache } from './thread-page-cache';
     CommentScreening,
     ThreadPageCache,
     ThreadCacheInvalidation,
-    { provide: APP_INTERCEPTOR, useClass: ClearThreadCacheOnWrite },
   ],
   // The page reads threads and posts forms; moderation moves comments between statuses and
   // screens new ones.

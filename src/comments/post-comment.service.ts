@@ -6,8 +6,7 @@ import {
   NotFoundException,
   UnprocessableEntityException,
 } from '@nestjs/common';
-import { ArticleEntity } from '../articles/article.entity';
-import { ArticlesRepository } from '../articles/articles.repository';
+import { ArticleForPosting, ArticlesRepository } from '../articles/articles.repository';
 import { RateLimiter } from '../common/rate-limit';
 import { hashPersonal, hashToken, newToken } from '../common/tokens';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -47,7 +46,7 @@ export class PostCommentService {
       { rule: COMMENT_RATE_RULES.postPerIp, subject: writer.ip },
       { rule: COMMENT_RATE_RULES.postPerAddress, subject: email },
     ]);
-    const article = await this.articles.findPublishedBySlug(slug);
+    const article = await this.articles.findForPosting(slug, Boolean(input.anchor));
     if (!article) {
       throw new NotFoundException('article not found');
     }
@@ -127,7 +126,7 @@ export class PostCommentService {
     };
   }
 
-  private async findParent(parentId: string, article: ArticleEntity): Promise<CommentEntity> {
+  private async findParent(parentId: string, article: ArticleForPosting): Promise<CommentEntity> {
     const parent = await this.comments.findById(parentId);
     if (!parent) {
       throw new NotFoundException('parent comment not found');
@@ -143,7 +142,7 @@ export class PostCommentService {
 
   private resolveAnchor(
     input: PostCommentDto,
-    article: ArticleEntity,
+    article: ArticleForPosting,
   ): { blockId: string; quote: Quote | null } {
     const anchor = input.anchor!;
     if (input.parentId) {

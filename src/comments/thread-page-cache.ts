@@ -1,9 +1,7 @@
-import { CallHandler, ExecutionContext, Inject, Injectable, NestInterceptor } from '@nestjs/common';
-import { Request } from 'express';
-import { Observable, finalize } from 'rxjs';
+import { Inject, Injectable } from '@nestjs/common';
+import { NextFunction, Request, Response } from 'express';
 import { ByteBudgetCache } from '../common/byte-budget-cache';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { ThreadPage } from './dto/comment.dto';
 
 /**
  * Public thread pages of the JSON API, kept in this instance's memory for THREAD_CACHE_MS
@@ -17,39 +15,78 @@ import { ThreadPage } from './dto/comment.dto';
 @Injectable()
 export class ThreadPageCache {
   private readonly pages: ByteBudgetCache;
+  /** Loads under way: concurrent misses of one page wait for the same query. */
+  private readonly loading = new Map<string, Promise<string>>();
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.pages = new ByteBudgetCache(config.threadCacheBytes, config.threadCacheMs);
   }
 
-  async read(key: string, load: () => Promise<ThreadPage>): Promise<string> {
+  /**
+   * The page from memory, or loaded once however many ask at the same time. A page past half
+   * its THREAD_CACHE_MS is still served while one request refreshes it in the background, so a
+   * busy page's readers never queue behind its expiry (no page is served past THREAD_CACHE_MS).
+   */
+  read(key: string, load: () => Promise<string>): Promise<string> {
     if (this.config.threadCacheMs === 0 || this.config.threadCacheBytes === 0) {
-      return JSON.stringify(await load());
+      return load();
     }
     const hit = this.pages.get(key);
     if (hit !== undefined) {
-      return hit;
+      // Stored as "<refresh after, ms since epoch>\n<json>".
+      const cut = hit.indexOf('\n');
+      if (Date.now() >= Number(hit.slice(0, cut)) && !this.loading.has(key)) {
+        this.load(key, load).catch(() => undefined); // the kept copy is still good
+      }
+      return Promise.resolve(hit.slice(cut + 1));
     }
-    const json = JSON.stringify(await load());
-    this.pages.set(key, json);
-    return json;
+    return this.loading.get(key) ?? this.load(key, load);
   }
 
+  private load(key: string, load: () => Promise<string>): Promise<string> {
+    const refreshAfter = Date.now() + Math.floor(this.config.threadCacheMs / 2);
+    const loaded = load().then(
+      (json) => {
+        // A write may have emptied the cache while this query ran: keep only a current load.
+        if (this.loading.get(key) === loaded) {
+          this.loading.delete(key);
+          this.pages.set(key, `${refreshAfter}\n${json}`);
+        }
+        return json;
+      },
+      (error: unknown) => {
+        if (this.loading.get(key) === loaded) {
+          this.loading.delete(key);
+        }
+        throw error;
+      },
+    );
+    this.loading.set(key, loaded);
+    return loaded;
+  }
+
+  /** After a write: nothing read before it is served again, in flight or kept. */
   clear(): void {
     this.pages.clear();
+    this.loading.clear();
   }
 }
 
-/** Empties the thread cache after every write request, whatever it changed. */
-@Injectable()
-export class ClearThreadCacheOnWrite implements NestInterceptor {
-  constructor(private readonly cache: ThreadPageCache) {}
-
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const method = context.switchToHttp().getRequest<Request>().method;
-    if (method === 'GET' || method === 'HEAD') {
-      return next.handle();
+/**
+ * Empties the thread cache when a write request answers, whatever it changed: just before its
+ * response headers go out, so the writer's next read (and anyone's) finds no page read before
+ * the write. An Express middleware rather than a Nest interceptor: a global interceptor puts an
+ * rxjs pipeline on every request, reads included.
+ */
+export function clearThreadCacheOnWrite(cache: ThreadPageCache) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      const writeHead = res.writeHead;
+      res.writeHead = function (this: Response, ...args: unknown[]) {
+        cache.clear();
+        return (writeHead as (...a: unknown[]) => Response).apply(this, args);
+      } as typeof res.writeHead;
     }
-    return next.handle().pipe(finalize(() => this.cache.clear()));
-  }
+    next();
+  };
 }

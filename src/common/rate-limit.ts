@@ -35,8 +35,9 @@ function subjectKey(rule: RateRule, subject: string): string {
 }
 
 /**
- * Fixed-window limits counted in PostgreSQL, so they hold across every instance. One upsert per
- * check; keys are hashed, so the table holds no raw IPs or addresses.
+ * Fixed-window limits counted in PostgreSQL, so they hold across every instance. One upsert
+ * statement for all the checks of a request; keys are hashed, so the table holds no raw IPs or
+ * addresses.
  */
 @Injectable()
 export class RateLimiter {
@@ -50,20 +51,32 @@ export class RateLimiter {
     if (!this.config.rateLimit) {
       return;
     }
-    let retryAfter = 0;
+    const now = Date.now();
+    const buckets = new Map<string, { windowStart: number; rule: RateRule }>();
     for (const { rule, subject } of checks) {
       const windowMs = rule.windowSeconds * 1000;
-      const windowStart = Math.floor(Date.now() / windowMs) * windowMs;
+      const windowStart = Math.floor(now / windowMs) * windowMs;
       const hashed = hashPersonal(subjectKey(rule, subject ?? ''), this.config.hashSecret);
-      const key = `${rule.name}:${hashed.slice(0, 32)}`;
-      const rows: { count: number }[] = await this.dataSource.query(
-        `INSERT INTO rate_limit_buckets (key, window_start, count) VALUES ($1, $2, 1)
-         ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limit_buckets.count + 1
-         RETURNING count`,
-        [key, new Date(windowStart)],
-      );
-      if (rows[0].count > rule.limit) {
-        retryAfter = Math.max(retryAfter, Math.ceil((windowStart + windowMs - Date.now()) / 1000));
+      buckets.set(`${rule.name}:${hashed.slice(0, 32)}`, { windowStart, rule });
+    }
+    // One statement for every bucket, keys in sorted order: two callers sharing buckets lock
+    // them in the same order, so they queue instead of deadlocking.
+    const keys = [...buckets.keys()].sort();
+    const rows: { key: string; count: number }[] = await this.dataSource.query(
+      `INSERT INTO rate_limit_buckets (key, window_start, count)
+       SELECT b.key, b.window_start, 1
+         FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS b(key, window_start, n)
+        ORDER BY b.n
+       ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limit_buckets.count + 1
+       RETURNING key, count`,
+      [keys, keys.map((k) => new Date(buckets.get(k)!.windowStart))],
+    );
+    let retryAfter = 0;
+    for (const { key, count } of rows) {
+      const { rule, windowStart } = buckets.get(key)!;
+      if (count > rule.limit) {
+        const windowEnd = windowStart + rule.windowSeconds * 1000;
+        retryAfter = Math.max(retryAfter, Math.ceil((windowEnd - Date.now()) / 1000));
       }
     }
     if (Math.random() < 0.01) {

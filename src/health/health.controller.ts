@@ -25,6 +25,19 @@ export class HealthController {
     return { status: up ? 'ok' : 'unavailable', db: up ? 'up' : 'down' };
   }
 
+  /**
+   * Liveness: the process answers, whatever the database does (a restart decision should not
+   * hinge on PostgreSQL). Also the framework's floor in `npm run bench`: a route doing nothing.
+   */
+  @Get('live')
+  live(@Res({ passthrough: true }) res: Response) {
+    if (this.lifecycle.shuttingDown) {
+      res.status(503);
+      return { status: 'shutting-down' };
+    }
+    return { status: 'ok' };
+  }
+
   private async ping(): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<boolean>((resolve) => {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Server, STATUS_CODES } from 'node:http';
 import { join } from 'node:path';
-import { Logger } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
@@ -11,6 +10,8 @@ import { AppConfig } from '../config/app-config';
 import { appRoot } from '../config/app-root';
 import { assertSafeJson } from '../common/json-body';
 import { LifecycleService } from '../health/lifecycle.service';
+import { AccessLog } from './access-log';
+import { clearThreadCacheOnWrite, ThreadPageCache } from '../comments/thread-page-cache';
 
 export const JSON_BODY_LIMIT = '64kb';
 /**
@@ -99,34 +100,79 @@ function earlyErrors(error: unknown, req: Request, res: Response, next: NextFunc
   });
 }
 
-function requestContext(logger: Logger) {
+/**
+ * The headers helmet sets, computed once: with no per-request directive they are the same for
+ * every response, and setting a fixed list costs a fraction of running helmet's middlewares.
+ */
+function fixedHeaders(middleware: ReturnType<typeof helmet>): [string, string][] {
+  const headers: [string, string][] = [];
+  const res = {
+    setHeader: (name: string, value: unknown) => headers.push([name, String(value)]),
+    removeHeader: () => undefined,
+    getHeader: () => undefined,
+  };
+  let called = false;
+  void middleware({} as Request, res as unknown as Response, () => {
+    called = true;
+  });
+  if (!called) {
+    throw new Error('helmet did not set its headers synchronously');
+  }
+  return headers;
+}
+
+/**
+ * The one middleware every request passes first: request id, security headers, draining notice,
+ * and the access-log line written (in batches) when the response finishes.
+ */
+function requestContext(
+  log: AccessLog,
+  headersFor: (req: Request) => [string, string][],
+  lifecycle: LifecycleService,
+) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const incoming = req.headers['x-request-id'];
     const id =
       typeof incoming === 'string' && /^[\w.-]{8,64}$/.test(incoming) ? incoming : randomUUID();
     res.setHeader('X-Request-Id', id);
-    const started = process.hrtime.bigint();
-    // Read now: once an upload is refused mid-body (a 413) the socket is gone by 'finish', and
-    // req.ip would throw there, an uncaught exception that ends the process.
-    const ip = req.ip;
-    const entry = (status: number) => ({
-      requestId: id,
-      method: req.method,
-      // The path only: query strings can carry confirm and unsubscribe tokens.
-      path: req.path,
-      status,
-      ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
-      ip,
-    });
-    res.on('finish', () => logger.log(entry(res.statusCode)));
-    // The client went away before the whole answer was sent (nginx's 499, "client closed").
-    res.on('close', () => {
-      if (!res.writableFinished) {
-        logger.log({ ...entry(499), aborted: true });
-      }
-    });
+    for (const [name, value] of headersFor(req)) {
+      res.setHeader(name, value);
+    }
+    // While draining, keep-alive clients are told to reconnect (to another instance).
+    if (lifecycle.shuttingDown) {
+      res.setHeader('Connection', 'close');
+    }
+    if (log.enabled) {
+      const started = process.hrtime.bigint();
+      // Read now: once an upload is refused mid-body (a 413) the socket is gone by 'finish', and
+      // req.ip would throw there, an uncaught exception that ends the process.
+      const ip = req.ip;
+      const entry = (status: number) => ({
+        requestId: id,
+        method: req.method,
+        // The path only: query strings can carry confirm and unsubscribe tokens.
+        path: req.path,
+        status,
+        ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
+        ip,
+      });
+      res.on('finish', () => log.write(entry(res.statusCode)));
+      // The client went away before the whole answer was sent (nginx's 499, "client closed").
+      res.on('close', () => {
+        if (!res.writableFinished) {
+          log.write({ ...entry(499), aborted: true });
+        }
+      });
+    }
     next();
   };
+}
+
+/** A body parser that is not even entered by a request without a body (every GET). */
+function onlyWithBody(
+  parser: (req: Request, res: Response, next: NextFunction) => void,
+): (req: Request, res: Response, next: NextFunction) => void {
+  return (req, res, next) => (hasBody(req) ? parser(req, res, next) : next());
 }
 
 /**
@@ -150,15 +196,6 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
   app.set('trust proxy', config.trustProxyHops);
   app.disable('x-powered-by');
   boundSockets(app.getHttpServer(), config);
-  app.use(requestContext(new Logger('HTTP')));
-  const lifecycle = app.get(LifecycleService);
-  app.use((_req: Request, res: Response, next: NextFunction) => {
-    // While draining, keep-alive clients are told to reconnect (to another instance).
-    if (lifecycle.shuttingDown) {
-      res.setHeader('Connection', 'close');
-    }
-    next();
-  });
   // HSTS and upgrade-insecure-requests promise https: only a site served over https makes it.
   const https = config.publicUrl.startsWith('https:');
   const directives = {
@@ -173,23 +210,30 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
     baseUri: ["'none'"],
   };
   const headers = (styleSrc: string[]) =>
-    helmet({
-      strictTransportSecurity: https ? { maxAge: 31_536_000, includeSubDomains: false } : false,
-      contentSecurityPolicy: { directives: { ...directives, styleSrc } },
-      referrerPolicy: { policy: 'no-referrer' },
-      crossOriginResourcePolicy: { policy: 'same-site' },
-    });
+    fixedHeaders(
+      helmet({
+        strictTransportSecurity: https ? { maxAge: 31_536_000, includeSubDomains: false } : false,
+        contentSecurityPolicy: { directives: { ...directives, styleSrc } },
+        referrerPolicy: { policy: 'no-referrer' },
+        crossOriginResourcePolicy: { policy: 'same-site' },
+      }),
+    );
   const strict = headers(["'self'"]);
   // Swagger UI sets style attributes from its scripts; only its page allows inline styles (no
   // inline script anywhere, and no user content on it).
   const docs = headers(["'self'", "'unsafe-inline'"]);
-  app.use((req: Request, res: Response, next: NextFunction) =>
-    (req.path === '/api/docs' || req.path.startsWith('/api/docs/') ? docs : strict)(req, res, next),
-  );
+  const security = (req: Request) =>
+    req.path === '/api/docs' || req.path.startsWith('/api/docs/') ? docs : strict;
+  const log = new AccessLog(config.logLevel === 'info' || config.logLevel === 'debug');
+  app.use(requestContext(log, security, app.get(LifecycleService)));
+  app.use(clearThreadCacheOnWrite(app.get(ThreadPageCache)));
   app.use('/api', requireJson);
   // Each route its own limit: the body parser that runs first wins, the next one skips.
-  app.use(ARTICLE_ROUTES, express.json({ limit: ARTICLE_BODY_LIMIT, type: 'application/json' }));
-  app.use(express.json({ limit: JSON_BODY_LIMIT, type: 'application/json' }));
+  app.use(
+    ARTICLE_ROUTES,
+    onlyWithBody(express.json({ limit: ARTICLE_BODY_LIMIT, type: 'application/json' })),
+  );
+  app.use(onlyWithBody(express.json({ limit: JSON_BODY_LIMIT, type: 'application/json' })));
   // Forms on the reader pages (no-JavaScript posting, unsubscribe, confirm) are small; the
   // console's carry article bodies, newsletters and up to 1,000 selected comment ids.
   const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 });
@@ -198,12 +242,14 @@ export function configureHttp(app: NestExpressApplication, config: AppConfig): v
     limit: '256kb',
     parameterLimit: 1100,
   });
-  app.use((req: Request, res: Response, next: NextFunction) =>
-    req.path.startsWith('/api')
-      ? next()
-      : /^\/admin(\/|$)/i.test(req.path)
-        ? consoleForm(req, res, next)
-        : form(req, res, next),
+  app.use(
+    onlyWithBody((req: Request, res: Response, next: NextFunction) =>
+      req.path.startsWith('/api')
+        ? next()
+        : /^\/admin(\/|$)/i.test(req.path)
+          ? consoleForm(req, res, next)
+          : form(req, res, next),
+    ),
   );
   app.use(guardJson);
   app.use(earlyErrors);

@@ -1,8 +1,7 @@
 'use strict';
 /**
- * GET /api/articles/:slug on the built app against a minimal node:http + pg server that reads the
- * same row and answers the same JSON shape, in the same run, on the same database.
- * Knobs: BENCH_SECONDS (default 10), BENCH_CONNECTIONS (default 32).
+ * GET /api/articles/:slug against a bare node:http + pg server that reads the same row and
+ * answers the same JSON, on the same database in the same run.
  */
 const bench = require('./lib');
 
@@ -13,8 +12,7 @@ const ARTICLE_SQL = `
          comment_count, blocks, inline_counts
   FROM articles WHERE slug = $1 AND status = 'published'`;
 
-async function readArticle(pool, _req, url) {
-  const slug = decodeURIComponent(url.pathname.split('/').pop());
+async function readArticle(pool, slug) {
   const { rows } = await pool.query(ARTICLE_SQL, [slug]);
   const a = rows[0];
   if (!a) {
@@ -46,54 +44,53 @@ async function readArticle(pool, _req, url) {
   };
 }
 
-async function run() {
-  const duration = Number(process.env.BENCH_SECONDS || 10);
-  const connections = Number(process.env.BENCH_CONNECTIONS || 32);
-  const db = await bench.createDatabase();
-  let app;
-  let baseline;
-  try {
-    app = await bench.startApp({ databaseUrl: db.url });
-    baseline = await bench.startBaseline({ databaseUrl: db.url, handler: readArticle });
-    const fromApp = await bench.getJson(`${app.url}/api/articles/${SLUG}`);
-    const fromBaseline = await bench.getJson(`${baseline.url}/api/articles/${SLUG}`);
+const part = {
+  name: 'articles',
+  file: __filename,
+  baselineRoutes(pool, req, url) {
+    const match = /^\/api\/articles\/([^/]+)$/.exec(url.pathname);
+    return match && req.method === 'GET'
+      ? readArticle(pool, decodeURIComponent(match[1]))
+      : undefined;
+  },
+  async check(ctx) {
+    const fromApp = await bench.getJson(`${ctx.app.url}/api/articles/${SLUG}`);
+    const fromBaseline = await bench.getJson(`${ctx.baseline.url}/api/articles/${SLUG}`);
     if (fromApp.status !== 200 || fromBaseline.status !== 200) {
       throw new Error(
         `seed article not served: app ${fromApp.status}, baseline ${fromBaseline.status}`,
       );
     }
     if (JSON.stringify(fromApp.body) !== JSON.stringify(fromBaseline.body)) {
-      throw new Error('the baseline does not answer the same JSON as the app');
+      throw new Error('the baseline does not answer the same article JSON as the app');
     }
-    const rows = [];
-    rows.push(
-      await bench.load({
-        name: 'baseline node:http + pg',
-        url: `${baseline.url}/api/articles/${SLUG}`,
-        connections,
-        duration,
-      }),
-    );
-    rows.push(
-      await bench.load({
-        name: 'marginalia GET /api/articles/:slug',
-        url: `${app.url}/api/articles/${SLUG}`,
-        connections,
-        duration,
-      }),
-    );
-    bench.printTable(
-      rows,
-      'baseline node:http + pg',
-      `GET /api/articles/:slug, ${connections} connections, ${duration} s each`,
-    );
-    return rows;
-  } finally {
-    await baseline?.close();
-    await app?.stop();
-    await db.drop();
-  }
-}
+  },
+  cases: () => [
+    {
+      group: 'article',
+      name: 'bare read of the article row',
+      target: 'baseline',
+      path: `/api/articles/${SLUG}`,
+      readMix: true,
+    },
+    {
+      group: 'article',
+      name: 'app GET /api/articles/:slug',
+      target: 'app',
+      path: `/api/articles/${SLUG}`,
+      readMix: true,
+    },
+  ],
+  goals(rows) {
+    bench.reportGoals([
+      [
+        'article ≥ 0.6× bare read',
+        bench.ratioOf(rows, 'app GET /api/articles/:slug'),
+        (v) => v >= 0.6,
+      ],
+    ]);
+  },
+};
 
-module.exports = run;
-bench.runIfMain(module, run);
+module.exports = { part };
+bench.runIfMain(module, () => bench.runSuite([part]));

@@ -13,9 +13,10 @@
  * A bench file exports `async function run()` and ends with `bench.runIfMain(module, run)`;
  * `node test/bench/run.js [name…]` runs them in sequence.
  */
-const { spawn } = require('node:child_process');
+const { fork, spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const { existsSync } = require('node:fs');
+const { existsSync, readFileSync } = require('node:fs');
+const os = require('node:os');
 const http = require('node:http');
 const net = require('node:net');
 const path = require('node:path');
@@ -23,7 +24,9 @@ const autocannon = require('autocannon');
 const { Client, Pool } = require('pg');
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
+/** BENCH_APP_ROOT measures another checkout's build (e.g. the lead's main, for "before" figures). */
+const APP_ROOT = process.env.BENCH_APP_ROOT ? path.resolve(process.env.BENCH_APP_ROOT) : ROOT;
+const MAIN = path.join(APP_ROOT, 'dist', 'src', 'main.js');
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 
 /** The PostgreSQL server benchmarks run against (the same one the tests use). */
@@ -105,7 +108,7 @@ async function startApp({ databaseUrl, env = {}, port, nodeArgs = [], timeoutMs 
   const listenPort = port ?? (await freePort());
   const url = `http://127.0.0.1:${listenPort}`;
   const child = spawn(process.execPath, [...nodeArgs, MAIN], {
-    cwd: ROOT,
+    cwd: APP_ROOT,
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -308,6 +311,317 @@ function printTable(rows, baselineName, title) {
   process.stdout.write(`${lines.filter((l, i) => i > 0 || l).join('\n')}\n`);
 }
 
+// ---- process and database metrics ------------------------------------------------------------
+
+const TICK_MS = 1000 / 100; // /proc reports CPU in clock ticks (USER_HZ = 100 on Linux)
+
+/** CPU time (user + system) a process has used so far, in ms. */
+function procCpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return 0; // the process has gone
+  }
+}
+
+/** Resident set size of a process, in MB. */
+function rssMb(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;
+}
+
+/** CPU ms of every PostgreSQL backend serving `database` (but `client`'s own), by pid. */
+async function backendCpu(client, database) {
+  const { rows } = await client.query(
+    'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+    [database],
+  );
+  return new Map(rows.map((r) => [r.pid, procCpuMs(r.pid)]));
+}
+
+function cpuSince(before, after) {
+  let total = 0;
+  for (const [pid, ms] of after) {
+    total += ms - (before.get(pid) ?? 0);
+  }
+  return total;
+}
+
+function forkReady(file, args) {
+  const child = fork(path.join(__dirname, file), args, {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
+    child.once('message', (message) => resolve({ child, port: message.port }));
+  });
+}
+
+/**
+ * A counting proxy in front of PostgreSQL (test/bench/pg-proxy.js in a child process):
+ * `route(url)` points a database URL at it, `counts()` resolves with the frontend's Sync + Query
+ * messages so far (each one a round trip to the server).
+ */
+async function startPgProxy() {
+  const target = new URL(serverUrl());
+  const { child, port } = await forkReady('pg-proxy.js', [target.hostname, target.port || '5432']);
+  return {
+    route(url) {
+      const u = new URL(url);
+      u.hostname = '127.0.0.1';
+      u.port = String(port);
+      return u.toString();
+    },
+    counts() {
+      return new Promise((resolve) => {
+        const onMessage = (message) => {
+          if (message.type === 'counts') {
+            child.off('message', onMessage);
+            resolve(message.sync + message.query);
+          }
+        };
+        child.on('message', onMessage);
+        child.send({ type: 'counts' });
+      });
+    },
+    close() {
+      child.disconnect();
+    },
+  };
+}
+
+// ---- the suite: every route against its bare baseline, one table ------------------------------
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Runs the given parts (modules exporting `part = {name, seed?, baselineRoutes?, cases}`) in one
+ * run: one database, one counting proxy, the bare baseline server and the app (plus an app per
+ * extra environment a case asks for), all child processes. Cases come in groups, the first case
+ * of a group its bare baseline; each group is measured BENCH_ROUNDS times, alternating the order,
+ * and each figure is the median. Prints one table and returns its rows.
+ *
+ * A case: {group, name, target: 'baseline' | 'app', env?, path, method?, headers?, makeBody?,
+ * readMix?}. `env` picks (and starts once) an app with those variables on top of the defaults.
+ */
+async function runSuite(parts, options = {}) {
+  const duration = Number(process.env.BENCH_SECONDS || 4);
+  const connections = Number(process.env.BENCH_CONNECTIONS || 32);
+  const rounds = Number(process.env.BENCH_ROUNDS || 2);
+  const defaults = {
+    MODERATION: 'none',
+    RATE_LIMIT: 'on',
+    THREAD_CACHE_MS: '0',
+    TRUST_PROXY_HOPS: '1',
+    ...options.env,
+  };
+  const db = await createDatabase();
+  const proxy = await startPgProxy();
+  const direct = new Client({ connectionString: db.url });
+  const apps = new Map();
+  let baseline;
+  const started = Date.now();
+  const appFor = async (env = {}) => {
+    const key = JSON.stringify(env);
+    if (!apps.has(key)) {
+      apps.set(
+        key,
+        await startApp({ databaseUrl: proxy.route(db.url), env: { ...defaults, ...env } }),
+      );
+    }
+    return apps.get(key);
+  };
+  try {
+    await direct.connect();
+    const app = await appFor();
+    const ctx = { db, direct, app, appFor, connections, duration };
+    for (const part of parts) {
+      await part.seed?.(ctx);
+    }
+    await direct.query('VACUUM ANALYZE');
+    const files = parts.filter((p) => p.baselineRoutes).map((p) => p.file);
+    const base = await forkReady('baseline-server.js', [proxy.route(db.url), ...files]);
+    baseline = { url: `http://127.0.0.1:${base.port}`, child: base.child };
+    ctx.baseline = baseline;
+    for (const part of parts) {
+      await part.check?.(ctx);
+    }
+    const rest = rssMb(app.child.pid);
+    let readPeak = rest;
+
+    const measure = async (c) => {
+      const server = c.target === 'baseline' ? baseline : await appFor(c.env);
+      const pid = server.child.pid;
+      // Dead rows left by earlier posts would tax later rows: autovacuum is off on this machine.
+      await direct.query('VACUUM');
+      const url = `${server.url}${c.path}`;
+      const method = c.method ?? 'GET';
+      // A header given as a function is read now (a value known only after seeding).
+      const headers = Object.fromEntries(
+        Object.entries(c.headers ?? {}).map(([k, v]) => [k, typeof v === 'function' ? v() : v]),
+      );
+      const base = { url, method, connections, headers };
+      const opts = c.makeBody
+        ? {
+            ...base,
+            headers: { 'content-type': 'application/json', ...base.headers },
+            requests: [
+              {
+                method,
+                setupRequest: (req) => {
+                  const { body, headers } = c.makeBody();
+                  return {
+                    ...req,
+                    body: JSON.stringify(body),
+                    headers: { ...req.headers, ...headers },
+                  };
+                },
+              },
+            ],
+          }
+        : base;
+      await autocannon({ ...opts, duration: 1 });
+      const cpu0 = procCpuMs(pid);
+      const db0 = await backendCpu(direct, db.name);
+      const trips0 = await proxy.counts();
+      let peak = 0;
+      const sampler = c.readMix
+        ? setInterval(() => {
+            peak = Math.max(peak, rssMb(pid));
+          }, 250)
+        : undefined;
+      const result = await autocannon({ ...opts, duration });
+      clearInterval(sampler);
+      const cpu1 = procCpuMs(pid);
+      const db1 = await backendCpu(direct, db.name);
+      const trips1 = await proxy.counts();
+      if (c.readMix) {
+        readPeak = Math.max(readPeak, peak);
+      }
+      const n = Math.max(1, result.requests.total);
+      return {
+        rps: result.requests.average,
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        non2xx: result.non2xx,
+        errors: result.errors + result.timeouts,
+        appCpu: (cpu1 - cpu0) / n,
+        dbCpu: cpuSince(db0, db1) / n,
+        trips: (trips1 - trips0) / n,
+      };
+    };
+
+    const cases = parts.flatMap((p) => p.cases(ctx));
+    const groups = [];
+    for (const c of cases) {
+      const group = groups.find((g) => g.name === c.group);
+      if (group) {
+        group.cases.push(c);
+      } else {
+        groups.push({ name: c.group, cases: [c] });
+      }
+    }
+    const rows = [];
+    for (const group of groups) {
+      const samples = new Map(group.cases.map((c) => [c, []]));
+      for (let r = 0; r < rounds; r += 1) {
+        const order = r % 2 ? [...group.cases].reverse() : group.cases;
+        for (const c of order) {
+          samples.get(c).push(await measure(c));
+        }
+      }
+      const baselineRow = group.cases[0].target === 'baseline' ? group.cases[0] : undefined;
+      for (const c of group.cases) {
+        const s = samples.get(c);
+        const row = { name: c.name, group: group.name, baseline: c === baselineRow };
+        for (const key of ['rps', 'p50', 'p99', 'appCpu', 'dbCpu', 'trips']) {
+          row[key] = median(s.map((x) => x[key]));
+        }
+        row.non2xx = s.reduce((a, x) => a + x.non2xx, 0);
+        row.errors = s.reduce((a, x) => a + x.errors, 0);
+        rows.push(row);
+      }
+      for (const row of rows.filter((x) => x.group === group.name)) {
+        const b = rows.find((x) => x.group === group.name && x.baseline);
+        row.ratio = b && !row.baseline ? row.rps / b.rps : undefined;
+      }
+    }
+    const memory = { restMb: rest, readPeakMb: readPeak };
+    printSuite(rows, {
+      title: `${connections} connections, ${duration} s per measurement, median of ${rounds} alternating rounds`,
+      memory,
+      load: os.loadavg(),
+      seconds: (Date.now() - started) / 1000,
+    });
+    process.stdout.write('\ngoals\n');
+    for (const part of parts) {
+      part.goals?.(rows, memory);
+    }
+    return { rows, memory };
+  } finally {
+    await direct.end().catch(() => undefined);
+    baseline?.child.disconnect();
+    for (const a of apps.values()) {
+      await a.stop();
+    }
+    proxy.close();
+    await db.drop();
+  }
+}
+
+/** The ratio column of the row named `name` (req/s over its group's bare baseline). */
+function ratioOf(rows, name) {
+  const row = rows.find((r) => r.name === name);
+  return row ? row.ratio : NaN;
+}
+
+/** Prints [label, value, ok(value)] lines under a "goals" heading. */
+function reportGoals(goals) {
+  for (const [label, value, ok] of goals) {
+    process.stdout.write(
+      `  ${ok(value) ? 'met    ' : 'MISSED '} ${label}: ${Number.isFinite(value) ? value.toFixed(2) : 'n/a'}\n`,
+    );
+  }
+}
+
+function printSuite(rows, { title, memory, load, seconds }) {
+  const nameWidth = Math.max(4, ...rows.map((r) => r.name.length));
+  const cols = [
+    ['req/s', 8, (r) => r.rps.toFixed(0)],
+    ['p50 ms', 7, (r) => r.p50.toFixed(1)],
+    ['p99 ms', 7, (r) => r.p99.toFixed(1)],
+    ['ratio', 6, (r) => (r.ratio === undefined ? (r.baseline ? 'base' : '') : r.ratio.toFixed(2))],
+    ['app CPU ms/req', 14, (r) => r.appCpu.toFixed(2)],
+    ['db CPU ms/req', 13, (r) => r.dbCpu.toFixed(2)],
+    ['db trips/req', 12, (r) => r.trips.toFixed(2)],
+    ['non2xx', 6, (r) => String(r.non2xx)],
+  ];
+  const header = [pad('route', nameWidth), ...cols.map(([h, w]) => pad(h, w, true))].join('  ');
+  const lines = [`\n${title}`, header, '-'.repeat(header.length)];
+  let group;
+  for (const r of rows) {
+    if (group !== undefined && r.group !== group) {
+      lines.push('');
+    }
+    group = r.group;
+    lines.push([pad(r.name, nameWidth), ...cols.map(([, w, f]) => pad(f(r), w, true))].join('  '));
+  }
+  lines.push(
+    '',
+    `ratio: req/s over the bare baseline above it, measured in the same run; CPU from /proc;`,
+    `db trips: frontend Sync + Query messages through a counting proxy, per request.`,
+    `app RSS: ${memory.restMb.toFixed(0)} MB at rest, ${memory.readPeakMb.toFixed(0)} MB peak under the read mix.`,
+    `machine load average ${load.map((x) => x.toFixed(1)).join(' / ')} on ${os.cpus().length} cores; run took ${seconds.toFixed(0)} s.`,
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
 /** `bench.runIfMain(module, run)` at the end of a bench file lets it run on its own too. */
 function runIfMain(mod, run) {
   if (require.main === mod) {
@@ -334,5 +648,11 @@ module.exports = {
   startBaseline,
   load,
   printTable,
+  procCpuMs,
+  rssMb,
+  startPgProxy,
+  runSuite,
+  ratioOf,
+  reportGoals,
   runIfMain,
 };

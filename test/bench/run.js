@@ -1,28 +1,37 @@
 'use strict';
 /**
- * Runs every test/bench/*.bench.js in sequence, or only those named on the command line
- * (`node test/bench/run.js articles` runs articles.bench.js). Expects a build in dist/.
+ * `npm run bench`: one run, one table: every route of the parts (bench files exporting `part`:
+ * floor, articles, comments) against its bare baseline, started in the same run (lib.js
+ * runSuite). Name parts to run only those (`node test/bench/run.js comments`). Bench files
+ * exporting a function (newsletter, render, console) measure something else and run only when
+ * named. Expects a build in dist/.
  */
 const { readdirSync } = require('node:fs');
 const path = require('node:path');
+const bench = require('./lib');
+
+const FILES = readdirSync(__dirname)
+  .filter((f) => f.endsWith('.bench.js'))
+  .sort()
+  .map((f) => f.replace(/\.bench\.js$/, ''));
+const load = (name) => require(path.join(__dirname, `${name}.bench.js`));
+// The suite's order: the floor first, posts (which grow the thread) last.
+const SUITE = ['floor', 'articles', 'comments'].filter((n) => FILES.includes(n));
 
 async function main(names) {
-  const all = readdirSync(__dirname)
-    .filter((f) => f.endsWith('.bench.js'))
-    .sort();
-  const chosen = names.length
-    ? names.map((n) => {
-        const file = n.endsWith('.bench.js') ? n : `${n}.bench.js`;
-        if (!all.includes(path.basename(file))) {
-          throw new Error(`no benchmark ${file}; have: ${all.join(', ')}`);
-        }
-        return path.basename(file);
-      })
-    : all;
-  for (const file of chosen) {
-    process.stdout.write(`\n== ${file}\n`);
-    const run = require(path.join(__dirname, file));
-    await run();
+  const chosen = names.length ? names.map((n) => n.replace(/\.bench\.js$/, '')) : SUITE;
+  for (const name of chosen) {
+    if (!FILES.includes(name)) {
+      throw new Error(`no benchmark ${name}; have: ${FILES.join(', ')}`);
+    }
+  }
+  const parts = chosen.map((n) => load(n).part).filter(Boolean);
+  if (parts.length) {
+    await bench.runSuite(parts);
+  }
+  for (const name of chosen.filter((n) => typeof load(n) === 'function')) {
+    process.stdout.write(`\n== ${name}\n`);
+    await load(name)();
   }
 }
 
