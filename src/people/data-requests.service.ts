@@ -8,6 +8,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { canonicalEmail, emailKey } from '../mail/email-address';
 import { MailOutbox } from '../mail/mail-outbox.service';
 import { PeopleService, PersonExport } from './people.service';
+import { updated } from '../database/updated-rows';
 
 export type DataRequestKind = 'export' | 'erase';
 
@@ -34,17 +35,9 @@ interface SpentRequest {
   email_hash: string;
 }
 
-/** pg answers UPDATE … RETURNING with [rows, count]; PGlite with the rows. */
+/** The rows of an UPDATE … RETURNING, as pg or PGlite answers it. */
 function rowsOf<T>(result: unknown): T[] {
-  if (
-    Array.isArray(result) &&
-    result.length === 2 &&
-    Array.isArray(result[0]) &&
-    typeof result[1] === 'number'
-  ) {
-    return result[0] as T[];
-  }
-  return Array.isArray(result) ? (result as T[]) : [];
+  return updated<T>(result).rows;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { inTransaction } from '../database/transactions';
 import { DataSource, EntityManager } from 'typeorm';
+import { updated } from '../database/updated-rows';
 
 export interface EndpointRow {
   id: string;
@@ -41,17 +42,9 @@ export interface ClaimedDelivery {
   secret: string;
 }
 
-/** pg answers UPDATE … RETURNING with [rows, count]; PGlite with the rows. */
+/** The rows of an UPDATE … RETURNING, as pg or PGlite answers it. */
 function rowsOf<T>(result: unknown): T[] {
-  if (
-    Array.isArray(result) &&
-    result.length === 2 &&
-    Array.isArray(result[0]) &&
-    typeof result[1] === 'number'
-  ) {
-    return result[0] as T[];
-  }
-  return Array.isArray(result) ? (result as T[]) : [];
+  return updated<T>(result).rows;
 }
 
 /** The endpoints and their delivery outbox; each statement names the index it uses. */
