@@ -18,6 +18,7 @@ import { ConsoleQueueController } from './console-queue.controller';
 import { ConsoleSessionsService } from './console-sessions.service';
 import { ConsoleView } from './console-view';
 import { QueueLiveService } from './queue-live.service';
+import { ScaleOutModule } from '../database/scale-out.module';
 
 /**
  * The moderation console under /admin: server-rendered pages over the same services the admin
@@ -30,6 +31,7 @@ import { QueueLiveService } from './queue-live.service';
     HealthModule,
     MailModule,
     ModerationModule,
+    ScaleOutModule,
     NewsletterModule,
     PeopleModule,
     SubscriptionsModule,

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Response } from 'express';
 import { getPGliteInstance } from 'typeorm-pglite';
-import { APP_CONFIG, AppConfig, sessionUrl } from '../config/app-config';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LifecycleService } from '../health/lifecycle.service';
-import { OutboxWakeup } from '../mail/outbox-wakeup';
+import { CHANGES_CHANNEL, ChangeFeed } from '../database/change-feed';
 import { QueueCounts } from '../moderation/queue-review.repository';
 import { QueueReviewService } from '../moderation/queue-review.service';
 
@@ -14,19 +14,20 @@ const TICK_MS = 5_000;
 const PING_EVERY_TICKS = 5;
 
 /**
- * Live queue counts for every open console: PostgreSQL triggers NOTIFY `moderation_queue` when a
- * comment arrives, changes status or is reported (see the CreateConsoleSessions migration), each
- * instance LISTENs on a connection of its own, reads the counts once per burst and sends them to
- * its server-sent-event streams. So a decision made through any instance, the API or the
- * console, moves the badges on every screen. On embedded PGlite the same NOTIFY arrives through
- * PGlite's own listen(). The listener starts with the first stream.
+ * Live queue counts for every open console. Every committed change to a comment or a report is
+ * announced on the one change channel (`marginalia_changes`, see the NotifyCommentChanges and
+ * AnnounceReportsOnChangeFeed migrations) that also empties the thread caches; each instance hears
+ * it through its ChangeFeed (one LISTEN connection on the direct URL), reads the counts once per
+ * burst and sends them to its server-sent-event streams. So a decision made through any instance,
+ * the API or the console, moves the badges on every screen. On embedded PGlite the same NOTIFY
+ * arrives through PGlite's own listen(). The listener starts with the first stream.
  */
 @Injectable()
 export class QueueLiveService implements OnModuleDestroy {
   private readonly logger = new Logger('ConsoleLive');
   private readonly streams = new Set<Response>();
   private listening = false;
-  private wakeup: OutboxWakeup | null = null;
+  private unsubscribe: (() => void) | null = null;
   private unlisten: (() => Promise<void>) | null = null;
   private debounce: NodeJS.Timeout | null = null;
   private ticker: NodeJS.Timeout | null = null;
@@ -36,6 +37,7 @@ export class QueueLiveService implements OnModuleDestroy {
   constructor(
     private readonly review: QueueReviewService,
     private readonly lifecycle: LifecycleService,
+    private readonly feed: ChangeFeed,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -74,17 +76,16 @@ export class QueueLiveService implements OnModuleDestroy {
     }
     this.listening = true;
     if (this.config.database.kind === 'postgres') {
-      // LISTEN needs a session: the direct URL, never a transaction pooler.
-      this.wakeup = new OutboxWakeup(
-        sessionUrl(this.config.database),
-        () => this.changed(),
-        'moderation_queue',
-      );
-      this.wakeup.start();
+      // Articles do not move queue counts; a lost feed (null) may have missed anything.
+      this.unsubscribe = this.feed.subscribe((change) => {
+        if (!change || change.table !== 'articles') {
+          this.changed();
+        }
+      });
       return;
     }
     getPGliteInstance()
-      .then((pg) => pg.listen('moderation_queue', () => this.changed()))
+      .then((pg) => pg.listen(CHANGES_CHANNEL, () => this.changed()))
       .then((unlisten) => {
         this.unlisten = () => unlisten();
       })
@@ -145,7 +146,7 @@ export class QueueLiveService implements OnModuleDestroy {
     if (this.debounce) {
       clearTimeout(this.debounce);
     }
-    await this.wakeup?.stop();
+    this.unsubscribe?.();
     await this.unlisten?.().catch(() => undefined);
   }
 }

@@ -13,10 +13,10 @@ export const CHANGES_CHANNEL = 'marginalia_changes';
 
 /** One committed change, as the trigger describes it. */
 export interface Change {
-  table: 'comments' | 'articles';
+  table: 'comments' | 'comment_reports' | 'articles';
   op: 'INSERT' | 'UPDATE' | 'DELETE';
   articleId: string;
-  /** For comments: the comment and its status after the change. */
+  /** For comments and reports: the comment (and, for comments, its status after the change). */
   commentId?: string;
   status?: string;
 }

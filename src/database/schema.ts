@@ -28,6 +28,7 @@ import { CreateImportLedger1764506000000 } from '../../migrations/1764506000000-
 import { CreateWebhooks1764506100000 } from '../../migrations/1764506100000-CreateWebhooks';
 import { CreateDataRequests1764506200000 } from '../../migrations/1764506200000-CreateDataRequests';
 import { NotifyCommentChanges1764507000000 } from '../../migrations/1764507000000-NotifyCommentChanges';
+import { AnnounceReportsOnChangeFeed1764509000000 } from '../../migrations/1764509000000-AnnounceReportsOnChangeFeed';
 
 /**
  * Every entity and every migration, listed explicitly rather than found by glob: the same list
@@ -68,4 +69,5 @@ export const migrations = [
   CreateWebhooks1764506100000,
   CreateDataRequests1764506200000,
   NotifyCommentChanges1764507000000,
+  AnnounceReportsOnChangeFeed1764509000000,
 ];

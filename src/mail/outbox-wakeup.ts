@@ -16,7 +16,7 @@ export class OutboxWakeup {
   constructor(
     private readonly databaseUrl: string,
     private readonly onWake: () => void,
-    /** The NOTIFY channel (the moderation console listens on `moderation_queue` the same way). */
+    /** The NOTIFY channel. */
     private readonly channel = 'email_outbox',
   ) {}
 
