@@ -134,6 +134,7 @@ describe('the OpenAPI document', () => {
       admin,
     );
     await call('get', '/api/health');
+    await call('get', '/api/health/live');
     await call('get', '/api/articles?limit=1');
     await call('get', `/api/articles/${slug}`);
     await call('get', '/api/articles/no-such-article');

@@ -87,6 +87,7 @@ const SCHEMAS: Record<string, Schema> = {
     status: { type: 'string', enum: ['ok'] },
     db: { type: 'string', enum: ['up'] },
   }),
+  Liveness: object({ status: { type: 'string', enum: ['ok'] } }),
   Block: object({ id: str, type: str, html: str, text: str, inlineCount: int }),
   ArticleSummary: object(ARTICLE_SUMMARY_PROPERTIES),
   Article: object({
@@ -385,6 +386,15 @@ const OPERATIONS: Record<string, OperationDoc> = {
     summary: 'Readiness',
     description: 'Checks the database with a 1 s timeout. 503 while it is down or during shutdown.',
     ok: [200, 'Health'],
+  },
+  'get /api/health/live': {
+    module: 'health',
+    summary: 'Liveness',
+    description:
+      'Answers while the process runs, whatever the database does (restart decisions should not ' +
+      'hinge on PostgreSQL); 503 once shutdown has begun. Touches no database.',
+    ok: [200, 'Liveness'],
+    errorText: { 503: 'Shutdown has begun' },
   },
   'get /api/articles': {
     module: 'articles',
