@@ -6,7 +6,7 @@ import {
 } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { EntityManager } from 'typeorm';
-import { networkOf } from '../common/network';
+import { networkOf } from '../common/client-keys';
 import { RateLimiter } from '../common/rate-limit';
 import { hashToken, sameHash } from '../common/tokens';
 import { renderCommentBody } from './comment-body';

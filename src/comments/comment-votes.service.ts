@@ -1,5 +1,5 @@
 import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { networkHash } from '../common/network';
+import { networkHash } from '../common/client-keys';
 import { RateLimitedException, RateLimiter } from '../common/rate-limit';
 import { hashPersonal } from '../common/tokens';
 import { APP_CONFIG, AppConfig } from '../config/app-config';

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { AdminRole } from '../auth/admin-token.entity';
 import { AdminTokensService } from '../auth/admin-tokens.service';
 import { RateLimitedException } from '../common/rate-limit';
-import { networkHash } from '../common/network';
+import { networkHash } from '../common/client-keys';
 import { hashPersonal, hashToken, newToken } from '../common/tokens';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 

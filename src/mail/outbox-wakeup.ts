@@ -2,6 +2,8 @@ import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 
 const RECONNECT_MS = 2_000;
+/** The channel the email_outbox trigger NOTIFYs when mail is queued. */
+const CHANNEL = 'email_outbox';
 
 /**
  * LISTEN on a connection of its own (never one from the pool, which would be handed back with
@@ -16,8 +18,6 @@ export class OutboxWakeup {
   constructor(
     private readonly databaseUrl: string,
     private readonly onWake: () => void,
-    /** The NOTIFY channel. */
-    private readonly channel = 'email_outbox',
   ) {}
 
   start(): void {
@@ -30,7 +30,7 @@ export class OutboxWakeup {
       connectionString: this.databaseUrl,
       connectionTimeoutMillis: 5_000,
       keepAlive: true,
-      application_name: `marginalia-${this.channel.replace(/_/g, '-')}-listener`,
+      application_name: 'marginalia-email-outbox-listener',
     });
     this.client = client;
     client.on('notification', () => this.onWake());
@@ -38,7 +38,7 @@ export class OutboxWakeup {
     client.on('end', () => this.lost(client, null));
     try {
       await client.connect();
-      await client.query(`LISTEN ${this.channel}`);
+      await client.query(`LISTEN ${CHANNEL}`);
       if (this.stopped) {
         await client.end();
         return;
@@ -61,7 +61,7 @@ export class OutboxWakeup {
       return;
     }
     const why = error instanceof Error ? error.message : 'connection closed';
-    this.logger.warn(`${this.channel} listener lost (${why}); polling meanwhile`);
+    this.logger.warn(`${CHANNEL} listener lost (${why}); polling meanwhile`);
     this.retry = setTimeout(() => void this.connect(), RECONNECT_MS);
     this.retry.unref();
   }

@@ -3,7 +3,7 @@ import { WriterContext } from '../comments/comment-rate-limits';
 import { CommentVisibility } from '../comments/comment-visibility.service';
 import { CommentsRepository } from '../comments/comments.repository';
 import { RateLimiter, RateRule } from '../common/rate-limit';
-import { networkHash } from '../common/network';
+import { networkHash } from '../common/client-keys';
 import { hashPersonal } from '../common/tokens';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { AuditLog } from './audit-log';
