@@ -14,3 +14,8 @@ export function updated<T>(result: unknown): { rows: T[]; count: number } {
   const rows = Array.isArray(result) ? (result as T[]) : [];
   return { rows, count: rows.length };
 }
+
+/** The rows of an UPDATE … RETURNING, as pg or PGlite answers it. */
+export function rowsOf<T>(result: unknown): T[] {
+  return updated<T>(result).rows;
+}

@@ -8,7 +8,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { canonicalEmail, emailKey } from '../mail/email-address';
 import { MailOutbox } from '../mail/mail-outbox.service';
 import { PeopleService, PersonExport } from './people.service';
-import { updated } from '../database/updated-rows';
+import { rowsOf } from '../database/updated-rows';
 
 export type DataRequestKind = 'export' | 'erase';
 
@@ -33,11 +33,6 @@ interface SpentRequest {
   kind: DataRequestKind;
   email: string | null;
   email_hash: string;
-}
-
-/** The rows of an UPDATE … RETURNING, as pg or PGlite answers it. */
-function rowsOf<T>(result: unknown): T[] {
-  return updated<T>(result).rows;
 }
 
 /**

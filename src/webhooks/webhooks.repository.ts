@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { inTransaction } from '../database/transactions';
 import { DataSource, EntityManager } from 'typeorm';
-import { updated } from '../database/updated-rows';
+import { rowsOf } from '../database/updated-rows';
 
 export interface EndpointRow {
   id: string;
@@ -40,11 +40,6 @@ export interface ClaimedDelivery {
   endpointId: string;
   url: string;
   secret: string;
-}
-
-/** The rows of an UPDATE … RETURNING, as pg or PGlite answers it. */
-function rowsOf<T>(result: unknown): T[] {
-  return updated<T>(result).rows;
 }
 
 /** The endpoints and their delivery outbox; each statement names the index it uses. */
