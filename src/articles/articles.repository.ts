@@ -50,7 +50,8 @@ export class ArticlesRepository {
       inline_counts: Record<string, number>;
     }[] = await this.reads.publicRead((db) =>
       db.query(
-        `SELECT id, updated_at::text AS version, comment_count, inline_counts FROM articles
+        `SELECT id, updated_at::text AS version, article_comment_count(id) AS comment_count,
+           article_inline_counts(id) AS inline_counts FROM articles
            WHERE slug = $1 AND status = 'published'`,
         [slug],
       ),

@@ -9,7 +9,8 @@ import {
   CommentVisibilityEvent,
   CommentWithdrawnEvent,
 } from './comment.events';
-import { ArticleCounterMoves, CommentsRepository } from './comments.repository';
+import { addMove, ArticleCounterMoves } from './article-counters';
+import { CommentsRepository } from './comments.repository';
 import { emitInTransaction } from '../database/in-transaction-events';
 
 /** A transaction in which comments change status; its events are emitted once it commits. */
@@ -183,13 +184,7 @@ export class CommentVisibility {
       comments.map((c) => ({ path: c.path, delta })),
     );
     for (const comment of comments) {
-      const move = counters.get(comment.articleId) ?? { total: 0, blocks: new Map() };
-      move.total += delta;
-      if (comment.anchorState === 'anchored' && comment.anchorBlockId) {
-        const block = comment.anchorBlockId;
-        move.blocks.set(block, (move.blocks.get(block) ?? 0) + delta);
-      }
-      counters.set(comment.articleId, move);
+      addMove(counters, comment, delta);
     }
   }
 

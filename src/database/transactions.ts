@@ -12,11 +12,13 @@ import { DataSource, EntityManager, QueryRunner } from 'typeorm';
  *      when there are several;
  *   3. the reply counters of those comments' ancestors, in id order;
  *   4. notification ledger, digest and outbox rows;
- *   5. last, just before COMMIT, the article rows whose counters moved, in id order.
+ *   5. last, just before COMMIT, the counter shards of the articles whose counts moved
+ *      (src/comments/article-counters.ts), in (article, block) order.
  * Nothing locks an article row FOR UPDATE: writes on comments hold a KEY SHARE lock on their
- * article through the foreign key, which FOR UPDATE would wait for (and deadlock with). The
- * article's counters are folded into one UPDATE per article as the transaction's last statement,
- * so a busy article's row is held for the commit's round trip, not for a whole transaction.
+ * article through the foreign key, which FOR UPDATE would wait for (and deadlock with). No write
+ * updates the article row for its counters either: they are added to one of the article's counter
+ * shards, picked at random, as the transaction's last statement, so a busy article's writers
+ * rarely meet on a row, and then only for the commit's round trip.
  *
  * What remains (two moderators deciding overlapping threads in different orders, say) is broken
  * by PostgreSQL as a deadlock (40P01) or a serialization failure (40001); such a transaction is

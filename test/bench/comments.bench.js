@@ -94,11 +94,11 @@ async function seedThread(client, articleId, blockIds, count, startSecond) {
     [articleId],
   );
   await client.query(
-    `UPDATE articles SET comment_count = (SELECT count(*) FROM comments WHERE article_id = $1),
-       inline_counts = COALESCE((SELECT jsonb_object_agg(anchor_block_id, n) FROM (
-         SELECT anchor_block_id, count(*)::int AS n FROM comments
-         WHERE article_id = $1 AND anchor_state = 'anchored' GROUP BY anchor_block_id) x), '{}')
-     WHERE id = $1`,
+    `INSERT INTO article_counts (article_id, block_id, shard, n)
+     SELECT $1, '', 0, count(*) FROM comments WHERE article_id = $1
+     UNION ALL
+     SELECT $1, anchor_block_id, 0, count(*)::int FROM comments
+      WHERE article_id = $1 AND anchor_state = 'anchored' GROUP BY anchor_block_id`,
     [articleId],
   );
 }
@@ -134,7 +134,8 @@ const COLUMNS = `c.id, c.parent_id, c.root_id, c.depth, c.author_name, c.body_ht
 const VISIBLE = `c.status IN ('approved', 'deleted') AND (c.status = 'approved' OR c.reply_count > 0)`;
 
 const PAGE_SQL = (withCursor) => `
-  WITH a AS (SELECT id, comment_count FROM articles WHERE slug = $1 AND status = 'published'),
+  WITH a AS (SELECT id, article_comment_count(id) AS comment_count FROM articles
+             WHERE slug = $1 AND status = 'published'),
   page AS (
     SELECT ${COLUMNS} FROM comments c
     WHERE c.article_id = (SELECT id FROM a) AND c.parent_id IS NULL AND ${VISIBLE}
@@ -178,8 +179,11 @@ async function baselineHandler(pool, req, url) {
   if (req.method === 'POST') {
     const input = JSON.parse(req.rawBody);
     const { rows } = await pool.query(
-      `WITH a AS (UPDATE articles SET comment_count = comment_count + 1
-                  WHERE slug = $1 AND status = 'published' RETURNING id),
+      `WITH a AS (SELECT id FROM articles WHERE slug = $1 AND status = 'published'),
+       counted AS (INSERT INTO article_counts (article_id, block_id, shard, n)
+                   SELECT id, '', floor(random() * 16), 1 FROM a
+                   ON CONFLICT (article_id, block_id, shard)
+                   DO UPDATE SET n = article_counts.n + 1),
        ins AS (SELECT gen_random_uuid() AS id)
        INSERT INTO comments (id, article_id, root_id, depth, path, author_name, author_email,
          author_email_hash, body_source, body_html, render_version, status, edit_token_hash,
