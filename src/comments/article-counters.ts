@@ -69,11 +69,14 @@ export function addToCountersSql(p: {
   blockIds: string;
   deltas: string;
   shard: string;
+  /** A condition for writing at all (e.g. that a row was inserted by another CTE). */
+  when?: string;
 }): string {
   return `INSERT INTO article_counts (article_id, block_id, shard, n)
-    SELECT m.a, m.b, ${p.shard}, m.d
+    SELECT m.a, m.b, ${p.shard}::smallint, m.d
       FROM unnest(${p.articleIds}::uuid[], ${p.blockIds}::text[], ${p.deltas}::integer[])
         WITH ORDINALITY AS m(a, b, d, i)
+     WHERE ${p.when ?? 'true'}
      ORDER BY m.i
     ON CONFLICT (article_id, block_id, shard) DO UPDATE SET n = article_counts.n + EXCLUDED.n`;
 }

@@ -189,8 +189,8 @@ export class CommentVisibility {
   }
 
   private visibilityEvent(
-    comment: CommentEntity,
-    previous: CommentStatus,
+    comment: Readonly<CommentEntity>,
+    previous: CommentStatus | null,
     added: string[],
   ): CommentVisibilityEvent {
     const status = comment.status;
@@ -219,6 +219,11 @@ export class CommentVisibility {
   /** Awaited: a listener's failure propagates and rolls the caller's transaction back. */
   private async emitInTransaction(event: CommentStatusChangedInTx): Promise<void> {
     await emitInTransaction(this.events, CommentStatusChangedInTx.event, event);
+  }
+
+  /** Announces a comment that arrived approved, once it is committed (see publish). */
+  publishArrival(comment: Readonly<CommentEntity>): void {
+    this.publish([this.visibilityEvent(comment, null, [])]);
   }
 
   /**

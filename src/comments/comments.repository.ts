@@ -353,26 +353,6 @@ export class CommentsRepository {
     return rows.length > 0;
   }
 
-  /**
-   * Takes a transaction-scoped lock on the address, then looks for the same body from it on the
-   * same article since `since` (comments_author_time_idx). The lock holds until the caller's
-   * insert commits, so two identical posts racing each other cannot both pass.
-   */
-  async lockAndFindSameBody(
-    manager: EntityManager,
-    duplicate: { emailHash: string; articleId: string; body: string; since: Date },
-  ): Promise<boolean> {
-    await manager.query("SELECT pg_advisory_xact_lock(hashtext('comment-author:' || $1))", [
-      duplicate.emailHash,
-    ]);
-    const rows: unknown[] = await manager.query(
-      `SELECT 1 FROM comments WHERE author_email_hash = $1 AND created_at >= $2
-         AND article_id = $3 AND body_source = $4 LIMIT 1`,
-      [duplicate.emailHash, duplicate.since, duplicate.articleId, duplicate.body],
-    );
-    return rows.length > 0;
-  }
-
   async insert(manager: EntityManager, comment: CommentEntity): Promise<void> {
     await manager.insert(CommentEntity, comment);
   }

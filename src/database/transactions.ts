@@ -149,3 +149,28 @@ export async function inTransaction<T>(
     throw error;
   }
 }
+
+/**
+ * Runs one statement on its own (PostgreSQL commits it by itself, atomically), with the conflict
+ * retries of inTransaction(). A statement whose connection died may have committed, so it is
+ * never rerun after that: it is given up as 'commit-unknown' (503).
+ */
+export async function inStatement<T>(run: () => Promise<T>): Promise<T> {
+  for (let conflicts = 1; ; conflicts += 1) {
+    try {
+      return await run();
+    } catch (error) {
+      if (isRetryableConflict(error)) {
+        if (conflicts >= CONFLICT_ATTEMPTS) {
+          throw new TransactionAbandonedError('contention', error);
+        }
+        await sleep(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** conflicts));
+        continue;
+      }
+      if (isLostConnection(error) && !isConnectFailure(error)) {
+        throw new TransactionAbandonedError('commit-unknown', error);
+      }
+      throw error;
+    }
+  }
+}
