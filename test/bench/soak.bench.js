@@ -10,7 +10,8 @@
  * warm-up (JIT, pools and caches settled), so one GC sawtooth tooth does not decide it.
  *
  * Knobs: BENCH_SOAK_SECONDS (300; 0 skips it in `npm run bench`), BENCH_SOAK_CONNECTIONS (16
- * reading connections), BENCH_SOAK_POSTS_PER_SECOND (3), BENCH_SOAK_VOTES_PER_SECOND (2).
+ * reading connections), BENCH_SOAK_POSTS_PER_SECOND (3), BENCH_SOAK_VOTES_PER_SECOND (2),
+ * BENCH_SOAK_NODE_ARGS (node flags for the app, space-separated: a diagnosis only).
  */
 const os = require('node:os');
 const autocannon = require('autocannon');
@@ -226,6 +227,8 @@ async function run() {
     app = await bench.startApp({
       databaseUrl: db.url,
       env: { RATE_LIMIT: 'on', TRUST_PROXY_HOPS: '1', MAIL_DISPATCHER: 'off', MODERATION: 'none' },
+      // For a diagnosis, e.g. --heapsnapshot-signal=SIGUSR2; the figures are taken without.
+      nodeArgs: (process.env.BENCH_SOAK_NODE_ARGS || '').split(' ').filter(Boolean),
     });
     const pid = app.child.pid;
     const data = await seed(app, direct);
@@ -330,7 +333,8 @@ async function run() {
       }
       const mbs = inMinute.map((s) => s.mb);
       const last = inMinute[inMinute.length - 1];
-      const rate = (key) => ((last[key] - before[key]) / (last.at - before.at)).toFixed(1);
+      const since = before;
+      const rate = (key) => ((last[key] - since[key]) / (last.at - since.at)).toFixed(1);
       before = last;
       lines.push(
         [
