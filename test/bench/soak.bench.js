@@ -11,7 +11,8 @@
  *
  * Knobs: BENCH_SOAK_SECONDS (300; 0 skips it in `npm run bench`), BENCH_SOAK_CONNECTIONS (16
  * reading connections), BENCH_SOAK_POSTS_PER_SECOND (3), BENCH_SOAK_VOTES_PER_SECOND (2),
- * BENCH_SOAK_NODE_ARGS (node flags for the app, space-separated: a diagnosis only).
+ * BENCH_SOAK_WARMUP_SECONDS (a fifth of the soak, at most 60), BENCH_SOAK_NODE_ARGS (node flags
+ * for the app, space-separated: a diagnosis only).
  */
 const os = require('node:os');
 const autocannon = require('autocannon');
@@ -216,7 +217,7 @@ async function run() {
   const connections = setting('BENCH_SOAK_CONNECTIONS', 16);
   const postsPerSecond = setting('BENCH_SOAK_POSTS_PER_SECOND', 3);
   const votesPerSecond = setting('BENCH_SOAK_VOTES_PER_SECOND', 2);
-  const warmupSeconds = Math.min(60, Math.round(seconds / 5));
+  const warmupSeconds = setting('BENCH_SOAK_WARMUP_SECONDS', Math.min(60, Math.round(seconds / 5)));
   const windowSeconds = Math.min(30, Math.max(6, Math.round(seconds / 10)));
 
   const db = await bench.createDatabase();
@@ -316,6 +317,11 @@ async function run() {
     const endMb = median(inWindow(elapsed - windowSeconds, Infinity));
     const maxMb = Math.max(...samples.map((s) => s.mb));
     const growth = ((endMb - warmMb) / warmMb) * 100;
+    // A leak keeps growing; a heap still settling grows early and then stays: the second half
+    // tells them apart.
+    const middle = Math.max(warmupSeconds, elapsed / 2 - windowSeconds / 2);
+    const midMb = median(inWindow(middle, middle + windowSeconds));
+    const secondHalf = ((endMb - midMb) / midMb) * 100;
 
     const lines = [
       '',
@@ -352,7 +358,8 @@ async function run() {
       '',
       `app RSS: ${restMb.toFixed(0)} MB at rest, ${warmMb.toFixed(0)} MB after the ${warmupSeconds} s warm-up ` +
         `(median of ${windowSeconds} s), ${endMb.toFixed(0)} MB at the end (median of the last ${windowSeconds} s), ` +
-        `${maxMb.toFixed(0)} MB max, ${endRest.toFixed(0)} MB once the load stopped; growth ${growth.toFixed(1)}%.`,
+        `${maxMb.toFixed(0)} MB max, ${endRest.toFixed(0)} MB once the load stopped; growth ${growth.toFixed(1)}% ` +
+        `(${secondHalf.toFixed(1)}% over the second half, from ${midMb.toFixed(0)} MB).`,
       `reads: ${(reads.total / elapsed).toFixed(0)} req/s (p50 ${readResult.latency.p50} ms, p99 ${readResult.latency.p99} ms), ` +
         `${reads.total} in all, ${reads.non2xx} non-2xx, ${reads.errors + readResult.timeouts} errors [${codes(reads)}].`,
       `posts: ${posts.total} (${codes(posts)}), ${posts.errors} errors; votes: ${votes.total} (${codes(votes)}), ${votes.errors} errors.`,
@@ -364,7 +371,7 @@ async function run() {
     );
     process.stdout.write(`${lines.join('\n')}\n\ngoals\n`);
     bench.reportGoals([['RSS growth over the soak ≤ 10%', growth, (v) => v <= 10]]);
-    return { restMb, warmMb, endMb, maxMb, growth, reads, posts, votes };
+    return { restMb, warmMb, endMb, maxMb, growth, secondHalf, reads, posts, votes };
   } finally {
     await direct.end().catch(() => undefined);
     await app?.stop();
