@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ArticleBlock } from '../articles/article.entity';
+import { everyNth } from '../common/now-and-then';
 import { BucketCount, consumeSql, PlannedHits } from '../common/rate-limit';
 import {
   addMove,
@@ -198,9 +199,11 @@ export class CommentArrivalRepository {
     return { claimed: row.claimed, parentApproved: row.parent_approved };
   }
 
+  private readonly sweepDue = everyNth(100);
+
   /** Now and then (one post in a hundred), claims past the window are deleted. */
   async sweepClaims(): Promise<void> {
-    if (Math.random() < 0.01) {
+    if (this.sweepDue()) {
       await this.dataSource.query(
         'DELETE FROM comment_body_claims WHERE claimed_at < now() - make_interval(secs => $1)',
         [DUPLICATE_WINDOW_SECONDS],
