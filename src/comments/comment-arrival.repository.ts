@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ArticleBlock } from '../articles/article.entity';
+import { everyNth } from '../common/now-and-then';
 import { BucketCount, consumeSql, PlannedHits } from '../common/rate-limit';
 import {
   addMove,
@@ -115,17 +116,17 @@ export class CommentArrivalRepository {
    * status read under that lock), the comment itself, then, if it is visible, its ancestors'
    * reply counts and its article's counter shard; and every `records` statement of the arrival
    * interests over the inserted row (CommentArrivals). Nothing is written unless both checks pass.
+   * In a transaction that goes on to other locks, `counters: 'later'` leaves the counter shard to
+   * the caller's last statement (the lock order of src/database/transactions.ts).
    */
   async write(
     comment: CommentEntity,
     records: string[],
     manager: EntityManager = this.dataSource.manager,
+    counters: 'now' | 'later' = 'now',
   ): Promise<ArrivalOutcome> {
-    const moves: ArticleCounterMoves = new Map();
-    if (comment.status === 'approved') {
-      addMove(moves, comment, 1);
-    }
-    const counters = counterDeltas(moves);
+    const none: ArticleCounterMoves = new Map();
+    const deltas = counterDeltas(counters === 'now' ? countersOf(comment) : none);
     const rows: { claimed: boolean; parent_approved: boolean }[] = await manager.query(
       `WITH ancestors AS (
          SELECT id, status FROM comments WHERE id = ANY($3::uuid[]) ORDER BY id FOR NO KEY UPDATE
@@ -188,9 +189,9 @@ export class CommentArrivalRepository {
         comment.editTokenHash,
         comment.editableUntil,
         comment.createdAt,
-        counters.articleIds,
-        counters.blockIds,
-        counters.deltas,
+        deltas.articleIds,
+        deltas.blockIds,
+        deltas.deltas,
         randomShard(),
       ],
     );
@@ -198,15 +199,26 @@ export class CommentArrivalRepository {
     return { claimed: row.claimed, parentApproved: row.parent_approved };
   }
 
+  private readonly sweepDue = everyNth(100);
+
   /** Now and then (one post in a hundred), claims past the window are deleted. */
   async sweepClaims(): Promise<void> {
-    if (Math.random() < 0.01) {
+    if (this.sweepDue()) {
       await this.dataSource.query(
         'DELETE FROM comment_body_claims WHERE claimed_at < now() - make_interval(secs => $1)',
         [DUPLICATE_WINDOW_SECONDS],
       );
     }
   }
+}
+
+/** What a new comment moves: the counters of its article (and block) when it is visible. */
+export function countersOf(comment: CommentEntity): ArticleCounterMoves {
+  const moves: ArticleCounterMoves = new Map();
+  if (comment.status === 'approved') {
+    addMove(moves, comment, 1);
+  }
+  return moves;
 }
 
 /** The claim of a body: the article, the keyed hash of the address, and the text itself. */

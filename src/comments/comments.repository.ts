@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { everyNth } from '../common/now-and-then';
 import { CursorField, cursorTimeSql, decodeCursor } from '../common/cursor';
 import { inTransaction } from '../database/transactions';
 import { ReadReplica } from '../database/read-replica';
@@ -167,6 +168,8 @@ export function decodeReplyCursor(cursor: string): readonly [string, string] {
 
 @Injectable()
 export class CommentsRepository {
+  private readonly voteMovesSweepDue = everyNth(100);
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly reads: ReadReplica,
@@ -544,7 +547,7 @@ export class CommentsRepository {
        SELECT id, $2, article_id, $3 FROM comments WHERE id = $1`,
       [commentId, networkHash, moves],
     );
-    if (Math.random() < 0.01) {
+    if (this.voteMovesSweepDue()) {
       await manager.query("DELETE FROM comment_vote_moves WHERE at <= now() - interval '1 hour'");
     }
   }

@@ -16,7 +16,8 @@ import { normalizeQuote, quoteFoundIn } from './anchoring';
 import { renderCommentBody } from './comment-body';
 import { inStatement, inTransaction } from '../database/transactions';
 import { emitInTransaction } from '../database/in-transaction-events';
-import { CommentArrivalRepository, PostingContext } from './comment-arrival.repository';
+import { applyCounterMoves } from './article-counters';
+import { CommentArrivalRepository, countersOf, PostingContext } from './comment-arrival.repository';
 import { CommentArrivals } from './comment-arrivals';
 import { CommentEntity, Quote } from './comment.entity';
 import { CommentStatusChangedInTx } from './comment.events';
@@ -127,13 +128,15 @@ export class PostCommentService {
     });
     const outcome = this.arrivals.wanted(comment, context.probed)
       ? await inTransaction(this.dataSource, async (manager) => {
-          const written = await this.repository.write(comment, this.arrivals.records, manager);
+          const { records } = this.arrivals;
+          const written = await this.repository.write(comment, records, manager, 'later');
           if (written.claimed) {
             await emitInTransaction(
               this.events,
               CommentStatusChangedInTx.event,
               new CommentStatusChangedInTx(comment, null, manager, writer),
             );
+            await applyCounterMoves(manager, countersOf(comment));
           }
           return written;
         })

@@ -2,6 +2,7 @@ import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { mailboxKey, networkKey } from './client-keys';
+import { everyNth } from './now-and-then';
 import { hashPersonal } from './tokens';
 
 /** 429 carrying how long to wait; the exception filter turns it into `Retry-After`. */
@@ -128,9 +129,11 @@ export class RateLimiter {
     };
   }
 
+  private readonly sweepDue = everyNth(100);
+
   /** Now and then (one call in a hundred), windows older than a day are deleted. */
   async sweepNow(): Promise<void> {
-    if (Math.random() < 0.01) {
+    if (this.sweepDue()) {
       await this.dataSource.query(
         "DELETE FROM rate_limit_buckets WHERE window_start < now() - interval '1 day'",
       );

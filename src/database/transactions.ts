@@ -6,7 +6,7 @@ import { DataSource, EntityManager, QueryRunner } from 'typeorm';
  * `manager.transaction` elsewhere).
  *
  * Lock order. Every transaction takes its row locks in this order, and no wider than it needs:
- *   1. advisory locks keyed by the writer (a voter on a comment, an author's address, a
+ *   1. advisory locks keyed by the writer (a voter on a comment, a subscriber's address, a
  *      notification recipient), each family in sorted key order;
  *   2. the comment rows it decides on (FOR UPDATE, or the row lock of an UPDATE), in id order
  *      when there are several;
@@ -19,6 +19,11 @@ import { DataSource, EntityManager, QueryRunner } from 'typeorm';
  * updates the article row for its counters either: they are added to one of the article's counter
  * shards, picked at random, as the transaction's last statement, so a busy article's writers
  * rarely meet on a row, and then only for the commit's round trip.
+ *
+ * A new comment is one statement (src/comments/comment-arrival.repository.ts): it locks the
+ * ancestors in id order (step 3, the parent's status read under that lock), then its body's
+ * double-submit claim (a row keyed by the writer, taken after the ancestors by every post alike),
+ * then its counter shard (step 5).
  *
  * What remains (two moderators deciding overlapping threads in different orders, say) is broken
  * by PostgreSQL as a deadlock (40P01) or a serialization failure (40001); such a transaction is
