@@ -1,3 +1,5 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
 /** How long an access-log line may wait in memory before it is written. */
 const FLUSH_MS = 200;
 /** Written at once when this much is waiting. */
@@ -21,6 +23,32 @@ export class AccessLog {
     if (enabled) {
       process.once('exit', () => this.flush());
     }
+  }
+
+  /**
+   * Follows one request: its line is written when the response closes, with the status sent, or
+   * as 499 (nginx's "client closed request") when the client left before the whole answer was
+   * sent. One 'close' listener serves both, where Fastify's onResponse hook would add its own
+   * 'finish' and 'error' listeners and still miss the abandoned request.
+   */
+  start(request: FastifyRequest, reply: FastifyReply, requestId: string, path: string): void {
+    const started = process.hrtime.bigint();
+    // Read now: once an upload is refused mid-body (a 413) the socket is gone when it closes.
+    const ip = request.ip;
+    const res = reply.raw;
+    res.once('close', () => {
+      const aborted = !res.writableFinished;
+      this.write({
+        requestId,
+        method: request.method,
+        // The path only: query strings can carry confirm and unsubscribe tokens.
+        path,
+        status: aborted ? 499 : res.statusCode,
+        ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
+        ip,
+        ...(aborted ? { aborted: true } : {}),
+      });
+    });
   }
 
   write(message: Record<string, string | number | boolean | undefined>): void {
