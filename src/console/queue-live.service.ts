@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { ServerResponse } from 'node:http';
 import { FastifyReply } from 'fastify';
+import { takeOver } from '../http/request-info';
 import { getPGliteInstance } from 'typeorm-pglite';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LifecycleService } from '../health/lifecycle.service';
@@ -54,8 +55,7 @@ export class QueueLiveService implements OnModuleDestroy {
     if (this.lifecycle.shuttingDown || this.streams.size >= MAX_STREAMS) {
       return false;
     }
-    reply.hijack();
-    const res = reply.raw;
+    const res = takeOver(reply);
     res.statusCode = 200;
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-store');

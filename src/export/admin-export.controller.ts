@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { BadRequestException, Controller, Get, Logger, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
+import { takeOver } from '../http/request-info';
 import { ExportService } from './export.service';
 
 const TYPES = {
@@ -30,8 +31,7 @@ export class AdminExportController {
     let next = await chunks.next();
     const stamp = new Date().toISOString().slice(0, 10);
     // Written to the socket as it is read, with the socket's back-pressure: Fastify steps aside.
-    reply.hijack();
-    const res = reply.raw;
+    const res = takeOver(reply);
     res.statusCode = 200;
     res.setHeader('Content-Type', TYPES[format]);
     res.setHeader('Cache-Control', 'no-store');

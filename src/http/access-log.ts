@@ -32,36 +32,37 @@ export class AccessLog {
    * 'finish' and 'error' listeners and still miss the abandoned request.
    */
   start(request: FastifyRequest, reply: FastifyReply, requestId: string, path: string): void {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     // Read now: once an upload is refused mid-body (a 413) the socket is gone when it closes.
     const ip = request.ip;
     const res = reply.raw;
-    res.once('close', () => {
+    // 'close' comes once, after 'finish' when the answer was sent whole.
+    res.on('close', () => {
       const aborted = !res.writableFinished;
-      this.write({
-        requestId,
-        method: request.method,
-        // The path only: query strings can carry confirm and unsubscribe tokens.
-        path,
-        status: aborted ? 499 : res.statusCode,
-        ms: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
-        ip,
-        ...(aborted ? { aborted: true } : {}),
-      });
+      // The line written by hand (what JSON.stringify of the same object gives, at a fraction of
+      // the cost): the method is one of node's known tokens, the rest is quoted.
+      this.append(
+        `{"level":"log","pid":${process.pid},"timestamp":${Date.now()},"message":{` +
+          `"requestId":${JSON.stringify(requestId)},"method":"${request.method}",` +
+          // The path only: query strings can carry confirm and unsubscribe tokens.
+          `"path":${JSON.stringify(path)},"status":${aborted ? 499 : res.statusCode},` +
+          `"ms":${Math.round((performance.now() - started) * 1000) / 1000}` +
+          `${ip === undefined ? '' : `,"ip":${JSON.stringify(ip)}`}` +
+          `${aborted ? ',"aborted":true' : ''}},"context":"HTTP"}\n`,
+      );
     });
   }
 
   write(message: Record<string, string | number | boolean | undefined>): void {
-    if (!this.enabled) {
-      return;
+    if (this.enabled) {
+      this.append(
+        `${JSON.stringify({ level: 'log', pid: process.pid, timestamp: Date.now(), message, context: 'HTTP' })}\n`,
+      );
     }
-    this.pending += `${JSON.stringify({
-      level: 'log',
-      pid: process.pid,
-      timestamp: Date.now(),
-      message,
-      context: 'HTTP',
-    })}\n`;
+  }
+
+  private append(line: string): void {
+    this.pending += line;
     if (this.pending.length >= FLUSH_BYTES) {
       this.flush();
     } else if (!this.timer) {

@@ -22,12 +22,14 @@ const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const IMPORT_UPLOAD = '/api/admin/imports';
 const API_PATH = /^\/api(\/|$)/i;
 
-type Headers = readonly (readonly [string, string])[];
+type Headers = Readonly<Record<string, string>>;
 
 /**
  * The Fastify instance the app runs on (main.ts and the tests): proxies trusted for exactly
  * TRUST_PROXY_HOPS hops, and routes matched as Express matched them (any letter case, with or
- * without a trailing slash). Fastify's own logger stays off: the access log is ours.
+ * without a trailing slash). Fastify's own logger stays off: the access log is ours. There is no
+ * Nest middleware: what runs on every request is a Fastify hook (configureHttp), so the
+ * middleware layer (@fastify/middie, a hook of its own matching every path) is never loaded.
  */
 export function createHttpAdapter(config: AppConfig): FastifyAdapter {
   return new FastifyAdapter({
@@ -38,6 +40,7 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
         : false,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 2048 },
     logger: false,
+    skipMiddie: true,
   });
 }
 
@@ -65,10 +68,10 @@ function unsupportedApiBody(request: FastifyRequest, path: string): string | nul
  * The headers helmet sets, computed once: with no per-request directive they are the same for
  * every response, and setting a fixed list costs a fraction of running helmet's middlewares.
  */
-function fixedHeaders(middleware: ReturnType<typeof helmet>): [string, string][] {
-  const headers: [string, string][] = [];
+function fixedHeaders(middleware: ReturnType<typeof helmet>): Record<string, string> {
+  const headers: Record<string, string> = {};
   const res = {
-    setHeader: (name: string, value: unknown) => headers.push([name, String(value)]),
+    setHeader: (name: string, value: unknown) => (headers[name.toLowerCase()] = String(value)),
     removeHeader: () => undefined,
     getHeader: () => undefined,
   };
@@ -111,7 +114,7 @@ function headersByPath(config: AppConfig): (path: string) => Headers {
   // inline script anywhere, and no user content on it).
   const docs = headers(["'self'", "'unsafe-inline'"]);
   // Console pages show moderators' data: never cached, never framed, never indexed.
-  const console: Headers = [...strict, ['Cache-Control', 'no-store'], ['X-Robots-Tag', 'noindex']];
+  const console: Headers = { ...strict, 'cache-control': 'no-store', 'x-robots-tag': 'noindex' };
   return (path) =>
     path === '/api/docs' || path.startsWith('/api/docs/')
       ? docs
@@ -123,8 +126,9 @@ function headersByPath(config: AppConfig): (path: string) => Headers {
 /**
  * The one hook every request passes first: request id, the headers of its path, draining notice,
  * the access-log line (written in batches) for a client that leaves before its answer, and the
- * 415 of an API write that is not JSON (before authentication). Headers go on the raw response,
- * so streamed answers (server-sent events, exports) carry them too.
+ * 415 of an API write that is not JSON (before authentication). The headers are the reply's
+ * (set once, when it is sent); a route that writes to the socket itself takes them along
+ * (takeOver in request-info.ts).
  */
 function requestContext(
   log: AccessLog,
@@ -132,18 +136,15 @@ function requestContext(
   lifecycle: LifecycleService,
 ) {
   return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
-    const res = reply.raw;
     const path = pathOf(request);
     const incoming = request.headers['x-request-id'];
     const id =
       typeof incoming === 'string' && /^[\w.-]{8,64}$/.test(incoming) ? incoming : randomUUID();
-    res.setHeader('X-Request-Id', id);
-    for (const [name, value] of headersFor(path)) {
-      res.setHeader(name, value);
-    }
+    reply.headers(headersFor(path));
+    reply.header('x-request-id', id);
     // While draining, keep-alive clients are told to reconnect (to another instance).
     if (lifecycle.shuttingDown) {
-      res.setHeader('Connection', 'close');
+      reply.header('connection', 'close');
     }
     if (log.enabled) {
       log.start(request, reply, id, path);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
@@ -11,8 +11,8 @@ export function weakEtag(body: string | Buffer): string {
   if (length === 0) {
     return 'W/"0-2jmj7l5rSw0yVb/vlWAYkK/YBwk"';
   }
-  const hash = createHash('sha1').update(body).digest('base64').slice(0, 27);
-  return `W/"${length.toString(16)}-${hash}"`;
+  const digest = hash('sha1', body, 'base64').slice(0, 27);
+  return `W/"${length.toString(16)}-${digest}"`;
 }
 
 /** Whether the client's copy (If-None-Match) is this ETag: weak comparison, lists and `*`. */

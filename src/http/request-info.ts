@@ -1,5 +1,5 @@
 import accepts from 'accepts';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 type Message = FastifyRequest | IncomingMessage;
@@ -41,6 +41,21 @@ export function userAgentOf(req: FastifyRequest): string | null {
 export function headerOf(req: FastifyRequest, name: string): string | undefined {
   const value = req.headers[name.toLowerCase()];
   return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * For a route that writes its answer to the socket itself (a stream): Fastify steps aside, and
+ * the headers the reply holds so far (request id, security headers) go onto the raw response.
+ */
+export function takeOver(reply: FastifyReply): ServerResponse {
+  reply.hijack();
+  const res = reply.raw;
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    if (value !== undefined) {
+      res.setHeader(name, value);
+    }
+  }
+  return res;
 }
 
 export interface CookieOptions {
