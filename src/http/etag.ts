@@ -29,9 +29,9 @@ export function isFresh(headers: IncomingHttpHeaders, etag: string): boolean {
 }
 
 /**
- * An onSend hook: every successful GET answered with a body (JSON, a page) gets an ETag, and a
- * client that already holds that body gets a bodiless 304 instead, as under Express. Routes that
- * set an ETag of their own (the feeds) and streams are left alone.
+ * An onSend hook: every GET answered with a body (JSON, a page) gets an ETag, and a client that
+ * already holds a successful answer's body gets a bodiless 304 instead, as under Express. Routes
+ * that set an ETag of their own (the feeds) and streams are left alone.
  */
 export function etagOnSend(
   request: FastifyRequest,
@@ -39,11 +39,8 @@ export function etagOnSend(
   payload: unknown,
   done: (error: null, payload: unknown) => void,
 ): void {
-  const status = reply.statusCode;
   if (
     (request.method !== 'GET' && request.method !== 'HEAD') ||
-    status < 200 ||
-    status >= 300 ||
     (typeof payload !== 'string' && !Buffer.isBuffer(payload)) ||
     reply.hasHeader('etag')
   ) {
@@ -52,7 +49,8 @@ export function etagOnSend(
   }
   const etag = weakEtag(payload);
   reply.header('ETag', etag);
-  if (isFresh(request.headers, etag)) {
+  const status = reply.statusCode;
+  if (status >= 200 && status < 300 && isFresh(request.headers, etag)) {
     reply.code(304);
     done(null, '');
     return;
