@@ -1,9 +1,11 @@
 import { HttpException } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
-import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import type { Readable, Transform } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { assertSafeJson } from '../common/json-body';
-import { pathOf } from './request-info';
+import { mediaTypeOf, pathOf } from './request-info';
 
 const KB = 1024;
 /** JSON bodies everywhere but the article routes. */
@@ -41,6 +43,10 @@ export function bodyErrorOf(error: unknown): BodyError | null {
   // Nest hands Fastify's 4xx errors over as an HttpException caused by them.
   const fastifyError = error instanceof HttpException ? error.cause : error;
   const { code, statusCode } = (fastifyError ?? {}) as { code?: unknown; statusCode?: unknown };
+  if (typeof code === 'string' && code.startsWith('Z_')) {
+    // A compressed body that does not inflate.
+    return new BodyError(400, 'request body is not valid JSON');
+  }
   if (typeof code !== 'string' || !code.startsWith('FST_ERR_CTP_')) {
     return null;
   }
@@ -122,6 +128,47 @@ function parseForm(request: FastifyRequest, body: string): unknown {
   return { ...parseQueryString(body, '&', '=', { maxKeys: parameters }) };
 }
 
+const INFLATERS: Record<string, () => Transform> = {
+  gzip: createGunzip,
+  'x-gzip': createGunzip,
+  deflate: createInflate,
+  br: createBrotliDecompress,
+};
+
+/**
+ * A preParsing hook: a compressed JSON or form body (Content-Encoding gzip, deflate or br) is
+ * inflated before it is read, the limits applying to what it inflates to, as the Express body
+ * parsers did; another encoding is a 415. Other bodies (the import upload) are left as they are.
+ */
+function inflateBody(
+  request: FastifyRequest,
+  _reply: FastifyReply,
+  payload: Readable,
+  done: (error: Error | null, payload?: Readable) => void,
+): void {
+  const encoding = request.headers['content-encoding']?.trim().toLowerCase();
+  const type = encoding && encoding !== 'identity' ? mediaTypeOf(request) : null;
+  if (type !== 'application/json' && type !== 'application/x-www-form-urlencoded') {
+    done(null, payload);
+    return;
+  }
+  const inflater = INFLATERS[encoding!];
+  if (!inflater) {
+    done(
+      new BodyError(
+        415,
+        `the body must be UTF-8; unsupported content encoding "${encoding!.slice(0, 40)}"`,
+      ),
+    );
+    return;
+  }
+  // Fastify compares Content-Length with the bytes received, not with the inflated ones.
+  const inflated = Object.assign(inflater(), { receivedEncodedLength: 0 });
+  payload.on('data', (chunk: Buffer) => (inflated.receivedEncodedLength += chunk.length));
+  payload.on('error', (error) => inflated.destroy(error));
+  done(null, payload.pipe(inflated));
+}
+
 /** Each route its body limit: articles take long JSON, the console long forms. */
 function limitRoute(route: RouteOptions): void {
   const url = route.url.toLowerCase();
@@ -139,6 +186,7 @@ function limitRoute(route: RouteOptions): void {
  */
 export function installBodyParsers(fastify: FastifyInstance): void {
   fastify.addHook('onRoute', limitRoute);
+  fastify.addHook('preParsing', inflateBody);
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(
     'application/json',
