@@ -137,8 +137,8 @@ describe('CommentVisibility: the one way a comment changes status (MODERATION=al
       expect(row.reply_count, row.id).toBe(row.actual);
     }
     const [article] = await t.dataSource.query(
-      `SELECT comment_count, (SELECT count(*)::int FROM comments
-         WHERE article_id = $1 AND status = 'approved') AS actual FROM articles WHERE id = $1`,
+      `SELECT article_comment_count($1) AS comment_count, (SELECT count(*)::int FROM comments
+         WHERE article_id = $1 AND status = 'approved') AS actual`,
       [a.id],
     );
     expect(article.comment_count).toBe(article.actual);

@@ -11,7 +11,8 @@ interface Snapshot {
 async function snapshot(t: TestApp): Promise<Snapshot> {
   const articles: Record<string, unknown>[] = await t.dataSource.query(
     `SELECT id, slug, title, summary, author, body_source, blocks, status, published_at,
-            comment_count, inline_counts FROM articles ORDER BY slug`,
+            article_comment_count(id) AS comment_count,
+            article_inline_counts(id) AS inline_counts FROM articles ORDER BY slug`,
   );
   const comments: Record<string, unknown>[] = await t.dataSource.query(
     `SELECT c.id, a.slug, c.parent_id, c.root_id, c.depth, c.path, c.author_name, c.author_email,

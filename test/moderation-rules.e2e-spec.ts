@@ -200,11 +200,16 @@ describe('moderation rules applied to every new comment', () => {
       .post(`/api/articles/${article.slug}/comments`)
       .send(input)
       .expect(201);
+    // A minute passes: for the comment and for the claim its body took (comment_body_claims).
     await t.dataSource.query(
       "UPDATE comments SET created_at = created_at - interval '61 seconds' WHERE id = $1",
       [first.body.comment.id],
     );
+    await t.dataSource.query(
+      "UPDATE comment_body_claims SET claimed_at = claimed_at - interval '61 seconds'",
+    );
     await request(t.http).post(`/api/articles/${article.slug}/comments`).send(input).expect(201);
+    await request(t.http).post(`/api/articles/${article.slug}/comments`).send(input).expect(409);
   });
 
   it('answers 409 when comments are closed on the article', async () => {

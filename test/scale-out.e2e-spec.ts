@@ -98,14 +98,14 @@ describe('several instances on one database: the change feed empties every threa
       1000,
     );
     stop();
+    // Stored in its final status at once; its counters move in article_counts, not the article.
     expect(heard).toContainEqual({
       table: 'comments',
       op: 'INSERT',
       articleId: article.id,
       commentId: posted.comment.id,
-      status: 'pending',
+      status: 'approved',
     });
-    expect(heard).toContainEqual({ table: 'articles', op: 'UPDATE', articleId: article.id });
     expect(heard).toContainEqual({
       table: 'comments',
       op: 'UPDATE',

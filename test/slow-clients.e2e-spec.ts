@@ -186,7 +186,9 @@ describe('slow and abandoning clients against main.ts', { timeout: 120_000 }, ()
     await Promise.all(writers);
     const failed = await waitFor(failedQuery);
     expect(failed.level).toBe('error');
-    expect(JSON.stringify(failed.message)).toMatch(/"query":"(INSERT|SELECT|START|UPDATE|COMMIT)/);
+    expect(JSON.stringify(failed.message)).toMatch(
+      /"query":"(WITH|INSERT|SELECT|START|UPDATE|COMMIT)/,
+    );
     const output = `${main.stdout()}\n${main.stderr()}`;
     const lines = output.split('\n').filter((l) => l.trim() !== '');
     expect(lines.filter((l) => !l.startsWith('{'))).toEqual([]);

@@ -7,6 +7,7 @@ import {
   PrimaryGeneratedColumn,
   Unique,
   UpdateDateColumn,
+  VirtualColumn,
 } from 'typeorm';
 
 export type ArticleStatus = 'draft' | 'published';
@@ -25,7 +26,6 @@ export interface ArticleBlock {
 @Check('articles_slug_format', `slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'`)
 @Check('articles_status_valid', `status IN ('draft', 'published')`)
 @Check('articles_published_has_time', `status <> 'published' OR published_at IS NOT NULL`)
-@Check('articles_comment_count_non_negative', 'comment_count >= 0')
 // A descending partial index, which TypeORM cannot describe: left to the migration.
 @Index('articles_published_idx', { synchronize: false })
 export class ArticleEntity {
@@ -59,12 +59,15 @@ export class ArticleEntity {
   @Column('boolean', { name: 'comments_open', default: true })
   commentsOpen: boolean;
 
-  /** Approved comments, replies included; maintained by the comments feature. */
-  @Column('integer', { name: 'comment_count', default: 0 })
+  /**
+   * Approved comments, replies included: the sum of the article's counter shards, which the
+   * comments feature maintains (migrations/1764510000000-ShardArticleCounters.ts).
+   */
+  @VirtualColumn({ type: 'integer', query: (a) => `SELECT article_comment_count(${a}.id)` })
   commentCount: number;
 
-  /** Approved anchored comments per block id; maintained by the comments feature. */
-  @Column('jsonb', { name: 'inline_counts', default: {} })
+  /** Approved anchored comments per block id, summed the same way. */
+  @VirtualColumn({ type: 'jsonb', query: (a) => `SELECT article_inline_counts(${a}.id)` })
   inlineCounts: Record<string, number>;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

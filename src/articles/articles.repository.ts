@@ -4,7 +4,7 @@ import { EntityManager, Repository, SelectQueryBuilder } from 'typeorm';
 import { cursorTimeSql } from '../common/cursor';
 import { inTransaction } from '../database/transactions';
 import { ReadReplica } from '../database/read-replica';
-import { ArticleBlock, ArticleEntity } from './article.entity';
+import { ArticleEntity } from './article.entity';
 
 /** A listed article with the exact text of the timestamp its list is ordered by. */
 export interface KeyedArticle {
@@ -17,7 +17,6 @@ async function keyed(query: SelectQueryBuilder<ArticleEntity>): Promise<KeyedArt
   return entities.map((article, i) => ({ article, cursorTime: raw[i].cursor_time }));
 }
 
-export type ArticleForPosting = Pick<ArticleEntity, 'id' | 'commentsOpen' | 'blocks'>;
 
 @Injectable()
 export class ArticlesRepository {
@@ -50,7 +49,8 @@ export class ArticlesRepository {
       inline_counts: Record<string, number>;
     }[] = await this.reads.publicRead((db) =>
       db.query(
-        `SELECT id, updated_at::text AS version, comment_count, inline_counts FROM articles
+        `SELECT id, updated_at::text AS version, article_comment_count(id) AS comment_count,
+           article_inline_counts(id) AS inline_counts FROM articles
            WHERE slug = $1 AND status = 'published'`,
         [slug],
       ),
@@ -64,21 +64,6 @@ export class ArticlesRepository {
           inlineCounts: row.inline_counts,
         }
       : null;
-  }
-
-  /**
-   * What posting a comment needs of a published article: never its body source (up to 200,000
-   * characters), and its blocks only when the comment is anchored to one.
-   */
-  async findForPosting(slug: string, withBlocks: boolean): Promise<ArticleForPosting | null> {
-    const rows: { id: string; comments_open: boolean; blocks: ArticleBlock[] | null }[] =
-      await this.articles.query(
-        `SELECT id, comments_open, ${withBlocks ? 'blocks' : 'NULL AS blocks'} FROM articles
-         WHERE slug = $1 AND status = 'published'`,
-        [slug],
-      );
-    const row = rows[0];
-    return row ? { id: row.id, commentsOpen: row.comments_open, blocks: row.blocks ?? [] } : null;
   }
 
   /** A published article with its version (see findPublishedCounters). */

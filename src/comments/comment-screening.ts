@@ -18,7 +18,14 @@ export interface ScreeningVerdict {
   reasons: string[];
 }
 
-export type CommentScreen = (input: ScreeningInput) => Promise<ScreeningVerdict>;
+/**
+ * Judges a comment. `prefetched` is the value of the screen's `prefetch` expression when the
+ * caller read it along with its own statement (a new comment), undefined otherwise (an edit).
+ */
+export type CommentScreen = (
+  input: ScreeningInput,
+  prefetched?: unknown,
+) => ScreeningVerdict | Promise<ScreeningVerdict>;
 
 /** Reasons a comment is not published when no screen is registered (the `MODERATION` env mode). */
 export const HOLD_REASONS = {
@@ -36,19 +43,30 @@ export const HOLD_REASONS = {
 @Injectable()
 export class CommentScreening {
   private screen: CommentScreen | null = null;
+  private prefetchSql: string | null = null;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  use(screen: CommentScreen): void {
+  /**
+   * `prefetch`, a scalar SQL expression, is what the screen reads for each comment (its rules):
+   * posting reads it in its first statement and hands the value to the screen.
+   */
+  use(screen: CommentScreen, prefetch?: string): void {
     this.screen = screen;
+    this.prefetchSql = prefetch ?? null;
   }
 
   get active(): CommentScreen | null {
     return this.screen;
   }
 
-  judge(input: ScreeningInput): Promise<ScreeningVerdict> {
-    return this.screen ? this.screen(input) : Promise.resolve(this.byMode(input));
+  /** The expression to read for `judge`'s `prefetched`, or null when the screen needs none. */
+  get prefetch(): string | null {
+    return this.screen ? this.prefetchSql : null;
+  }
+
+  async judge(input: ScreeningInput, prefetched?: unknown): Promise<ScreeningVerdict> {
+    return this.screen ? this.screen(input, prefetched) : this.byMode(input);
   }
 
   private byMode(input: ScreeningInput): ScreeningVerdict {

@@ -9,7 +9,8 @@ import {
   CommentVisibilityEvent,
   CommentWithdrawnEvent,
 } from './comment.events';
-import { ArticleCounterMoves, CommentsRepository } from './comments.repository';
+import { addMove, ArticleCounterMoves } from './article-counters';
+import { CommentsRepository } from './comments.repository';
 import { emitInTransaction } from '../database/in-transaction-events';
 
 /** A transaction in which comments change status; its events are emitted once it commits. */
@@ -183,19 +184,13 @@ export class CommentVisibility {
       comments.map((c) => ({ path: c.path, delta })),
     );
     for (const comment of comments) {
-      const move = counters.get(comment.articleId) ?? { total: 0, blocks: new Map() };
-      move.total += delta;
-      if (comment.anchorState === 'anchored' && comment.anchorBlockId) {
-        const block = comment.anchorBlockId;
-        move.blocks.set(block, (move.blocks.get(block) ?? 0) + delta);
-      }
-      counters.set(comment.articleId, move);
+      addMove(counters, comment, delta);
     }
   }
 
   private visibilityEvent(
-    comment: CommentEntity,
-    previous: CommentStatus,
+    comment: Readonly<CommentEntity>,
+    previous: CommentStatus | null,
     added: string[],
   ): CommentVisibilityEvent {
     const status = comment.status;
@@ -224,6 +219,11 @@ export class CommentVisibility {
   /** Awaited: a listener's failure propagates and rolls the caller's transaction back. */
   private async emitInTransaction(event: CommentStatusChangedInTx): Promise<void> {
     await emitInTransaction(this.events, CommentStatusChangedInTx.event, event);
+  }
+
+  /** Announces a comment that arrived approved, once it is committed (see publish). */
+  publishArrival(comment: Readonly<CommentEntity>): void {
+    this.publish([this.visibilityEvent(comment, null, [])]);
   }
 
   /**

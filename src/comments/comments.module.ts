@@ -4,6 +4,8 @@ import { ArticlesModule } from '../articles/articles.module';
 import { CommonModule } from '../common/common.module';
 import { ScaleOutModule } from '../database/scale-out.module';
 import { CommentAnchorsListener } from './comment-anchors.listener';
+import { CommentArrivalRepository } from './comment-arrival.repository';
+import { CommentArrivals } from './comment-arrivals';
 import { CommentAuthoringService } from './comment-authoring.service';
 import { CommentEntity } from './comment.entity';
 import { CommentPageService } from './comment-page.service';
@@ -29,6 +31,8 @@ import { ThreadPageCache } from './thread-page-cache';
   controllers: [ArticleCommentsController, CommentsController],
   providers: [
     CommentsRepository,
+    CommentArrivalRepository,
+    CommentArrivals,
     CommentVisibility,
     PostCommentService,
     CommentThreadService,
@@ -41,7 +45,7 @@ import { ThreadPageCache } from './thread-page-cache';
     ThreadCacheInvalidation,
   ],
   // The page reads threads and posts forms; moderation moves comments between statuses and
-  // screens new ones.
+  // screens new ones; notifications, webhooks and the history say what they do on arrival.
   exports: [
     CommentThreadService,
     PostCommentService,
@@ -49,6 +53,7 @@ import { ThreadPageCache } from './thread-page-cache';
     CommentVisibility,
     CommentsRepository,
     CommentScreening,
+    CommentArrivals,
   ],
 })
 export class CommentsModule {}

@@ -2,15 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { everyNth } from '../common/now-and-then';
 import { CursorField, cursorTimeSql, decodeCursor } from '../common/cursor';
 import { inTransaction } from '../database/transactions';
 import { ReadReplica } from '../database/read-replica';
+import { ArticleCounterMoves, applyCounterMoves } from './article-counters';
 import { AnchorState, CommentEntity, Quote } from './comment.entity';
 import { CommentRevisionEntity } from './comment-revision.entity';
 import { PublicCommentRow, ThreadSort } from './dto/comment.dto';
-
-/** Per article: how many visible comments a transaction added or removed, in total and by block. */
-export type ArticleCounterMoves = Map<string, { total: number; blocks: Map<string, number> }>;
 
 /** Replies nested under each top-level comment of a page (API.md: the cap is 50). */
 export const NESTED_REPLY_CAP = 50;
@@ -169,6 +168,8 @@ export function decodeReplyCursor(cursor: string): readonly [string, string] {
 
 @Injectable()
 export class CommentsRepository {
+  private readonly voteMovesSweepDue = everyNth(100);
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly reads: ReadReplica,
@@ -231,7 +232,7 @@ export class CommentsRepository {
       await this.reads.publicRead((db) =>
         db.query(
           `WITH a AS (
-         SELECT id, comment_count FROM articles
+         SELECT id, article_comment_count(id) AS comment_count FROM articles
          WHERE ${bySlug ? "slug = $1 AND status = 'published'" : 'id = $1'}
        ), page AS (
          SELECT u.*, row_number() OVER (ORDER BY u.segment, ${outer}) AS ord FROM (
@@ -338,14 +339,6 @@ export class CommentsRepository {
     });
   }
 
-  async findStatus(manager: EntityManager, id: string): Promise<string | null> {
-    const rows: { status: string }[] = await manager.query(
-      'SELECT status FROM comments WHERE id = $1',
-      [id],
-    );
-    return rows[0]?.status ?? null;
-  }
-
   /** Moderation mode "first": uses comments_approved_author_idx. */
   async hasApprovedCommentFrom(emailHash: string): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
@@ -353,30 +346,6 @@ export class CommentsRepository {
       [emailHash],
     );
     return rows.length > 0;
-  }
-
-  /**
-   * Takes a transaction-scoped lock on the address, then looks for the same body from it on the
-   * same article since `since` (comments_author_time_idx). The lock holds until the caller's
-   * insert commits, so two identical posts racing each other cannot both pass.
-   */
-  async lockAndFindSameBody(
-    manager: EntityManager,
-    duplicate: { emailHash: string; articleId: string; body: string; since: Date },
-  ): Promise<boolean> {
-    await manager.query("SELECT pg_advisory_xact_lock(hashtext('comment-author:' || $1))", [
-      duplicate.emailHash,
-    ]);
-    const rows: unknown[] = await manager.query(
-      `SELECT 1 FROM comments WHERE author_email_hash = $1 AND created_at >= $2
-         AND article_id = $3 AND body_source = $4 LIMIT 1`,
-      [duplicate.emailHash, duplicate.since, duplicate.articleId, duplicate.body],
-    );
-    return rows.length > 0;
-  }
-
-  async insert(manager: EntityManager, comment: CommentEntity): Promise<void> {
-    await manager.insert(CommentEntity, comment);
   }
 
   /** Any reply that is visible or waiting for review counts: the author may no longer edit. */
@@ -505,32 +474,13 @@ export class CommentsRepository {
   }
 
   /**
-   * Folds the visible-comment counters a transaction moved into one UPDATE per article: the
-   * article's comment count and its blocks' inline counts. Called as the transaction's last
-   * statement (step 5 of the lock order), so a busy article's row is locked only until COMMIT.
+   * Adds the visible-comment counters a transaction moved to the articles' counter shards, in one
+   * statement (step 5 of the lock order): never the article row itself.
    */
-  async applyArticleCounters(manager: EntityManager, moves: ArticleCounterMoves): Promise<void> {
-    for (const [articleId, move] of [...moves.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const blocks = Object.fromEntries([...move.blocks].filter(([, d]) => d !== 0));
-      if (move.total === 0 && Object.keys(blocks).length === 0) {
-        continue;
-      }
-      await manager.query(
-        `UPDATE articles SET comment_count = comment_count + $2,
-           inline_counts = inline_counts || COALESCE((
-             SELECT jsonb_object_agg(d.key,
-               GREATEST(COALESCE((inline_counts ->> d.key)::integer, 0) + d.value::integer, 0))
-               FROM jsonb_each_text($3::jsonb) AS d), '{}'::jsonb)
-         WHERE id = $1`,
-        [articleId, move.total, JSON.stringify(blocks)],
-      );
-    }
+  applyArticleCounters(manager: EntityManager, moves: ArticleCounterMoves): Promise<void> {
+    return applyCounterMoves(manager, moves);
   }
 
-  /**
-   * Serializes the votes of one voter on one comment until the transaction ends, so the next
-   * statement reads that voter's previous vote reliably. Other voters are not held up here.
-   */
   async lockVoter(manager: EntityManager, commentId: string, voterKey: string): Promise<void> {
     await manager.query("SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))", [
       commentId,
@@ -585,7 +535,7 @@ export class CommentsRepository {
        SELECT id, $2, article_id, $3 FROM comments WHERE id = $1`,
       [commentId, networkHash, moves],
     );
-    if (Math.random() < 0.01) {
+    if (this.voteMovesSweepDue()) {
       await manager.query("DELETE FROM comment_vote_moves WHERE at <= now() - interval '1 hour'");
     }
   }
@@ -654,15 +604,25 @@ export class CommentsRepository {
     );
   }
 
-  /** Rebuilds an article's inline counts from the comments themselves. */
+  /**
+   * Rebuilds an article's inline counts from the comments themselves: the difference between what
+   * the comments say and what the shards hold is added to shard 0, read and written in one
+   * statement, so a comment committed alongside is counted exactly once.
+   */
   async recountInlineCounts(manager: EntityManager, articleId: string): Promise<void> {
     await manager.query(
-      `UPDATE articles SET inline_counts = COALESCE((
-         SELECT jsonb_object_agg(anchor_block_id, n) FROM (
-           SELECT anchor_block_id, count(*)::integer AS n FROM comments
-           WHERE article_id = $1 AND status = 'approved' AND anchor_state = 'anchored'
-           GROUP BY anchor_block_id) counted), '{}'::jsonb)
-       WHERE id = $1`,
+      `INSERT INTO article_counts (article_id, block_id, shard, n)
+       SELECT $1, b, 0, diff FROM (
+         SELECT b, COALESCE(c.n, 0) - COALESCE(k.n, 0) AS diff
+           FROM (SELECT anchor_block_id AS b, count(*)::integer AS n FROM comments
+                  WHERE article_id = $1 AND status = 'approved' AND anchor_state = 'anchored'
+                  GROUP BY anchor_block_id) c
+           FULL JOIN (SELECT block_id AS b, sum(n)::integer AS n FROM article_counts
+                       WHERE article_id = $1 AND block_id <> '' GROUP BY block_id) k USING (b)
+       ) d
+       WHERE diff <> 0
+       ORDER BY b
+       ON CONFLICT (article_id, block_id, shard) DO UPDATE SET n = article_counts.n + EXCLUDED.n`,
       [articleId],
     );
   }
@@ -679,7 +639,7 @@ export class CommentsRepository {
   async countBySlugs(slugs: string[]): Promise<Map<string, number>> {
     const rows: { slug: string; n: number }[] = await this.reads.publicRead((db) =>
       db.query(
-        `SELECT slug, comment_count AS n FROM articles
+        `SELECT slug, article_comment_count(id) AS n FROM articles
          WHERE slug = ANY($1::text[]) AND status = 'published'`,
         [slugs],
       ),

@@ -6,57 +6,90 @@ import {
   NotFoundException,
   UnprocessableEntityException,
 } from '@nestjs/common';
-import { ArticleForPosting, ArticlesRepository } from '../articles/articles.repository';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { RateLimiter } from '../common/rate-limit';
 import { hashPersonal, hashToken, newToken } from '../common/tokens';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { normalizeQuote, quoteFoundIn } from './anchoring';
 import { renderCommentBody } from './comment-body';
-import { CommentEntity, CommentStatus, Quote } from './comment.entity';
+import { inStatement, inTransaction } from '../database/transactions';
+import { emitInTransaction } from '../database/in-transaction-events';
+import { applyCounterMoves } from './article-counters';
+import { CommentArrivalRepository, countersOf, PostingContext } from './comment-arrival.repository';
+import { CommentArrivals } from './comment-arrivals';
+import { CommentEntity, Quote } from './comment.entity';
+import { CommentStatusChangedInTx } from './comment.events';
 import { COMMENT_RATE_RULES, WriterContext } from './comment-rate-limits';
 import { CommentScreening } from './comment-screening';
 import { CommentVisibility } from './comment-visibility.service';
-import { CommentsRepository } from './comments.repository';
 import { PostCommentDto, PostedComment, toCommentResponse } from './dto/comment.dto';
 
 export const EDIT_WINDOW_MS = 15 * 60 * 1000;
-
-/** The same body from the same address within this window is a double submit or a flood. */
-export const DUPLICATE_WINDOW_MS = 60 * 1000;
 
 export function emailHash(email: string, secret: string): string {
   return hashPersonal(`email:${email.trim().toLowerCase()}`, secret);
 }
 
-/** Posting a comment: checks, moderation on arrival, one transaction, 201 with an edit token. */
+/**
+ * Posting a comment: two statements in the common case. The first counts the rate limits and
+ * reads the article, the parent, the author's standing, the screen's rules and the arrival
+ * interests' probes; the second writes the comment with its claim against double submits, its
+ * counters and its history (CommentArrivalRepository). Only when a feature has work for this
+ * arrival (subscribers to notify, a webhook, a subscription to request, moderators to alert) is
+ * the write made in a transaction that runs its listeners (CommentStatusChangedInTx).
+ */
 @Injectable()
 export class PostCommentService {
   constructor(
-    private readonly articles: ArticlesRepository,
-    private readonly comments: CommentsRepository,
+    private readonly repository: CommentArrivalRepository,
+    private readonly arrivals: CommentArrivals,
     private readonly visibility: CommentVisibility,
     private readonly limiter: RateLimiter,
     private readonly screening: CommentScreening,
+    private readonly events: EventEmitter2,
+    @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async post(slug: string, input: PostCommentDto, writer: WriterContext): Promise<PostedComment> {
     const email = input.authorEmail.trim();
-    await this.limiter.consume([
+    const hash = emailHash(email, this.config.hashSecret);
+    const hits = this.limiter.plan([
       { rule: COMMENT_RATE_RULES.postPerIp, subject: writer.ip },
       { rule: COMMENT_RATE_RULES.postPerAddress, subject: email },
     ]);
-    const article = await this.articles.findForPosting(slug, Boolean(input.anchor));
+    const context = await this.repository.readContext({
+      slug,
+      withBlocks: Boolean(input.anchor),
+      parentId: input.parentId ?? null,
+      emailHash: hash,
+      hits,
+      screen: this.screening.prefetch,
+      probes: this.arrivals.probes,
+    });
+    hits?.settle(context.hits);
+    const article = context.article;
     if (!article) {
       throw new NotFoundException('article not found');
     }
     if (!article.commentsOpen) {
       throw new ConflictException('comments are closed on this article');
     }
-    const parent = input.parentId ? await this.findParent(input.parentId, article) : null;
+    const parent = input.parentId ? this.checkParent(context.parent, article) : null;
     const anchor = input.anchor ? this.resolveAnchor(input, article) : null;
-    const hash = emailHash(email, this.config.hashSecret);
-    const { status, reasons } = await this.statusOnArrival(input, email, hash, writer);
+    const { status, reasons } = await this.screening.judge(
+      {
+        body: input.body,
+        authorName: input.authorName.trim(),
+        authorEmail: email,
+        ip: writer.ip,
+        honeypotFilled: !!input.website && input.website.trim() !== '',
+        trustedAuthor: context.trusted,
+      },
+      context.screen,
+    );
     const body = renderCommentBody(input.body);
     const editToken = newToken('cet_');
     const id = randomUUID();
@@ -74,7 +107,7 @@ export class PostCommentService {
       bodySource: input.body,
       bodyHtml: body.html,
       renderVersion: body.renderVersion,
-      status: status === 'spam' ? 'spam' : 'pending',
+      status,
       reasons,
       notify: input.notify ?? 'none',
       anchorBlockId: anchor?.blockId ?? null,
@@ -90,35 +123,34 @@ export class PostCommentService {
       editableUntil: new Date(now.getTime() + EDIT_WINDOW_MS),
       createdAt: now,
       editedAt: null,
-      approvedAt: null,
+      approvedAt: status === 'approved' ? now : null,
       deletedAt: null,
     });
-    await this.visibility.transaction(async (tx) => {
-      // Reset on every attempt: a transaction retried after a deadlock starts from scratch.
-      comment.status = status === 'spam' ? 'spam' : 'pending';
-      comment.reasons = reasons;
-      const duplicate = await this.comments.lockAndFindSameBody(tx.manager, {
-        emailHash: hash,
-        articleId: article.id,
-        body: input.body,
-        since: new Date(now.getTime() - DUPLICATE_WINDOW_MS),
-      });
-      if (duplicate) {
-        throw new ConflictException(
-          'duplicate comment: this text was just posted from this address',
-        );
-      }
-      await this.comments.insert(tx.manager, comment);
-      if (status === 'approved') {
-        await tx.setStatus(comment, 'approved');
-      }
-      // The parent was checked before the transaction. Its row is now locked by the reply-count
-      // update, so this reads its latest status: a reply never lands under a withdrawn comment.
-      if (parent && (await this.comments.findStatus(tx.manager, parent.id)) !== 'approved') {
-        throw new UnprocessableEntityException('the parent comment is not approved');
-      }
-      await tx.arrived(comment, writer);
-    });
+    const outcome = this.arrivals.wanted(comment, context.probed)
+      ? await inTransaction(this.dataSource, async (manager) => {
+          const { records } = this.arrivals;
+          const written = await this.repository.write(comment, records, manager, 'later');
+          if (written.claimed) {
+            await emitInTransaction(
+              this.events,
+              CommentStatusChangedInTx.event,
+              new CommentStatusChangedInTx(comment, null, manager, writer),
+            );
+            await applyCounterMoves(manager, countersOf(comment));
+          }
+          return written;
+        })
+      : await inStatement(() => this.repository.write(comment, this.arrivals.records));
+    if (!outcome.parentApproved) {
+      throw new UnprocessableEntityException('the parent comment is not approved');
+    }
+    if (!outcome.claimed) {
+      throw new ConflictException('duplicate comment: this text was just posted from this address');
+    }
+    await this.repository.sweepClaims();
+    if (status === 'approved') {
+      this.visibility.publishArrival(comment);
+    }
     return {
       comment: toCommentResponse(comment),
       editToken,
@@ -126,8 +158,10 @@ export class PostCommentService {
     };
   }
 
-  private async findParent(parentId: string, article: ArticleForPosting): Promise<CommentEntity> {
-    const parent = await this.comments.findById(parentId);
+  private checkParent(
+    parent: PostingContext['parent'],
+    article: NonNullable<PostingContext['article']>,
+  ): NonNullable<PostingContext['parent']> {
     if (!parent) {
       throw new NotFoundException('parent comment not found');
     }
@@ -142,7 +176,7 @@ export class PostCommentService {
 
   private resolveAnchor(
     input: PostCommentDto,
-    article: ArticleForPosting,
+    article: NonNullable<PostingContext['article']>,
   ): { blockId: string; quote: Quote | null } {
     const anchor = input.anchor!;
     if (input.parentId) {
@@ -160,21 +194,5 @@ export class PostCommentService {
       throw new UnprocessableEntityException('anchor.quote.exact is not found in that block');
     }
     return { blockId: block.id, quote };
-  }
-
-  private async statusOnArrival(
-    input: PostCommentDto,
-    email: string,
-    hash: string,
-    writer: WriterContext,
-  ): Promise<{ status: CommentStatus; reasons: string[] }> {
-    return this.screening.judge({
-      body: input.body,
-      authorName: input.authorName.trim(),
-      authorEmail: email,
-      ip: writer.ip,
-      honeypotFilled: !!input.website && input.website.trim() !== '',
-      trustedAuthor: await this.comments.hasApprovedCommentFrom(hash),
-    });
   }
 }

@@ -2,6 +2,7 @@ import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { mailboxKey, networkKey } from './client-keys';
+import { everyNth } from './now-and-then';
 import { hashPersonal } from './tokens';
 
 /** 429 carrying how long to wait; the exception filter turns it into `Retry-After`. */
@@ -34,6 +35,36 @@ function subjectKey(rule: RateRule, subject: string): string {
   }
 }
 
+export interface RateCheck {
+  rule: RateRule;
+  subject: string | null;
+}
+
+export interface BucketCount {
+  key: string;
+  count: number;
+}
+
+export interface PlannedHits {
+  /** The bucket keys (text[]) and window starts (timestamptz[]), for consumeSql's placeholders. */
+  params: [string[], Date[]];
+  /** Throws 429 (RateLimitedException) if a returned count is over its rule's limit. */
+  settle(rows: BucketCount[]): void;
+}
+
+/**
+ * The upsert counting one hit per bucket, given the placeholders of the keys and window starts;
+ * the caller appends a RETURNING clause (key, count) or carries it as a CTE.
+ */
+export function consumeSql(keys: string, windowStarts: string): string {
+  return `INSERT INTO rate_limit_buckets (key, window_start, count)
+       SELECT b.key, b.window_start, 1
+         FROM unnest(${keys}::text[], ${windowStarts}::timestamptz[]) WITH ORDINALITY
+           AS b(key, window_start, n)
+        ORDER BY b.n
+       ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limit_buckets.count + 1`;
+}
+
 /**
  * Fixed-window limits counted in PostgreSQL, so they hold across every instance. One upsert
  * statement for all the checks of a request; keys are hashed, so the table holds no raw IPs or
@@ -47,9 +78,27 @@ export class RateLimiter {
   ) {}
 
   /** Counts one hit against each (rule, subject) pair; throws 429 if any is over its limit. */
-  async consume(checks: { rule: RateRule; subject: string | null }[]): Promise<void> {
-    if (!this.config.rateLimit) {
+  async consume(checks: RateCheck[]): Promise<void> {
+    const hits = this.plan(checks);
+    if (!hits) {
       return;
+    }
+    const rows: BucketCount[] = await this.dataSource.query(
+      `${consumeSql('$1', '$2')} RETURNING key, count`,
+      hits.params,
+    );
+    await this.sweepNow();
+    hits.settle(rows);
+  }
+
+  /**
+   * The hits of a request for a caller that counts them inside a statement of its own (see
+   * consumeSql): the parameters to pass, and `settle` to call with the rows it returned. Null when
+   * rate limits are off.
+   */
+  plan(checks: RateCheck[]): PlannedHits | null {
+    if (!this.config.rateLimit) {
+      return null;
     }
     const now = Date.now();
     const buckets = new Map<string, { windowStart: number; rule: RateRule }>();
@@ -59,33 +108,35 @@ export class RateLimiter {
       const hashed = hashPersonal(subjectKey(rule, subject ?? ''), this.config.hashSecret);
       buckets.set(`${rule.name}:${hashed.slice(0, 32)}`, { windowStart, rule });
     }
-    // One statement for every bucket, keys in sorted order: two callers sharing buckets lock
-    // them in the same order, so they queue instead of deadlocking.
+    // Keys in sorted order: two callers sharing buckets lock them in the same order, so they
+    // queue instead of deadlocking.
     const keys = [...buckets.keys()].sort();
-    const rows: { key: string; count: number }[] = await this.dataSource.query(
-      `INSERT INTO rate_limit_buckets (key, window_start, count)
-       SELECT b.key, b.window_start, 1
-         FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS b(key, window_start, n)
-        ORDER BY b.n
-       ON CONFLICT (key, window_start) DO UPDATE SET count = rate_limit_buckets.count + 1
-       RETURNING key, count`,
-      [keys, keys.map((k) => new Date(buckets.get(k)!.windowStart))],
-    );
-    let retryAfter = 0;
-    for (const { key, count } of rows) {
-      const { rule, windowStart } = buckets.get(key)!;
-      if (count > rule.limit) {
-        const windowEnd = windowStart + rule.windowSeconds * 1000;
-        retryAfter = Math.max(retryAfter, Math.ceil((windowEnd - Date.now()) / 1000));
-      }
-    }
-    if (Math.random() < 0.01) {
+    return {
+      params: [keys, keys.map((k) => new Date(buckets.get(k)!.windowStart))],
+      settle: (rows) => {
+        let retryAfter = 0;
+        for (const { key, count } of rows) {
+          const { rule, windowStart } = buckets.get(key)!;
+          if (count > rule.limit) {
+            const windowEnd = windowStart + rule.windowSeconds * 1000;
+            retryAfter = Math.max(retryAfter, Math.ceil((windowEnd - Date.now()) / 1000));
+          }
+        }
+        if (retryAfter > 0) {
+          throw new RateLimitedException(Math.max(1, retryAfter));
+        }
+      },
+    };
+  }
+
+  private readonly sweepDue = everyNth(100);
+
+  /** Now and then (one call in a hundred), windows older than a day are deleted. */
+  async sweepNow(): Promise<void> {
+    if (this.sweepDue()) {
       await this.dataSource.query(
         "DELETE FROM rate_limit_buckets WHERE window_start < now() - interval '1 day'",
       );
-    }
-    if (retryAfter > 0) {
-      throw new RateLimitedException(Math.max(1, retryAfter));
     }
   }
 }

@@ -29,6 +29,8 @@ import { CreateWebhooks1764506100000 } from '../../migrations/1764506100000-Crea
 import { CreateDataRequests1764506200000 } from '../../migrations/1764506200000-CreateDataRequests';
 import { NotifyCommentChanges1764507000000 } from '../../migrations/1764507000000-NotifyCommentChanges';
 import { AnnounceReportsOnChangeFeed1764509000000 } from '../../migrations/1764509000000-AnnounceReportsOnChangeFeed';
+import { ShardArticleCounters1764510000000 } from '../../migrations/1764510000000-ShardArticleCounters';
+import { CreateCommentBodyClaims1764510001000 } from '../../migrations/1764510001000-CreateCommentBodyClaims';
 
 /**
  * Every entity and every migration, listed explicitly rather than found by glob: the same list
@@ -70,4 +72,6 @@ export const migrations = [
   CreateDataRequests1764506200000,
   NotifyCommentChanges1764507000000,
   AnnounceReportsOnChangeFeed1764509000000,
+  ShardArticleCounters1764510000000,
+  CreateCommentBodyClaims1764510001000,
 ];

@@ -6,17 +6,24 @@ import { DataSource, EntityManager, QueryRunner } from 'typeorm';
  * `manager.transaction` elsewhere).
  *
  * Lock order. Every transaction takes its row locks in this order, and no wider than it needs:
- *   1. advisory locks keyed by the writer (a voter on a comment, an author's address, a
+ *   1. advisory locks keyed by the writer (a voter on a comment, a subscriber's address, a
  *      notification recipient), each family in sorted key order;
  *   2. the comment rows it decides on (FOR UPDATE, or the row lock of an UPDATE), in id order
  *      when there are several;
  *   3. the reply counters of those comments' ancestors, in id order;
  *   4. notification ledger, digest and outbox rows;
- *   5. last, just before COMMIT, the article rows whose counters moved, in id order.
+ *   5. last, just before COMMIT, the counter shards of the articles whose counts moved
+ *      (src/comments/article-counters.ts), in (article, block) order.
  * Nothing locks an article row FOR UPDATE: writes on comments hold a KEY SHARE lock on their
- * article through the foreign key, which FOR UPDATE would wait for (and deadlock with). The
- * article's counters are folded into one UPDATE per article as the transaction's last statement,
- * so a busy article's row is held for the commit's round trip, not for a whole transaction.
+ * article through the foreign key, which FOR UPDATE would wait for (and deadlock with). No write
+ * updates the article row for its counters either: they are added to one of the article's counter
+ * shards, picked at random, as the transaction's last statement, so a busy article's writers
+ * rarely meet on a row, and then only for the commit's round trip.
+ *
+ * A new comment is one statement (src/comments/comment-arrival.repository.ts): it locks the
+ * ancestors in id order (step 3, the parent's status read under that lock), then its body's
+ * double-submit claim (a row keyed by the writer, taken after the ancestors by every post alike),
+ * then its counter shard (step 5).
  *
  * What remains (two moderators deciding overlapping threads in different orders, say) is broken
  * by PostgreSQL as a deadlock (40P01) or a serialization failure (40001); such a transaction is
@@ -145,5 +152,30 @@ export async function inTransaction<T>(
       }
     }
     throw error;
+  }
+}
+
+/**
+ * Runs one statement on its own (PostgreSQL commits it by itself, atomically), with the conflict
+ * retries of inTransaction(). A statement whose connection died may have committed, so it is
+ * never rerun after that: it is given up as 'commit-unknown' (503).
+ */
+export async function inStatement<T>(run: () => Promise<T>): Promise<T> {
+  for (let conflicts = 1; ; conflicts += 1) {
+    try {
+      return await run();
+    } catch (error) {
+      if (isRetryableConflict(error)) {
+        if (conflicts >= CONFLICT_ATTEMPTS) {
+          throw new TransactionAbandonedError('contention', error);
+        }
+        await sleep(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** conflicts));
+        continue;
+      }
+      if (isLostConnection(error) && !isConnectFailure(error)) {
+        throw new TransactionAbandonedError('commit-unknown', error);
+      }
+      throw error;
+    }
   }
 }

@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { ArticleBlock, ArticleStatus } from '../articles/article.entity';
 import { renderBlocks, slugify, summarize } from '../articles/article-blocks';
 import { hashToken } from '../common/tokens';
+import { addMove, applyCounterMoves, ArticleCounterMoves } from '../comments/article-counters';
 import { AnchorState, CommentStatus, Quote } from '../comments/comment.entity';
 
 export type ItemKind = 'article' | 'comment';
@@ -277,27 +278,6 @@ export class ImportStore {
     if (approved.length === 0) {
       return;
     }
-    // Articles first, then comments: the order the visibility service takes its locks in.
-    await manager.query(
-      `UPDATE articles a SET comment_count = a.comment_count + x.n
-         FROM (SELECT id, count(*)::int AS n FROM unnest($1::uuid[]) AS t(id) GROUP BY id) x
-        WHERE a.id = x.id`,
-      [approved.map((r) => r.article_id)],
-    );
-    const anchored = approved.filter((r) => r.anchor_state === 'anchored');
-    if (anchored.length > 0) {
-      await manager.query(
-        `UPDATE articles a
-            SET inline_counts = a.inline_counts || (
-              SELECT jsonb_object_agg(x.block,
-                       COALESCE((a.inline_counts ->> x.block)::integer, 0) + x.n)
-                FROM (SELECT b AS block, count(*)::int AS n
-                        FROM unnest($2::text[], $1::uuid[]) AS t(b, art)
-                       WHERE art = a.id GROUP BY b) x)
-          WHERE a.id = ANY($1::uuid[])`,
-        [anchored.map((r) => r.article_id), anchored.map((r) => r.anchor_block_id)],
-      );
-    }
     const ancestors = approved.flatMap((r) => r.path);
     if (ancestors.length > 0) {
       await manager.query(
@@ -307,6 +287,20 @@ export class ImportStore {
         [ancestors],
       );
     }
+    // Last, as in every transaction (src/database/transactions.ts): the article counters.
+    const moves: ArticleCounterMoves = new Map();
+    for (const row of approved) {
+      addMove(
+        moves,
+        {
+          articleId: row.article_id,
+          anchorState: row.anchor_state,
+          anchorBlockId: row.anchor_block_id,
+        },
+        1,
+      );
+    }
+    await applyCounterMoves(manager, moves);
   }
 
   static newId(): string {

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { CommentAuthorChangeInTx, CommentStatusChangedInTx } from '../comments/comment.events';
+import { CommentArrivals } from '../comments/comment-arrivals';
+import { CommentAuthorChangeInTx } from '../comments/comment.events';
 import { AuditEntry, AuditLog } from './audit-log';
 
 /** The actor named in the history for what an author does with their own comment. */
@@ -15,31 +16,31 @@ const SCREEN_ACTIONS: Record<string, string> = {
 };
 
 /**
+ * The history entry of an arrival (with the status and reasons it got), written by the posting
+ * statement itself over its `arrived` row (CommentArrivals).
+ */
+const ARRIVAL_RECORD = `
+  INSERT INTO moderation_events
+    (comment_id, article_id, actor, action, from_status, to_status, reason, details)
+  SELECT id, article_id, '${AUTHOR_ACTOR}', 'comment.arrive', NULL, status,
+    NULLIF(array_to_string(reasons, '; '), ''), jsonb_build_object('reasons', to_jsonb(reasons))
+  FROM arrived`;
+
+/**
  * Writes what comments do on their own into the moderation history, in the transaction that does
  * it: every arrival (with the status and reasons it got) and every author edit or deletion (with
  * the revision it created, and the screen's verdict when the new text changed the comment's
  * standing). Moderators' own decisions and reports are recorded where they are made.
  */
 @Injectable()
-export class ModerationHistoryListener {
-  constructor(private readonly audit: AuditLog) {}
+export class ModerationHistoryListener implements OnModuleInit {
+  constructor(
+    private readonly audit: AuditLog,
+    private readonly arrivals: CommentArrivals,
+  ) {}
 
-  @OnEvent(CommentStatusChangedInTx.event, { suppressErrors: false })
-  async onStatus(event: CommentStatusChangedInTx): Promise<void> {
-    if (event.previousStatus !== null) {
-      return;
-    }
-    const { comment } = event;
-    await this.audit.record(event.manager, {
-      actor: AUTHOR_ACTOR,
-      action: 'comment.arrive',
-      commentId: comment.id,
-      articleId: comment.articleId,
-      fromStatus: null,
-      toStatus: comment.status,
-      reason: comment.reasons.length > 0 ? comment.reasons.join('; ') : null,
-      details: { reasons: comment.reasons },
-    });
+  onModuleInit(): void {
+    this.arrivals.register({ name: 'history', record: ARRIVAL_RECORD });
   }
 
   @OnEvent(CommentAuthorChangeInTx.event, { suppressErrors: false })

@@ -1,11 +1,12 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { CommentScreening } from '../comments/comment-screening';
 import { judge } from './moderation-policy';
-import { ModerationSettingsService } from './moderation-settings.service';
+import { ModerationSettingsService, STORED_SETTINGS_SQL } from './moderation-settings.service';
 
 /**
  * Puts the moderation rules in front of every new comment. The settings are read from the
- * database for each comment, so a change made on one instance applies on all of them at once.
+ * database for each comment (by posting's first statement, or here for an edit), so a change made
+ * on one instance applies on all of them at once.
  */
 @Injectable()
 export class ModerationScreen implements OnModuleInit {
@@ -15,6 +16,15 @@ export class ModerationScreen implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.screening.use(async (submission) => judge(submission, await this.settings.current()));
+    this.screening.use(
+      async (submission, prefetched) =>
+        judge(
+          submission,
+          prefetched === undefined
+            ? await this.settings.current()
+            : this.settings.withStored(prefetched),
+        ),
+      STORED_SETTINGS_SQL,
+    );
   }
 }

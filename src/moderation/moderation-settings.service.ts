@@ -10,6 +10,12 @@ function tidy(list: string[]): string[] {
   return [...new Set(list.map((s) => s.trim()).filter(Boolean))];
 }
 
+/** What an admin has set (the row's JSON); the rest falls back to the defaults. */
+export type StoredModerationSettings = Partial<ModerationSettings>;
+
+/** The stored settings as a scalar SQL expression (null when none were ever saved). */
+export const STORED_SETTINGS_SQL = '(SELECT settings FROM moderation_settings WHERE id = 1)';
+
 /**
  * The rules live in one database row and are read on every new comment, so a change made through
  * one instance applies on all of them at once. The row holds only what an admin has set: anything
@@ -25,16 +31,17 @@ export class ModerationSettingsService {
   ) {}
 
   async current(manager: EntityManager = this.dataSource.manager): Promise<ModerationSettings> {
-    return {
-      mode: this.config.moderation,
-      ...DEFAULT_MODERATION_SETTINGS,
-      ...(await this.stored(manager)),
-    };
+    return this.withStored(await this.stored(manager));
   }
 
-  private async stored(manager: EntityManager): Promise<Partial<ModerationSettings>> {
-    const rows: { settings: Partial<ModerationSettings> }[] = await manager.query(
-      'SELECT settings FROM moderation_settings WHERE id = 1',
+  /** The settings in force, given what is stored (as STORED_SETTINGS_SQL reads it). */
+  withStored(stored: StoredModerationSettings | null): ModerationSettings {
+    return { mode: this.config.moderation, ...DEFAULT_MODERATION_SETTINGS, ...stored };
+  }
+
+  private async stored(manager: EntityManager): Promise<StoredModerationSettings> {
+    const rows: { settings: StoredModerationSettings }[] = await manager.query(
+      `SELECT ${STORED_SETTINGS_SQL} AS settings`,
     );
     return rows[0]?.settings ?? {};
   }

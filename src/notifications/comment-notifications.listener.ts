@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
+import { CommentArrivals } from '../comments/comment-arrivals';
 import { CommentsStatusChangedInTx, CommentStatusChangedInTx } from '../comments/comment.events';
 import { isDeliverableAddress } from '../mail/email-address';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
@@ -15,12 +16,34 @@ export const COMMENT_NOTIFY_CONSENT_VERSION = 'comment-form-notify-2026-11';
  * (a crash after the commit loses nothing: the outbox holds the mail).
  */
 @Injectable()
-export class CommentNotificationsListener {
+export class CommentNotificationsListener implements OnModuleInit {
   constructor(
     private readonly subscriptions: SubscriptionsService,
     private readonly readers: ReaderNotifications,
     private readonly moderators: ModeratorAlerts,
+    private readonly arrivals: CommentArrivals,
   ) {}
+
+  /** What an arrival asks of this listener (see onCommentStatus), told to the posting path. */
+  onModuleInit(): void {
+    this.arrivals.register({
+      name: 'subscription request',
+      wants: (comment) => comment.notify !== 'none' && comment.status !== 'spam',
+    });
+    this.arrivals.register({
+      name: 'reader notifications',
+      probe: `EXISTS (SELECT 1 FROM subscriptions s WHERE s.article_id = article.id
+                AND s.kind IN ('followups', 'replies') AND s.status = 'confirmed')`,
+      wants: (comment, subscribers) => comment.status === 'approved' && subscribers,
+    });
+    this.arrivals.register({
+      name: 'moderator alerts',
+      probe: `COALESCE((SELECT CASE jsonb_typeof(settings -> 'moderatorEmails')
+                WHEN 'array' THEN jsonb_array_length(settings -> 'moderatorEmails') > 0
+                ELSE false END FROM moderation_settings WHERE id = 1), false)`,
+      wants: (comment, moderators) => comment.status === 'pending' && moderators,
+    });
+  }
 
   @OnEvent(CommentStatusChangedInTx.event, { suppressErrors: false })
   async onCommentStatus(event: CommentStatusChangedInTx): Promise<void> {

@@ -1,3 +1,4 @@
+import { CommentsModule } from '../comments/comments.module';
 import { Module } from '@nestjs/common';
 import { ArticlesModule } from '../articles/articles.module';
 import { CommonModule } from '../common/common.module';
@@ -18,7 +19,14 @@ import { ReaderNotifications } from './reader-notifications.service';
  * import it) and queues mail through the outbox, in the comment's own transaction.
  */
 @Module({
-  imports: [ArticlesModule, CommonModule, MailModule, SubscriptionsModule, WebModule],
+  imports: [
+    ArticlesModule,
+    CommentsModule,
+    CommonModule,
+    MailModule,
+    SubscriptionsModule,
+    WebModule,
+  ],
   controllers: [ArticleSubscriptionsController, FollowPageController],
   providers: [
     NotificationsRepository,

@@ -1,20 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
+import { CommentArrivals } from '../comments/comment-arrivals';
 import { CommentStatusChangedInTx } from '../comments/comment.events';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SubscriptionConfirmedInTx } from '../subscriptions/subscription.events';
 import { WebhookEventType } from './webhook-events';
 import { WebhooksRepository } from './webhooks.repository';
 
+/** The arrival events that start a delivery: a webhook wanting none of them costs posting nothing. */
+const ARRIVAL_EVENTS: WebhookEventType[] = ['comment.created', 'comment.published', 'comment.held'];
+
 /**
  * The webhook events of one status change. A new comment arrives once (`previous` null) in its
- * final status; one published on arrival was first stored held and moved to approved in the same
- * transaction, and that move is its `comment.published`.
+ * final status: published at once, or held.
  */
 export function commentEvents(previous: string | null, status: string): WebhookEventType[] {
   if (previous === null) {
-    return status === 'pending' ? ['comment.created', 'comment.held'] : ['comment.created'];
+    return status === 'approved'
+      ? ['comment.created', 'comment.published']
+      : status === 'pending'
+        ? ['comment.created', 'comment.held']
+        : ['comment.created'];
   }
   const events: WebhookEventType[] = [];
   if (status === 'approved') {
@@ -34,11 +41,21 @@ export function commentEvents(previous: string | null, status: string): WebhookE
  * delivery exists exactly when the change commits (the outbox pattern, as for mail).
  */
 @Injectable()
-export class WebhookEventsListener {
+export class WebhookEventsListener implements OnModuleInit {
   constructor(
     private readonly repository: WebhooksRepository,
+    private readonly arrivals: CommentArrivals,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  onModuleInit(): void {
+    this.arrivals.register({
+      name: 'webhooks',
+      probe: `EXISTS (SELECT 1 FROM webhook_endpoints WHERE status = 'active'
+                AND events && '{${ARRIVAL_EVENTS.join(',')}}'::text[])`,
+      wants: (_comment, wanted) => wanted,
+    });
+  }
 
   @OnEvent(CommentStatusChangedInTx.event, { suppressErrors: false })
   async onComment(event: CommentStatusChangedInTx): Promise<void> {

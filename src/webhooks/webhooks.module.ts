@@ -1,3 +1,4 @@
+import { CommentsModule } from '../comments/comments.module';
 import { Module } from '@nestjs/common';
 import { MailModule } from '../mail/mail.module';
 import { AdminWebhooksController } from './admin-webhooks.controller';
@@ -8,7 +9,7 @@ import { WebhooksService } from './webhooks.service';
 
 /** Signed webhooks: admins' endpoints, an outbox filled by domain events, its dispatcher. */
 @Module({
-  imports: [MailModule],
+  imports: [MailModule, CommentsModule],
   controllers: [AdminWebhooksController],
   providers: [WebhooksRepository, WebhooksService, WebhookEventsListener, WebhookDispatcher],
 })

@@ -9,7 +9,8 @@ const SLUG = 'china-seeks-partnership-with-turkey-in-combating-terrorism';
 
 const ARTICLE_SQL = `
   SELECT id, slug, title, summary, author, status, published_at, updated_at, comments_open,
-         comment_count, blocks, inline_counts
+         article_comment_count(id) AS comment_count, blocks,
+         article_inline_counts(id) AS inline_counts
   FROM articles WHERE slug = $1 AND status = 'published'`;
 
 async function readArticle(pool, slug) {

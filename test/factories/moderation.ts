@@ -24,7 +24,7 @@ export async function countersAndTruth(
   articleId: string,
 ): Promise<{ stored: unknown; fresh: unknown }> {
   const [stored] = await t.dataSource.query(
-    'SELECT comment_count AS total, inline_counts AS inline FROM articles WHERE id = $1',
+    'SELECT article_comment_count($1) AS total, article_inline_counts($1) AS inline',
     [articleId],
   );
   const [total] = await t.dataSource.query(

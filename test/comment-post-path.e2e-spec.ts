@@ -1,0 +1,184 @@
+import { ChildProcess, fork } from 'node:child_process';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, TestApp } from './support/app';
+import { createTestDatabase, serverUrl } from './support/postgres';
+import { commentInput, createArticle, postComment, TestArticle } from './factories/comments';
+
+/** The benchmark's counting proxy: Sync and Query messages the app sends PostgreSQL. */
+class RoundTrips {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly port: number,
+  ) {}
+
+  static async start(): Promise<RoundTrips> {
+    const target = new URL(serverUrl());
+    const child = fork(join(__dirname, 'bench', 'pg-proxy.js'), [
+      target.hostname,
+      target.port || '5432',
+    ]);
+    const port = await new Promise<number>((resolve) =>
+      child.once('message', (m: { port: number }) => resolve(m.port)),
+    );
+    return new RoundTrips(child, port);
+  }
+
+  route(url: string): string {
+    const u = new URL(url);
+    u.hostname = '127.0.0.1';
+    u.port = String(this.port);
+    return u.toString();
+  }
+
+  count(): Promise<number> {
+    return new Promise((resolve) => {
+      const onMessage = (m: { type: string; sync: number; query: number }) => {
+        if (m.type === 'counts') {
+          this.child.off('message', onMessage);
+          resolve(m.sync + m.query);
+        }
+      };
+      this.child.on('message', onMessage);
+      this.child.send({ type: 'counts' });
+    });
+  }
+
+  /** How many round trips `work` cost the app. */
+  async of(work: () => Promise<unknown>): Promise<number> {
+    const before = await this.count();
+    await work();
+    return (await this.count()) - before;
+  }
+
+  stop(): void {
+    this.child.kill();
+  }
+}
+
+describe('posting a comment: two statements, and no row every writer queues on', () => {
+  let trips: RoundTrips;
+  let t: TestApp;
+  let direct: string;
+  let article: TestArticle;
+  let network = 0;
+  const post = (overrides: Record<string, unknown> = {}) => {
+    network += 1;
+    return request(t.http)
+      .post(`/api/articles/${article.slug}/comments`)
+      .set('X-Forwarded-For', `10.9.${network}.1`)
+      .send(commentInput(overrides));
+  };
+  const count = async (slug: string): Promise<number> => {
+    const res = await request(t.http).get(`/api/articles/${slug}`).expect(200);
+    return (res.body as { commentCount: number }).commentCount;
+  };
+
+  beforeAll(async () => {
+    trips = await RoundTrips.start();
+    direct = await createTestDatabase();
+    t = await createTestApp(
+      { RATE_LIMIT: 'on', TRUST_PROXY_HOPS: '1' },
+      { databaseUrl: trips.route(direct) },
+    );
+    article = await createArticle(t);
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    trips?.stop();
+  });
+
+  it('takes two round trips when no feature has work for the arrival, limits and history kept', async () => {
+    let id = '';
+    const spent = await trips.of(async () => {
+      const res = await post().expect(201);
+      id = (res.body as { comment: { id: string } }).comment.id;
+    });
+    expect(spent).toBe(2);
+    const history: { action: string; to_status: string }[] = await t.dataSource.query(
+      'SELECT action, to_status FROM moderation_events WHERE comment_id = $1',
+      [id],
+    );
+    expect(history).toEqual([{ action: 'comment.arrive', to_status: 'approved' }]);
+    const buckets: { n: number }[] = await t.dataSource.query(
+      "SELECT count(*)::int AS n FROM rate_limit_buckets WHERE key LIKE 'comment:post:%'",
+    );
+    expect(buckets[0].n).toBeGreaterThanOrEqual(2);
+    expect(await count(article.slug)).toBe(1);
+  });
+
+  it('writes in a transaction with the listeners when a follower must hear of it', async () => {
+    const followed = await createArticle(t);
+    await t.dataSource.query(
+      `INSERT INTO subscriptions (id, kind, email, email_key, article_id, status,
+         unsubscribe_token_hash, consent_at, consent_source, consent_text_version, confirmed_at)
+       VALUES (gen_random_uuid(), 'followups', 'follower@example.com', 'follower@example.com',
+         $1, 'confirmed', md5(random()::text), now(), 'test', 'test', now())`,
+      [followed.id],
+    );
+    let id = '';
+    const spent = await trips.of(async () => {
+      id = (await postComment(t, followed.slug)).comment.id;
+    });
+    expect(spent).toBeGreaterThan(2);
+    const notified: { n: number }[] = await t.dataSource.query(
+      'SELECT count(*)::int AS n FROM comment_notifications WHERE comment_id = $1',
+      [id],
+    );
+    expect(notified[0].n).toBe(1);
+  });
+
+  it('asks for the subscription a writer chose, in the same write', async () => {
+    await post({ authorEmail: 'chooser@example.com', notify: 'replies' }).expect(201);
+    const rows: { status: string }[] = await t.dataSource.query(
+      "SELECT status FROM subscriptions WHERE email = 'chooser@example.com' AND kind = 'replies'",
+    );
+    expect(rows).toEqual([{ status: 'pending' }]);
+  });
+
+  it('is not held up by another transaction holding the article row', async () => {
+    const editor = new Client({ connectionString: direct });
+    await editor.connect();
+    try {
+      await editor.query('BEGIN');
+      // An editor saving the article: its row stays locked until that transaction ends.
+      await editor.query('UPDATE articles SET title = title WHERE id = $1', [article.id]);
+      const before = await count(article.slug);
+      const outcome = await Promise.race([
+        post().then((res) => res.status),
+        new Promise<string>((resolve) => setTimeout(() => resolve('still waiting'), 10_000)),
+      ]);
+      expect(outcome).toBe(201);
+      expect(await count(article.slug)).toBe(before + 1);
+    } finally {
+      await editor.query('ROLLBACK');
+      await editor.end();
+    }
+  });
+
+  it('counts exactly when many post to one article at once, spread over its counter shards', async () => {
+    const busy = await createArticle(t);
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => {
+        network += 1;
+        return request(t.http)
+          .post(`/api/articles/${busy.slug}/comments`)
+          .set('X-Forwarded-For', `10.8.${network}.1`)
+          .send(commentInput(i % 4 === 0 ? { anchor: { blockId: busy.blocks[0].id } } : {}));
+      }),
+    );
+    expect(answers.map((r) => r.status)).toEqual(Array(40).fill(201));
+    const res = await request(t.http).get(`/api/articles/${busy.slug}`).expect(200);
+    const body = res.body as { commentCount: number; blocks: { inlineCount: number }[] };
+    expect(body.commentCount).toBe(40);
+    expect(body.blocks[0].inlineCount).toBe(10);
+    const shards: { n: number }[] = await t.dataSource.query(
+      "SELECT count(*)::int AS n FROM article_counts WHERE article_id = $1 AND block_id = ''",
+      [busy.id],
+    );
+    expect(shards[0].n).toBeGreaterThan(1);
+  });
+});
