@@ -17,7 +17,6 @@ async function keyed(query: SelectQueryBuilder<ArticleEntity>): Promise<KeyedArt
   return entities.map((article, i) => ({ article, cursorTime: raw[i].cursor_time }));
 }
 
-
 @Injectable()
 export class ArticlesRepository {
   constructor(
