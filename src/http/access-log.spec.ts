@@ -57,6 +57,9 @@ describe('AccessLog', () => {
     const log = new AccessLog(true, out);
     const sent = exchange('203.0.113.9');
     log.start(sent.request, sent.reply, 'req-0001', '/api/articles/"quoted"\\path');
+    const forwarded = exchange('"1.2.3.4\\');
+    log.start(forwarded.request, forwarded.reply, 'req-0003', '/');
+    forwarded.raw.emit('close');
     const left = exchange(undefined);
     log.start(left.request, left.reply, 'req-0002', '/articles/x/comments');
     sent.raw.statusCode = 201;
@@ -64,11 +67,15 @@ describe('AccessLog', () => {
     sent.raw.emit('close');
     left.raw.emit('close');
     log.flush();
-    const [first, second] = writes[0]
+    const [third, first, second] = writes[0]
       .trimEnd()
       .split('\n')
       .map((l) => JSON.parse(l) as { message: Record<string, unknown> });
+    expect(third.message).toMatchObject({ requestId: 'req-0003', ip: '"1.2.3.4\\' });
     expect(first).toMatchObject({ level: 'log', pid: process.pid, context: 'HTTP' });
+    expect(
+      Math.abs((first as unknown as { timestamp: number }).timestamp - Date.now()),
+    ).toBeLessThan(1000);
     expect(first.message).toEqual({
       requestId: 'req-0001',
       method: 'POST',
