@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { ConsoleLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { AdminBootstrap } from './auth/admin-bootstrap';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
-import { configureHttp } from './http/configure-http';
+import { configureHttp, createHttpAdapter } from './http/configure-http';
 import { installGracefulShutdown } from './http/graceful-shutdown';
 
 const LOG_LEVELS = {
@@ -30,13 +30,17 @@ function configOrExit(): AppConfig {
 async function bootstrap(): Promise<void> {
   const config = configOrExit();
   const logger = new ConsoleLogger({ json: true, logLevels: [...LOG_LEVELS[config.logLevel]] });
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    bodyParser: false,
-    logger,
-    // Start-up failures reach the one-line report below instead of Nest's own exit.
-    abortOnError: false,
-  });
-  configureHttp(app, config);
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config),
+    createHttpAdapter(config),
+    {
+      bodyParser: false,
+      logger,
+      // Start-up failures reach the one-line report below instead of Nest's own exit.
+      abortOnError: false,
+    },
+  );
+  await configureHttp(app, config);
   installGracefulShutdown(app, config);
   await app.listen(config.port, config.host);
   logger.log(`serving ${config.publicUrl} on ${config.host}:${config.port}`, 'Marginalia');

@@ -3,45 +3,16 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminTokensService } from '../src/auth/admin-tokens.service';
 import { adminToken } from './factories/moderation';
-import { createTestApp, TestApp } from './support/app';
+import { AppRoute, createTestApp, TestApp } from './support/app';
 
-interface Route {
-  method: string;
-  path: string;
-}
-
-interface RouterLayer {
-  route?: { path: string | string[]; methods: Record<string, boolean> };
-}
+type Route = AppRoute;
 
 /**
- * Every /api/admin route the app has, read from the Express router Nest registered them on, so a
- * route a later feature adds is covered without touching this test.
+ * Every /api/admin route the app has, as Fastify registered them (test/support/app.ts listens to
+ * its onRoute hook), so a route a later feature adds is covered without touching this test.
  */
 function adminRoutes(t: TestApp): Route[] {
-  const express = t.app.getHttpAdapter().getInstance() as {
-    router?: { stack: RouterLayer[] };
-    _router?: { stack: RouterLayer[] };
-  };
-  const stack = (express.router ?? express._router)!.stack;
-  const routes: Route[] = [];
-  for (const layer of stack) {
-    if (!layer.route) {
-      continue;
-    }
-    const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
-    for (const path of paths) {
-      if (!path.startsWith('/api/admin')) {
-        continue;
-      }
-      for (const [method, on] of Object.entries(layer.route.methods)) {
-        if (on && method !== '_all') {
-          routes.push({ method: method.toUpperCase(), path });
-        }
-      }
-    }
-  }
-  return routes;
+  return t.routes.filter((route) => route.path.startsWith('/api/admin'));
 }
 
 /** A concrete URL for a route pattern: every parameter gets a well-formed but unknown value. */

@@ -1,3 +1,4 @@
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { createTestApp, TestApp } from './support/app';
@@ -83,6 +84,42 @@ describe('bad input at the edge of /api', () => {
       message: 'request body too large',
     });
     await post(valid({ body: 'a'.repeat(200_000) })).expect(201);
+  });
+
+  describe('compressed bodies', () => {
+    const compressed = (encoding: string, body: Buffer) =>
+      request(t.http)
+        .post('/api/admin/articles')
+        .set(t.admin)
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', encoding)
+        // The bytes as they are (superagent would serialize a Buffer as JSON).
+        .serialize((bytes: Buffer) => bytes as unknown as string)
+        .send(body);
+
+    it('inflates a gzip or brotli body', async () => {
+      await compressed('gzip', gzipSync(JSON.stringify(valid()))).expect(201);
+      await compressed('br', brotliCompressSync(JSON.stringify(valid()))).expect(201);
+    });
+
+    it('answers 400 to a body that does not inflate, 415 to an unknown encoding', async () => {
+      const broken = await compressed('gzip', Buffer.from('not gzip at all'));
+      expect(broken.status).toBe(400);
+      expect(broken.body).toMatchObject({ message: 'request body is not valid JSON' });
+      const unknown = await compressed('zstd', Buffer.from('{}'));
+      expect(unknown.status).toBe(415);
+      expect(unknown.body).toEqual({
+        statusCode: 415,
+        error: 'Unsupported Media Type',
+        message: 'the body must be UTF-8; unsupported content encoding "zstd"',
+      });
+    });
+
+    it('holds the limit to the inflated size', async () => {
+      const bomb = gzipSync(JSON.stringify(valid({ body: 'a'.repeat(1400 * 1024) })));
+      expect(bomb.length).toBeLessThan(64 * 1024);
+      expect((await compressed('gzip', bomb)).status).toBe(413);
+    });
   });
 
   it('answers 400 to broken JSON', async () => {

@@ -4,7 +4,7 @@ import { EntityManager, Repository, SelectQueryBuilder } from 'typeorm';
 import { cursorTimeSql } from '../common/cursor';
 import { inTransaction } from '../database/transactions';
 import { ReadReplica } from '../database/read-replica';
-import { ArticleBlock, ArticleEntity } from './article.entity';
+import { ArticleEntity } from './article.entity';
 
 /** A listed article with the exact text of the timestamp its list is ordered by. */
 export interface KeyedArticle {
@@ -16,8 +16,6 @@ async function keyed(query: SelectQueryBuilder<ArticleEntity>): Promise<KeyedArt
   const { entities, raw } = await query.getRawAndEntities<{ cursor_time: string }>();
   return entities.map((article, i) => ({ article, cursorTime: raw[i].cursor_time }));
 }
-
-export type ArticleForPosting = Pick<ArticleEntity, 'id' | 'commentsOpen' | 'blocks'>;
 
 @Injectable()
 export class ArticlesRepository {
@@ -65,21 +63,6 @@ export class ArticlesRepository {
           inlineCounts: row.inline_counts,
         }
       : null;
-  }
-
-  /**
-   * What posting a comment needs of a published article: never its body source (up to 200,000
-   * characters), and its blocks only when the comment is anchored to one.
-   */
-  async findForPosting(slug: string, withBlocks: boolean): Promise<ArticleForPosting | null> {
-    const rows: { id: string; comments_open: boolean; blocks: ArticleBlock[] | null }[] =
-      await this.articles.query(
-        `SELECT id, comments_open, ${withBlocks ? 'blocks' : 'NULL AS blocks'} FROM articles
-         WHERE slug = $1 AND status = 'published'`,
-        [slug],
-      );
-    const row = rows[0];
-    return row ? { id: row.id, commentsOpen: row.comments_open, blocks: row.blocks ?? [] } : null;
   }
 
   /** A published article with its version (see findPublishedCounters). */

@@ -8,25 +8,27 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { AdminRole } from './admin-token.entity';
 import { AdminPrincipal, AdminTokensService } from './admin-tokens.service';
+import { pathOf } from '../http/request-info';
 
 const ROLES_KEY = 'marginalia:admin-roles';
 
 /** Widens an admin route to these roles; without it, only `admin` tokens pass. */
 export const AllowRoles = (...roles: AdminRole[]) => SetMetadata(ROLES_KEY, roles);
 
-export type AdminRequest = Request & { admin?: AdminPrincipal };
+export type AdminRequest = FastifyRequest & { admin?: AdminPrincipal };
 
 /**
- * Whether the request reached an admin route. The matched route pattern decides (Express matches
- * paths case-insensitively, so `/API/admin/...` reaches the same handler as `/api/admin/...`);
- * the lower-cased request path is a second opinion.
+ * Whether the request reached an admin route. The matched route's pattern decides (routes match
+ * in any letter case, so `/API/admin/...` reaches the same handler as `/api/admin/...`); the
+ * lower-cased request path is a second opinion. A request without a matched pattern is judged
+ * on its path alone.
  */
-function isAdminRequest(request: Request): boolean {
-  const route = (request.route as { path?: unknown } | undefined)?.path;
-  return [route, request.path].some(
+function isAdminRequest(request: FastifyRequest): boolean {
+  const route: unknown = request.routeOptions?.url;
+  return [route, pathOf(request)].some(
     (path) =>
       typeof path === 'string' &&
       path
@@ -62,7 +64,7 @@ export class AdminAuthGuard implements CanActivate {
     const match = /^bearer +([A-Za-z0-9_\-.~+/]{16,256}=*)$/i.exec(header);
     const principal = match ? await this.tokens.verify(match[1]) : null;
     if (!principal) {
-      this.logger.warn(`rejected admin request ${request.method} ${request.path}`);
+      this.logger.warn(`rejected admin request ${request.method} ${pathOf(request)}`);
       throw new UnauthorizedException('a valid admin bearer token is required');
     }
     const allowed = this.reflector.getAllAndOverride<AdminRole[] | undefined>(ROLES_KEY, [

@@ -1,4 +1,5 @@
-import { Request } from 'express';
+import { FastifyRequest } from 'fastify';
+import { userAgentOf } from '../http/request-info';
 import { RateRule } from '../common/rate-limit';
 
 /** Public write limits; generous for a person typing, tight for a script. */
@@ -23,6 +24,6 @@ export interface WriterContext {
   userAgent: string | null;
 }
 
-export function writerOf(req: Request): WriterContext {
-  return { ip: req.ip ?? 'unknown', userAgent: req.get('user-agent') ?? null };
+export function writerOf(req: FastifyRequest): WriterContext {
+  return { ip: req.ip ?? 'unknown', userAgent: userAgentOf(req) };
 }

@@ -20,7 +20,7 @@ import {
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
-import { Request } from 'express';
+import { FastifyRequest } from 'fastify';
 import { ListQuery, Page } from '../common/list.dto';
 import { PublicCache } from '../http/public-cache';
 import { writerOf } from './comment-rate-limits';
@@ -75,7 +75,7 @@ export class ArticleCommentsController {
   post(
     @Param('slug') slug: string,
     @Body() body: PostCommentDto,
-    @Req() req: Request,
+    @Req() req: FastifyRequest,
   ): Promise<PostedComment> {
     return this.posting.post(slug, body, writerOf(req));
   }
@@ -120,7 +120,7 @@ export class CommentsController {
     @Param('id') id: string,
     @Headers('x-edit-token') token: string | undefined,
     @Body() body: EditCommentDto,
-    @Req() req: Request,
+    @Req() req: FastifyRequest,
   ): Promise<CommentNode> {
     return this.authoring.edit(commentId(id), token, body.body, writerOf(req));
   }
@@ -131,7 +131,7 @@ export class CommentsController {
   async remove(
     @Param('id') id: string,
     @Headers('x-edit-token') token: string | undefined,
-    @Req() req: Request,
+    @Req() req: FastifyRequest,
   ): Promise<void> {
     await this.authoring.remove(commentId(id), token, writerOf(req));
   }
@@ -146,7 +146,7 @@ export class CommentsController {
     @Param('id') id: string,
     @Headers('x-voter-id') voterId: string | undefined,
     @Body() body: VoteDto,
-    @Req() req: Request,
+    @Req() req: FastifyRequest,
   ): Promise<VoteResponse> {
     return this.votes.vote(commentId(id), voterId, body.value, writerOf(req));
   }

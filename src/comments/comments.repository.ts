@@ -339,14 +339,6 @@ export class CommentsRepository {
     });
   }
 
-  async findStatus(manager: EntityManager, id: string): Promise<string | null> {
-    const rows: { status: string }[] = await manager.query(
-      'SELECT status FROM comments WHERE id = $1',
-      [id],
-    );
-    return rows[0]?.status ?? null;
-  }
-
   /** Moderation mode "first": uses comments_approved_author_idx. */
   async hasApprovedCommentFrom(emailHash: string): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query(
@@ -354,10 +346,6 @@ export class CommentsRepository {
       [emailHash],
     );
     return rows.length > 0;
-  }
-
-  async insert(manager: EntityManager, comment: CommentEntity): Promise<void> {
-    await manager.insert(CommentEntity, comment);
   }
 
   /** Any reply that is visible or waiting for review counts: the author may no longer edit. */

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { NextFunction, Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ByteBudgetCache } from '../common/byte-budget-cache';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
@@ -75,18 +75,19 @@ export class ThreadPageCache {
 /**
  * Empties the thread cache when a write request answers, whatever it changed: just before its
  * response headers go out, so the writer's next read (and anyone's) finds no page read before
- * the write. An Express middleware rather than a Nest interceptor: a global interceptor puts an
+ * the write. A Fastify onRequest hook rather than a Nest interceptor: a global interceptor puts an
  * rxjs pipeline on every request, reads included.
  */
 export function clearThreadCacheOnWrite(cache: ThreadPageCache) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
+  return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      const res = reply.raw;
       const writeHead = res.writeHead;
-      res.writeHead = function (this: Response, ...args: unknown[]) {
+      res.writeHead = function (this: typeof res, ...args: unknown[]) {
         cache.clear();
-        return (writeHead as (...a: unknown[]) => Response).apply(this, args);
-      } as typeof res.writeHead;
+        return (writeHead as (...a: unknown[]) => typeof res).apply(this, args);
+      };
     }
-    next();
+    done();
   };
 }

@@ -11,7 +11,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Response } from 'express';
+import { FastifyReply } from 'fastify';
 import { ArticlesService } from '../articles/articles.service';
 import { MailOutbox } from '../mail/mail-outbox.service';
 import { EmailListQuery } from '../mail/dto/email.dto';
@@ -100,7 +100,7 @@ export class ConsoleAdminController {
   }
 
   @Post('settings')
-  async saveSettings(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
+  async saveSettings(@Req() req: ConsoleRequest, @Res() res: FastifyReply): Promise<void> {
     const form = formOf(req);
     const echo = Object.fromEntries(
       [
@@ -126,14 +126,14 @@ export class ConsoleAdminController {
       moderatorEmails: lines(echo.moderatorEmails),
     });
     if (!checked.value) {
-      res
+      void res
         .status(422)
-        .type('html')
+        .type('text/html; charset=utf-8')
         .send(this.renderSettings(req, echo, checked.errors));
       return;
     }
     await this.settings.update(checked.value, req.console!.tokenName);
-    res.redirect(303, '/admin/settings?saved=1');
+    void res.redirect('/admin/settings?saved=1', 303);
   }
 
   // ---- newsletter -----------------------------------------------------------------------------
@@ -186,17 +186,17 @@ export class ConsoleAdminController {
 
   /** Step two: the real mail (HTML and text) and the number of recipients, before sending. */
   @Post('newsletter/preview')
-  async preview(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
+  async preview(@Req() req: ConsoleRequest, @Res() res: FastifyReply): Promise<void> {
     const parsed = await this.issueInput(formOf(req));
     if (!parsed.input) {
-      res
+      void res
         .status(422)
-        .type('html')
+        .type('text/html; charset=utf-8')
         .send(await this.renderCompose(req, parsed.echo as never, parsed.errors));
       return;
     }
     const preview = await this.newsletter.preview(parsed.input);
-    res.type('html').send(
+    void res.type('text/html; charset=utf-8').send(
       this.view.render('newsletter-preview', req.console!, 'newsletter', {
         title: 'Preview the newsletter',
         form: parsed.echo,
@@ -210,37 +210,37 @@ export class ConsoleAdminController {
    * and this page may be framed by the console (and nothing else).
    */
   @Post('newsletter/preview.html')
-  async previewHtml(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
+  async previewHtml(@Req() req: ConsoleRequest, @Res() res: FastifyReply): Promise<void> {
     const parsed = await this.issueInput(formOf(req));
     if (!parsed.input) {
       throw new BadRequestException(parsed.errors.join('; '));
     }
     const preview = await this.newsletter.preview(parsed.input);
-    res.setHeader(
+    res.header(
       'Content-Security-Policy',
       "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'self'; form-action 'none'; base-uri 'none'",
     );
-    res.setHeader('X-Frame-Options', 'SAMEORIGIN');
-    res.type('html').send(preview.html);
+    res.header('X-Frame-Options', 'SAMEORIGIN');
+    void res.type('text/html; charset=utf-8').send(preview.html);
   }
 
   /** Step three: queued to every confirmed subscriber once the box is ticked. */
   @Post('newsletter/send')
-  async send(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
+  async send(@Req() req: ConsoleRequest, @Res() res: FastifyReply): Promise<void> {
     const form = formOf(req);
     const parsed = await this.issueInput(form);
     if (!parsed.input) {
-      res
+      void res
         .status(422)
-        .type('html')
+        .type('text/html; charset=utf-8')
         .send(await this.renderCompose(req, parsed.echo as never, parsed.errors));
       return;
     }
     if (field(form, 'confirm') !== 'yes') {
       const preview = await this.newsletter.preview(parsed.input);
-      res
+      void res
         .status(422)
-        .type('html')
+        .type('text/html; charset=utf-8')
         .send(
           this.view.render('newsletter-preview', req.console!, 'newsletter', {
             title: 'Preview the newsletter',
@@ -252,7 +252,7 @@ export class ConsoleAdminController {
       return;
     }
     const issue = await this.newsletter.queueIssue(parsed.input, req.console!.tokenName);
-    res.redirect(303, `/admin/newsletter/issues/${issue.id}`);
+    void res.redirect(`/admin/newsletter/issues/${issue.id}`, 303);
   }
 
   @Page('newsletter/issues/:id')
@@ -313,13 +313,13 @@ export class ConsoleAdminController {
   async retry(
     @Param('id') id: string,
     @Req() req: ConsoleRequest,
-    @Res() res: Response,
+    @Res() res: FastifyReply,
   ): Promise<void> {
     if (!UUID.test(id)) {
       throw new NotFoundException('email not found');
     }
     await this.outbox.retry(id);
-    res.redirect(303, safeBack(field(formOf(req), 'back'), '/admin/mail'));
+    void res.redirect(safeBack(field(formOf(req), 'back'), '/admin/mail'), 303);
   }
 
   @Page('subscribers')
@@ -365,24 +365,24 @@ export class ConsoleAdminController {
   }
 
   @Post('people/export')
-  async exportPerson(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
+  async exportPerson(@Req() req: ConsoleRequest, @Res() res: FastifyReply): Promise<void> {
     const email = new EmailParamPipe().transform(field(formOf(req), 'email') ?? '');
     const data = await this.people.export(email);
-    res.setHeader('Content-Disposition', 'attachment; filename="person-export.json"');
-    res
+    res.header('Content-Disposition', 'attachment; filename="person-export.json"');
+    void res
       .status(200)
       .type('application/json')
       .send(JSON.stringify(data, null, 2));
   }
 
   @Post('people/erase')
-  async erasePerson(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
+  async erasePerson(@Req() req: ConsoleRequest, @Res() res: FastifyReply): Promise<void> {
     const form = formOf(req);
     const email = new EmailParamPipe().transform(field(form, 'email') ?? '');
     if (field(form, 'confirm') !== 'yes') {
       throw new BadRequestException('tick the box to confirm the erasure');
     }
     await this.people.erase(email);
-    res.redirect(303, '/admin/people?erased=1');
+    void res.redirect('/admin/people?erased=1', 303);
   }
 }

@@ -10,7 +10,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Response } from 'express';
+import { FastifyReply } from 'fastify';
 import { ArticlesRepository } from '../articles/articles.repository';
 import { ArticlesService } from '../articles/articles.service';
 import { CreateArticleDto, UpdateArticleDto } from '../articles/dto/article.dto';
@@ -140,18 +140,18 @@ export class ConsoleArticlesController {
   }
 
   @Post()
-  async create(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
+  async create(@Req() req: ConsoleRequest, @Res() res: FastifyReply): Promise<void> {
     const form = formOf(req);
     const checked = await validateAs(CreateArticleDto, articleInput(form));
     if (!checked.value) {
-      res
+      void res
         .status(422)
-        .type('html')
+        .type('text/html; charset=utf-8')
         .send(this.renderForm(req, null, this.echo(form, 'draft'), checked.errors));
       return;
     }
     const article = await this.articles.create(checked.value);
-    res.redirect(303, `/admin/articles/${article.slug}`);
+    void res.redirect(`/admin/articles/${article.slug}`, 303);
   }
 
   /** The edit form, and the one-button actions (publish, unpublish, open or close comments). */
@@ -159,7 +159,7 @@ export class ConsoleArticlesController {
   async update(
     @Param('slug') slug: string,
     @Req() req: ConsoleRequest,
-    @Res() res: Response,
+    @Res() res: FastifyReply,
   ): Promise<void> {
     await this.load(slug);
     const form = formOf(req);
@@ -176,13 +176,13 @@ export class ConsoleArticlesController {
     }
     const checked = await validateAs(UpdateArticleDto, input);
     if (!checked.value) {
-      res
+      void res
         .status(422)
-        .type('html')
+        .type('text/html; charset=utf-8')
         .send(this.renderForm(req, slug, this.echo(form, 'draft'), checked.errors));
       return;
     }
     const article = await this.articles.update(slug, checked.value);
-    res.redirect(303, `/admin/articles/${article.slug}`);
+    void res.redirect(`/admin/articles/${article.slug}`, 303);
   }
 }

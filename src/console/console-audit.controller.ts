@@ -37,7 +37,7 @@ export class ConsoleAuditController {
 
   @Page()
   async page(@Req() req: ConsoleRequest): Promise<string> {
-    const q = req.query as Record<string, unknown>;
+    const q = req.query;
     const filter = {
       actor: one(q.actor, /^[\p{L}\p{N} _.:@-]{1,200}$/u, 'actor'),
       action: one(q.action, /^[a-z.\-_]{1,60}$/, 'action'),

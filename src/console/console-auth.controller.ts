@@ -12,7 +12,8 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Request, Response } from 'express';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { userAgentOf } from '../http/request-info';
 import { RateLimitedException } from '../common/rate-limit';
 import {
   CONSOLE_COOKIE,
@@ -43,16 +44,16 @@ export class ConsoleAuthController {
 
   @Get()
   async signInPage(
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: FastifyRequest,
+    @Res() res: FastifyReply,
     @Query('next') next?: string,
   ): Promise<void> {
-    res.setHeader('Cache-Control', 'no-store');
+    res.header('Cache-Control', 'no-store');
     if (await this.sessions.resolve(readCookie(req, CONSOLE_COOKIE))) {
-      res.redirect(303, safeBack(next, '/admin/queue'));
+      void res.redirect(safeBack(next, '/admin/queue'), 303);
       return;
     }
-    res.type('html').send(this.signInForm(next));
+    void res.type('text/html; charset=utf-8').send(this.signInForm(next));
   }
 
   private signInForm(next: string | undefined, error?: string): string {
@@ -65,30 +66,30 @@ export class ConsoleAuthController {
 
   /** Cross-site posts (login CSRF) are refused before this by CrossSiteFormsGuard. */
   @Post('sign-in')
-  async signIn(@Req() req: Request, @Res() res: Response): Promise<void> {
-    res.setHeader('Cache-Control', 'no-store');
+  async signIn(@Req() req: FastifyRequest, @Res() res: FastifyReply): Promise<void> {
+    res.header('Cache-Control', 'no-store');
     const form = formOf(req);
     const next = field(form, 'next');
     try {
       const cookie = await this.sessions.signIn(field(form, 'token') ?? '', {
         ip: req.ip ?? 'unknown',
-        userAgent: req.get('user-agent') ?? null,
+        userAgent: userAgentOf(req),
       });
-      res.setHeader('Set-Cookie', this.cookie(cookie, SESSION_HOURS * 3600));
-      res.redirect(303, safeBack(next, '/admin/queue'));
+      res.header('Set-Cookie', this.cookie(cookie, SESSION_HOURS * 3600));
+      void res.redirect(safeBack(next, '/admin/queue'), 303);
     } catch (error) {
       if (error instanceof RateLimitedException) {
-        res.setHeader('Retry-After', String(error.retryAfterSeconds));
-        res
+        res.header('Retry-After', String(error.retryAfterSeconds));
+        void res
           .status(429)
-          .type('html')
+          .type('text/html; charset=utf-8')
           .send(this.signInForm(next, 'Too many failed sign-ins from your network. Wait a while.'));
         return;
       }
       if (error instanceof HttpException && error.getStatus() === 401) {
-        res
+        void res
           .status(401)
-          .type('html')
+          .type('text/html; charset=utf-8')
           .send(this.signInForm(next, 'That token is not valid (or was revoked).'));
         return;
       }
@@ -99,11 +100,11 @@ export class ConsoleAuthController {
   @Post('sign-out')
   @UseGuards(ConsoleGuard)
   @ConsoleRoles('admin', 'moderator')
-  async signOut(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
+  async signOut(@Req() req: ConsoleRequest, @Res() res: FastifyReply): Promise<void> {
     await this.sessions.end(req.console!.id);
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Set-Cookie', this.cookie('', 0));
-    res.redirect(303, '/admin');
+    res.header('Cache-Control', 'no-store');
+    res.header('Set-Cookie', this.cookie('', 0));
+    void res.redirect('/admin', 303);
   }
 
   @Page('sessions')
@@ -126,11 +127,11 @@ export class ConsoleAuthController {
   async endOne(
     @Param('id') id: string,
     @Req() req: ConsoleRequest,
-    @Res() res: Response,
+    @Res() res: FastifyReply,
   ): Promise<void> {
     if (!/^[0-9a-f-]{36}$/.test(id) || !(await this.sessions.endListed(req.console!, id))) {
       throw new NotFoundException('no such live session');
     }
-    res.redirect(303, id === req.console!.id ? '/admin' : '/admin/sessions');
+    void res.redirect(id === req.console!.id ? '/admin' : '/admin/sessions', 303);
   }
 }

@@ -12,11 +12,12 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
-import { Request, Response } from 'express';
+import { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminRole } from '../auth/admin-token.entity';
 import { RateLimitedException } from '../common/rate-limit';
 import { PagesService } from '../web/pages.service';
 import { ConsoleSession, ConsoleSessionsService } from './console-sessions.service';
+import { headerOf, prefersJson } from '../http/request-info';
 
 export const CONSOLE_COOKIE = 'mg_console';
 const ROLES_KEY = 'marginalia:console-roles';
@@ -25,7 +26,9 @@ const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Opens a console page to these roles; without it, only `admin` sessions pass (as in the API). */
 export const ConsoleRoles = (...roles: AdminRole[]) => SetMetadata(ROLES_KEY, roles);
 
-export type ConsoleRequest = Request & { console?: ConsoleSession };
+export type ConsoleRequest = FastifyRequest<{ Querystring: Record<string, unknown> }> & {
+  console?: ConsoleSession;
+};
 
 /** No live session: pages redirect to the sign-in form, scripts get a 401. */
 export class ConsoleSignInRequired extends HttpException {
@@ -34,7 +37,7 @@ export class ConsoleSignInRequired extends HttpException {
   }
 }
 
-export function readCookie(req: Request, name: string): string | undefined {
+export function readCookie(req: FastifyRequest, name: string): string | undefined {
   const header = req.headers.cookie;
   if (!header || header.length > 8192) {
     return undefined;
@@ -48,8 +51,8 @@ export function readCookie(req: Request, name: string): string | undefined {
   return undefined;
 }
 
-export function wantsJson(req: Request): boolean {
-  return req.get('x-requested-with') === 'fetch' || req.accepts(['html', 'json']) === 'json';
+export function wantsJson(req: FastifyRequest): boolean {
+  return headerOf(req, 'x-requested-with') === 'fetch' || prefersJson(req);
 }
 
 /**
@@ -79,7 +82,7 @@ export class ConsoleGuard implements CanActivate {
     }
     if (WRITE_METHODS.has(req.method)) {
       const body = req.body as Record<string, unknown> | undefined;
-      const given = req.get('x-csrf-token') ?? body?._csrf;
+      const given = headerOf(req, 'x-csrf-token') ?? body?._csrf;
       if (!this.sessions.csrfMatches(session, given)) {
         throw new ForbiddenException(
           'this form has expired or did not come from this site; reload the page and try again',
@@ -101,26 +104,26 @@ export class ConsoleSignInFilter implements ExceptionFilter {
   constructor(private readonly pages: PagesService) {}
 
   catch(exception: HttpException, host: ArgumentsHost): void {
-    const req = host.switchToHttp().getRequest<Request>();
-    const res = host.switchToHttp().getResponse<Response>();
-    res.setHeader('Cache-Control', 'no-store');
+    const req = host.switchToHttp().getRequest<FastifyRequest>();
+    const res = host.switchToHttp().getResponse<FastifyReply>();
+    res.header('Cache-Control', 'no-store');
     if (!(exception instanceof ConsoleSignInRequired)) {
       this.clientError(exception, req, res);
       return;
     }
     if (wantsJson(req)) {
-      res.status(401).json({
+      void res.status(401).send({
         statusCode: 401,
         error: 'Unauthorized',
         message: 'sign in to the console first',
       });
       return;
     }
-    const next = req.method === 'GET' ? `?next=${encodeURIComponent(req.originalUrl)}` : '';
-    res.redirect(303, `/admin${next}`);
+    const next = req.method === 'GET' ? `?next=${encodeURIComponent(req.url)}` : '';
+    void res.redirect(`/admin${next}`, 303);
   }
 
-  private clientError(exception: HttpException, req: Request, res: Response): void {
+  private clientError(exception: HttpException, req: FastifyRequest, res: FastifyReply): void {
     const status = exception.getStatus();
     const response = exception.getResponse();
     const raw =
@@ -132,10 +135,10 @@ export class ConsoleSignInFilter implements ExceptionFilter {
         : exception.message;
     const error = STATUS_CODES[status] ?? 'Error';
     if (exception instanceof RateLimitedException) {
-      res.setHeader('Retry-After', String(exception.retryAfterSeconds));
+      res.header('Retry-After', String(exception.retryAfterSeconds));
     }
     if (wantsJson(req)) {
-      res.status(status).json({ statusCode: status, error, message });
+      void res.status(status).send({ statusCode: status, error, message });
       return;
     }
     const heading =
@@ -144,9 +147,9 @@ export class ConsoleSignInFilter implements ExceptionFilter {
         : status === 404
           ? 'Not found'
           : `Could not do that (${error})`;
-    res
+    void res
       .status(status)
-      .type('html')
+      .type('text/html; charset=utf-8')
       .send(this.pages.render('console-error', { title: heading, heading, message }));
   }
 }

@@ -1,13 +1,13 @@
 import { applyDecorators, Get, Header } from '@nestjs/common';
 import { ClassConstructor, plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import { Request } from 'express';
+import { FastifyRequest } from 'fastify';
 
 /** A form's fields, as the urlencoded parser hands them over (strings, or arrays of them). */
 export type FormFields = Record<string, unknown>;
 
-export function formOf(req: Request): FormFields {
-  const body = req.body as unknown;
+export function formOf(req: FastifyRequest): FormFields {
+  const body = req.body;
   return body && typeof body === 'object' && !Array.isArray(body) ? (body as FormFields) : {};
 }
 

@@ -10,7 +10,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Response } from 'express';
+import { FastifyReply } from 'fastify';
 import { commentId } from '../moderation/comment-id';
 import { CommentDecisionsService } from '../moderation/comment-decisions.service';
 import { CommentPurgeService } from '../moderation/comment-purge.service';
@@ -93,7 +93,7 @@ export class ConsoleQueueController {
 
   @Page('queue')
   async queuePage(@Req() req: ConsoleRequest): Promise<string> {
-    const raw = req.query as Record<string, unknown>;
+    const raw = req.query;
     const checked = await validateAs(QueueQuery, {
       status: typeof raw.status === 'string' ? raw.status : undefined,
       article: typeof raw.article === 'string' && raw.article !== '' ? raw.article : undefined,
@@ -155,16 +155,18 @@ export class ConsoleQueueController {
 
   /** Server-sent events: `counts` whenever any instance changes the queue. */
   @Get('queue/stream')
-  stream(@Res() res: Response): void {
+  stream(@Res() res: FastifyReply): void {
     if (!this.live.open(res)) {
-      res.status(503).setHeader('Retry-After', '10');
-      res.json({ statusCode: 503, error: 'Service Unavailable', message: 'too many streams' });
+      void res
+        .status(503)
+        .header('Retry-After', '10')
+        .send({ statusCode: 503, error: 'Service Unavailable', message: 'too many streams' });
     }
   }
 
   /** Several comments at once, through the bulk decision the API's bulk route uses. */
   @Post('queue/bulk')
-  async bulk(@Req() req: ConsoleRequest, @Res() res: Response): Promise<void> {
+  async bulk(@Req() req: ConsoleRequest, @Res() res: FastifyReply): Promise<void> {
     const form = formOf(req);
     const checked = await validateAs(BulkDecisionDto, {
       ids: fields(form, 'ids'),
@@ -183,12 +185,12 @@ export class ConsoleQueueController {
       req.console!.tokenName,
     );
     if (wantsJson(req)) {
-      res.status(200).json({ updated, status: checked.value.status, ids: checked.value.ids });
+      void res.status(200).send({ updated, status: checked.value.status, ids: checked.value.ids });
       return;
     }
     const back = safeBack(field(form, 'back'), '/admin/queue');
     const joiner = back.includes('?') ? '&' : '?';
-    res.redirect(303, `${back}${joiner}done=${updated}&to=${checked.value.status}`);
+    void res.redirect(`${back}${joiner}done=${updated}&to=${checked.value.status}`, 303);
   }
 
   @Page('comments/:id')
@@ -219,7 +221,7 @@ export class ConsoleQueueController {
   async decide(
     @Param('id') id: string,
     @Req() req: ConsoleRequest,
-    @Res() res: Response,
+    @Res() res: FastifyReply,
   ): Promise<void> {
     const key = commentId(id);
     const form = formOf(req);
@@ -244,10 +246,10 @@ export class ConsoleQueueController {
     }
     const comment = await this.decisions.decide(key, checked.value, req.console!.tokenName);
     if (wantsJson(req)) {
-      res.status(200).json({ id: comment.id, status: comment.status, pinned: comment.pinned });
+      void res.status(200).send({ id: comment.id, status: comment.status, pinned: comment.pinned });
       return;
     }
-    res.redirect(303, safeBack(field(form, 'back'), '/admin/queue'));
+    void res.redirect(safeBack(field(form, 'back'), '/admin/queue'), 303);
   }
 
   /** A moderator's edit of the body: re-rendered and sanitized; the old body stays a revision. */
@@ -255,7 +257,7 @@ export class ConsoleQueueController {
   async edit(
     @Param('id') id: string,
     @Req() req: ConsoleRequest,
-    @Res() res: Response,
+    @Res() res: FastifyReply,
   ): Promise<void> {
     const key = commentId(id);
     const form = formOf(req);
@@ -267,14 +269,14 @@ export class ConsoleQueueController {
     });
     if (!checked.value) {
       const comment = await this.queue.get(key);
-      res
+      void res
         .status(422)
-        .type('html')
+        .type('text/html; charset=utf-8')
         .send(await this.renderComment(req, comment, { body, reason, errors: checked.errors }));
       return;
     }
     await this.decisions.decide(key, checked.value, req.console!.tokenName);
-    res.redirect(303, `/admin/comments/${key}`);
+    void res.redirect(`/admin/comments/${key}`, 303);
   }
 
   /** Deletes for good (the API's DELETE): a placeholder stays where replies hang from it. */
@@ -282,13 +284,13 @@ export class ConsoleQueueController {
   async purge(
     @Param('id') id: string,
     @Req() req: ConsoleRequest,
-    @Res() res: Response,
+    @Res() res: FastifyReply,
   ): Promise<void> {
     const key = commentId(id);
     if (field(formOf(req), 'confirm') !== 'yes') {
       throw new BadRequestException('tick "yes, delete it for good" to purge a comment');
     }
     await this.purging.purge(key, req.console!.tokenName);
-    res.redirect(303, '/admin/queue?status=trash');
+    void res.redirect('/admin/queue?status=trash', 303);
   }
 }

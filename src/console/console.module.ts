@@ -1,5 +1,4 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
-import { NextFunction, Request, Response } from 'express';
+import { Module } from '@nestjs/common';
 import { ArticlesModule } from '../articles/articles.module';
 import { AuthModule } from '../auth/auth.module';
 import { HealthModule } from '../health/health.module';
@@ -23,6 +22,7 @@ import { ScaleOutModule } from '../database/scale-out.module';
 /**
  * The moderation console under /admin: server-rendered pages over the same services the admin
  * API uses. Sessions are cookies backed by console_sessions; every write carries a CSRF token.
+ * Every /admin response is marked no-store and noindex (configureHttp sets those headers).
  */
 @Module({
   imports: [
@@ -46,15 +46,4 @@ import { ScaleOutModule } from '../database/scale-out.module';
   ],
   providers: [ConsoleSessionsService, ConsoleGuard, ConsoleView, QueueLiveService],
 })
-export class ConsoleModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    // Console pages show moderators' data: never cached, never framed, never indexed.
-    consumer
-      .apply((_req: Request, res: Response, next: NextFunction) => {
-        res.setHeader('Cache-Control', 'no-store');
-        res.setHeader('X-Robots-Tag', 'noindex');
-        next();
-      })
-      .forRoutes('admin', 'admin/*path');
-  }
-}
+export class ConsoleModule {}

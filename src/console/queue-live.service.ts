@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { Response } from 'express';
+import { ServerResponse } from 'node:http';
+import { FastifyReply } from 'fastify';
+import { takeOver } from '../http/request-info';
 import { getPGliteInstance } from 'typeorm-pglite';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { LifecycleService } from '../health/lifecycle.service';
@@ -25,7 +27,7 @@ const PING_EVERY_TICKS = 5;
 @Injectable()
 export class QueueLiveService implements OnModuleDestroy {
   private readonly logger = new Logger('ConsoleLive');
-  private readonly streams = new Set<Response>();
+  private readonly streams = new Set<ServerResponse>();
   private listening = false;
   private unsubscribe: (() => void) | null = null;
   private unlisten: (() => Promise<void>) | null = null;
@@ -45,12 +47,16 @@ export class QueueLiveService implements OnModuleDestroy {
     return this.streams.size;
   }
 
-  /** Opens an event stream on `res`; false when this instance is full or shutting down. */
-  open(res: Response): boolean {
+  /**
+   * Opens an event stream on the reply (Fastify steps aside; the stream is written to the socket);
+   * false when this instance is full or shutting down.
+   */
+  open(reply: FastifyReply): boolean {
     if (this.lifecycle.shuttingDown || this.streams.size >= MAX_STREAMS) {
       return false;
     }
-    res.status(200);
+    const res = takeOver(reply);
+    res.statusCode = 200;
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('X-Accel-Buffering', 'no');
@@ -113,7 +119,7 @@ export class QueueLiveService implements OnModuleDestroy {
     }, DEBOUNCE_MS);
   }
 
-  private send(res: Response, counts: QueueCounts): void {
+  private send(res: ServerResponse, counts: QueueCounts): void {
     res.write(`event: counts\ndata: ${JSON.stringify(counts)}\n\n`);
   }
 

@@ -3,16 +3,16 @@ import {
   Inject,
   Injectable,
   Logger,
-  NestMiddleware,
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { NextFunction, Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { isDatabaseUnavailable } from '../http/database-errors';
 import { dataSourceOptions } from './data-source-options';
+import { pathOf, setCookie } from '../http/request-info';
 
 /** Carries "this browser wrote something lately" (a time in ms), so its reads see the write. */
 export const FRESH_COOKIE = 'marginalia_fresh';
@@ -268,24 +268,24 @@ function isRecoveryConflict(error: unknown): boolean {
 
 /**
  * Marks each request as a public read or not, and as coming from a fresh writer or not; hands a
- * client that writes a comment-side change the cookie that keeps its reads on the primary.
+ * client that writes a comment-side change the cookie that keeps its reads on the primary. A
+ * Fastify onRequest hook (configureHttp installs it): the rest of the request runs inside it.
  */
 @Injectable()
-export class ReadRoutingMiddleware implements NestMiddleware {
+export class ReadRouting {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  use(req: Request, res: Response, next: NextFunction): void {
+  readonly onRequest = (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
     const now = Date.now();
-    const fresh = Number(
-      /(?:^|;\s*)marginalia_fresh=(\d{1,15})/.exec(req.headers.cookie ?? '')?.[1],
-    );
-    const read = req.method === 'GET' || req.method === 'HEAD';
-    const path = req.originalUrl.split('?')[0];
+    const cookie = request.headers.cookie;
+    const fresh = cookie ? Number(/(?:^|;\s*)marginalia_fresh=(\d{1,15})/.exec(cookie)?.[1]) : NaN;
+    const read = request.method === 'GET' || request.method === 'HEAD';
+    const path = pathOf(request);
     if (!read && WRITE_PATHS.test(path) && this.config.database.kind === 'postgres') {
       const replica = this.config.database.replica;
       const windowMs = WRITE_MS + (replica ? replica.maxLagMs : 0);
-      res.cookie(FRESH_COOKIE, String(now + windowMs), {
-        maxAge: windowMs,
+      setCookie(reply, FRESH_COOKIE, String(now + windowMs), {
+        maxAgeMs: windowMs,
         httpOnly: true,
         sameSite: 'lax',
         path: '/',
@@ -296,7 +296,7 @@ export class ReadRoutingMiddleware implements NestMiddleware {
         publicRead: read && !path.startsWith('/api/admin'),
         freshWriter: Number.isFinite(fresh) && fresh > now,
       },
-      next,
+      done,
     );
-  }
+  };
 }

@@ -1,17 +1,14 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ChangeFeed } from './change-feed';
-import { ReadReplica, ReadRoutingMiddleware } from './read-replica';
+import { ReadReplica, ReadRouting } from './read-replica';
 
 /**
  * What several instances need from the database besides transactions: the change feed (LISTEN on
- * the direct connection) and read routing to a replica. Imported by the features that use them.
+ * the direct connection) and read routing to a replica (whose per-request hook configureHttp
+ * installs). Imported by the features that use them.
  */
 @Module({
-  providers: [ChangeFeed, ReadReplica],
-  exports: [ChangeFeed, ReadReplica],
+  providers: [ChangeFeed, ReadReplica, ReadRouting],
+  exports: [ChangeFeed, ReadReplica, ReadRouting],
 })
-export class ScaleOutModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(ReadRoutingMiddleware).forRoutes('{*path}');
-  }
-}
+export class ScaleOutModule {}

@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import { BadRequestException, Controller, Get, Logger, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Response } from 'express';
+import { FastifyReply } from 'fastify';
+import { takeOver } from '../http/request-info';
 import { ExportService } from './export.service';
 
 const TYPES = {
@@ -21,7 +22,7 @@ export class AdminExportController {
   @Get()
   @ApiQuery({ name: 'format', enum: ['wxr', 'jsonl'] })
   @ApiProduces(TYPES.wxr, TYPES.jsonl)
-  async export(@Query('format') format: unknown, @Res() res: Response): Promise<void> {
+  async export(@Query('format') format: unknown, @Res() reply: FastifyReply): Promise<void> {
     if (format !== 'wxr' && format !== 'jsonl') {
       throw new BadRequestException('format must be wxr or jsonl');
     }
@@ -29,7 +30,9 @@ export class AdminExportController {
     // The first chunk is read before the headers go out, so a database failure is still a 503.
     let next = await chunks.next();
     const stamp = new Date().toISOString().slice(0, 10);
-    res.status(200);
+    // Written to the socket as it is read, with the socket's back-pressure: Fastify steps aside.
+    const res = takeOver(reply);
+    res.statusCode = 200;
     res.setHeader('Content-Type', TYPES[format]);
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader(

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Request, Response } from 'express';
+import { FastifyReply, FastifyRequest } from 'fastify';
 import { FeedsService, RenderedFeed } from './feeds.service';
 
 const ATOM = 'application/atom+xml; charset=utf-8';
@@ -22,27 +22,27 @@ export class FeedsController {
   constructor(private readonly feeds: FeedsService) {}
 
   @Get('feed/comments.atom')
-  async site(@Req() req: Request, @Res() res: Response): Promise<void> {
+  async site(@Req() req: FastifyRequest, @Res() res: FastifyReply): Promise<void> {
     this.send(req, res, await this.feeds.siteFeed());
   }
 
   @Get('articles/:slug/comments.atom')
   async article(
     @Param('slug') slug: string,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: FastifyRequest,
+    @Res() res: FastifyReply,
   ): Promise<void> {
     this.send(req, res, await this.feeds.articleFeed(slug.toLowerCase()));
   }
 
-  private send(req: Request, res: Response, feed: RenderedFeed): void {
-    res.setHeader('ETag', feed.etag);
-    res.setHeader('Cache-Control', 'public, max-age=60');
-    res.setHeader('Vary', 'Accept-Encoding');
+  private send(req: FastifyRequest, res: FastifyReply, feed: RenderedFeed): void {
+    res.header('ETag', feed.etag);
+    res.header('Cache-Control', 'public, max-age=60');
+    res.header('Vary', 'Accept-Encoding');
     if (matchesEtag(req.headers['if-none-match'], feed.etag)) {
-      res.status(304).end();
+      void res.status(304).send();
       return;
     }
-    res.status(200).type(ATOM).send(feed.body);
+    void res.status(200).type(ATOM).send(feed.body);
   }
 }

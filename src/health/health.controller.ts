@@ -1,6 +1,6 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Response } from 'express';
+import { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { LifecycleService } from './lifecycle.service';
 
@@ -15,7 +15,7 @@ export class HealthController {
   ) {}
 
   @Get()
-  async health(@Res({ passthrough: true }) res: Response) {
+  async health(@Res({ passthrough: true }) res: FastifyReply) {
     if (this.lifecycle.shuttingDown) {
       res.status(503);
       return { status: 'shutting-down', db: 'unknown' };
@@ -30,7 +30,7 @@ export class HealthController {
    * hinge on PostgreSQL). Also the framework's floor in `npm run bench`: a route doing nothing.
    */
   @Get('live')
-  live(@Res({ passthrough: true }) res: Response) {
+  live(@Res({ passthrough: true }) res: FastifyReply) {
     if (this.lifecycle.shuttingDown) {
       res.status(503);
       return { status: 'shutting-down' };

@@ -1,5 +1,15 @@
+import { EventEmitter } from 'node:events';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { AccessLog } from './access-log';
+
+/** A request and its reply as start() reads them: the raw response is what closes. */
+function exchange(ip: string | undefined) {
+  const raw = Object.assign(new EventEmitter(), { writableFinished: false, statusCode: 200 });
+  const request = { method: 'POST', ip } as unknown as FastifyRequest;
+  const reply = { raw } as unknown as FastifyReply;
+  return { request, reply, raw };
+}
 
 function sink() {
   const writes: string[] = [];
@@ -40,6 +50,48 @@ describe('AccessLog', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(writes).toHaveLength(2);
     expect(writes.join('').trimEnd().split('\n')).toHaveLength(70);
+  });
+
+  it('writes the line when the response closes: the status sent, or 499 if abandoned', () => {
+    const { writes, out } = sink();
+    const log = new AccessLog(true, out);
+    const sent = exchange('203.0.113.9');
+    log.start(sent.request, sent.reply, 'req-0001', '/api/articles/"quoted"\\path');
+    const forwarded = exchange('"1.2.3.4\\');
+    log.start(forwarded.request, forwarded.reply, 'req-0003', '/');
+    forwarded.raw.emit('close');
+    const left = exchange(undefined);
+    log.start(left.request, left.reply, 'req-0002', '/articles/x/comments');
+    sent.raw.statusCode = 201;
+    sent.raw.writableFinished = true;
+    sent.raw.emit('close');
+    left.raw.emit('close');
+    log.flush();
+    const [third, first, second] = writes[0]
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { message: Record<string, unknown> });
+    expect(third.message).toMatchObject({ requestId: 'req-0003', ip: '"1.2.3.4\\' });
+    expect(first).toMatchObject({ level: 'log', pid: process.pid, context: 'HTTP' });
+    expect(
+      Math.abs((first as unknown as { timestamp: number }).timestamp - Date.now()),
+    ).toBeLessThan(1000);
+    expect(first.message).toEqual({
+      requestId: 'req-0001',
+      method: 'POST',
+      path: '/api/articles/"quoted"\\path',
+      status: 201,
+      ms: expect.any(Number) as number,
+      ip: '203.0.113.9',
+    });
+    expect(second.message).toEqual({
+      requestId: 'req-0002',
+      method: 'POST',
+      path: '/articles/x/comments',
+      status: 499,
+      ms: expect.any(Number) as number,
+      aborted: true,
+    });
   });
 
   it('does nothing at a log level without access lines', () => {

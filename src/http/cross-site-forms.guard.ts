@@ -7,8 +7,9 @@ import {
   SetMetadata,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { headerOf, pathOf } from './request-info';
 
 const CROSS_SITE_ALLOWED = 'marginalia:cross-site-allowed';
 
@@ -22,8 +23,8 @@ export const AllowCrossSite = () => SetMetadata(CROSS_SITE_ALLOWED, true);
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** What the browser says about who made the request; null when it says nothing usable. */
-function fetchSite(request: Request): string | null {
-  const value = request.get('sec-fetch-site');
+function fetchSite(request: FastifyRequest): string | null {
+  const value = headerOf(request, 'sec-fetch-site');
   return value ? value.trim().toLowerCase() : null;
 }
 
@@ -56,7 +57,7 @@ export class CrossSiteFormsGuard implements CanActivate {
     if (context.getType() !== 'http') {
       return true;
     }
-    const request = context.switchToHttp().getRequest<Request>();
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
     if (SAFE_METHODS.has(request.method) || this.isApi(request)) {
       return true;
     }
@@ -67,7 +68,7 @@ export class CrossSiteFormsGuard implements CanActivate {
     if (site !== null && site !== 'same-origin' && site !== 'none') {
       throw this.refusal();
     }
-    const origin = request.get('origin')?.trim().toLowerCase();
+    const origin = headerOf(request, 'origin')?.trim().toLowerCase();
     if (origin === undefined) {
       return true;
     }
@@ -87,8 +88,8 @@ export class CrossSiteFormsGuard implements CanActivate {
    * The Origin names the host the request was sent to. The scheme is not compared: behind a proxy
    * that ends TLS, the app may see http while the browser says https.
    */
-  private isOwnHost(origin: string, request: Request): boolean {
-    const host = request.get('host')?.trim().toLowerCase();
+  private isOwnHost(origin: string, request: FastifyRequest): boolean {
+    const host = headerOf(request, 'host')?.trim().toLowerCase();
     if (!host || !URL.canParse(origin)) {
       return false;
     }
@@ -96,9 +97,9 @@ export class CrossSiteFormsGuard implements CanActivate {
     return (url.protocol === 'http:' || url.protocol === 'https:') && url.host === host;
   }
 
-  private isApi(request: Request): boolean {
-    const route = (request.route as { path?: unknown } | undefined)?.path;
-    return [route, request.path].every(
+  private isApi(request: FastifyRequest): boolean {
+    const route: unknown = request.routeOptions?.url;
+    return [route, pathOf(request)].every(
       (path) =>
         typeof path !== 'string' ||
         path

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppConfig } from '../config/app-config';
 import { LifecycleService } from '../health/lifecycle.service';
 
@@ -13,7 +13,7 @@ const DRAIN_DEADLINE_MS = 25_000;
  * pool last) and the process exits 0. SIGINT (Ctrl-C at a terminal) skips the delay. A deadline
  * guards against a request that never ends.
  */
-export function installGracefulShutdown(app: NestExpressApplication, config: AppConfig): void {
+export function installGracefulShutdown(app: NestFastifyApplication, config: AppConfig): void {
   const logger = new Logger('Shutdown');
   let started = false;
   const close = () => {

@@ -1,10 +1,12 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
-import { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PagesService } from '../web/pages.service';
 import { RateLimitedException } from '../common/rate-limit';
 import { FieldError } from '../common/validation-errors';
+import { bodyErrorOf } from './body-parsers';
 import { constraintStatus, isDatabaseUnavailable, unavailableMessage } from './database-errors';
+import { pathOf, prefersJson } from './request-info';
 
 interface ErrorBody {
   statusCode: number;
@@ -52,20 +54,22 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const context = host.switchToHttp();
-    const request = context.getRequest<Request>();
-    const response = context.getResponse<Response>();
-    const body = this.toBody(exception, request);
-    if (response.headersSent) {
+    const request = context.getRequest<FastifyRequest>();
+    const response = context.getResponse<FastifyReply>();
+    // A body that could not be read or parsed is refused before routing, in the API's shape.
+    const early = bodyErrorOf(exception);
+    const body = this.toBody(early ?? exception, request);
+    if (response.sent || response.raw.headersSent) {
       return;
     }
     if (body.statusCode === 503) {
-      response.setHeader('Retry-After', '5');
+      response.header('Retry-After', '5');
     }
     if (exception instanceof RateLimitedException) {
-      response.setHeader('Retry-After', String(exception.retryAfterSeconds));
+      response.header('Retry-After', String(exception.retryAfterSeconds));
     }
-    if (request.path.startsWith('/api') || request.accepts(['html', 'json']) === 'json') {
-      response.status(body.statusCode).json(body);
+    if (early || pathOf(request).startsWith('/api') || prefersJson(request)) {
+      void response.status(body.statusCode).send(body);
       return;
     }
     const heading = body.statusCode === 404 ? 'Page not found' : body.error;
@@ -75,24 +79,15 @@ export class HttpExceptionFilter implements ExceptionFilter {
         : body.statusCode >= 500
           ? 'Something went wrong on our side. Please try again in a moment.'
           : body.message;
-    response
+    void response
       .status(body.statusCode)
-      .type('html')
+      .type('text/html; charset=utf-8')
       .send(this.pages.render('error', { title: heading, heading, message }));
   }
 
-  private toBody(exception: unknown, request: Request): ErrorBody {
+  private toBody(exception: unknown, request: FastifyRequest): ErrorBody {
     if (exception instanceof HttpException) {
       return fromHttpException(exception);
-    }
-    const bodyParserStatus = (exception as { status?: unknown; type?: unknown })?.status;
-    if (typeof bodyParserStatus === 'number' && bodyParserStatus >= 400 && bodyParserStatus < 500) {
-      return {
-        statusCode: bodyParserStatus,
-        error: STATUS_CODES[bodyParserStatus] ?? 'Error',
-        message:
-          bodyParserStatus === 413 ? 'request body too large' : 'request body is not valid JSON',
-      };
     }
     const constraint = constraintStatus(exception);
     if (constraint) {
@@ -104,7 +99,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     }
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(
-        `database unavailable during ${request.method} ${request.path}: ${describe(exception)}`,
+        `database unavailable during ${request.method} ${pathOf(request)}: ${describe(exception)}`,
       );
       return {
         statusCode: 503,
@@ -113,7 +108,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       };
     }
     this.logger.error(
-      `unhandled error during ${request.method} ${request.path}`,
+      `unhandled error during ${request.method} ${pathOf(request)}`,
       exception instanceof Error ? exception.stack : String(exception),
     );
     return { statusCode: 500, error: 'Internal Server Error', message: 'internal error' };

@@ -7,8 +7,8 @@ export const PUBLIC_STALE_SECONDS = 30;
 
 /**
  * Public reads a CDN may hold briefly. Browsers revalidate every time (max-age=0, with the ETag
- * Express sets, so an unchanged page is a bodiless 304); shared caches keep the answer for
- * PUBLIC_CACHE_SECONDS (s-maxage). Serving stale while revalidating is offered to CDNs only,
+ * every GET answer carries, see etag.ts, so an unchanged page is a bodiless 304); shared caches
+ * keep the answer for PUBLIC_CACHE_SECONDS (s-maxage). Serving stale while revalidating is offered to CDNs only,
  * through the targeted `CDN-Cache-Control` (RFC 9213): Chromium honours `stale-while-revalidate`
  * in `Cache-Control` too, and would then show a reader a thread older than their own comment.
  * A write changes the page's JSON and so its ETag: the next revalidation gets the new page.

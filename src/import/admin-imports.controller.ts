@@ -11,7 +11,8 @@ import {
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiConsumes, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Request, Response } from 'express';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { hasBody, mediaTypeOf } from '../http/request-info';
 import { ImportRun } from './import-runs';
 import { ImportsService } from './imports.service';
 
@@ -34,8 +35,8 @@ export class AdminImportsController {
     @Query('format') format: unknown,
     @Query('createArticles') createArticles: unknown,
     @Query('fileName') fileName: unknown,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<ImportRun> {
     if (format !== 'wxr' && format !== 'disqus') {
       throw new BadRequestException('format must be wxr or disqus');
@@ -43,19 +44,21 @@ export class AdminImportsController {
     if (createArticles !== undefined && createArticles !== 'true' && createArticles !== 'false') {
       throw new BadRequestException('createArticles must be true or false');
     }
-    if (!req.is(IMPORT_MEDIA_TYPES)) {
+    const type = mediaTypeOf(req);
+    if (!hasBody(req) || type === null || !IMPORT_MEDIA_TYPES.includes(type)) {
       throw new UnsupportedMediaTypeException('send the export file as application/xml');
     }
     const name =
       typeof fileName === 'string' && /^[\w .-]{1,200}$/.test(fileName)
         ? fileName
         : `upload.${format}.xml`;
-    const run = await this.imports.start(req, {
+    // No parser read this body (configureHttp leaves XML unread): the route streams it.
+    const run = await this.imports.start(req.raw, {
       format,
       fileName: name,
       createArticles: createArticles === 'true',
     });
-    res.setHeader('Location', `/api/admin/imports/${run.id}`);
+    res.header('Location', `/api/admin/imports/${run.id}`);
     return run;
   }
 

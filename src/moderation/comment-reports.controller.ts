@@ -10,7 +10,7 @@ import {
   Res,
 } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiHeader, ApiTags } from '@nestjs/swagger';
-import { Request, Response } from 'express';
+import { FastifyReply, FastifyRequest } from 'fastify';
 import { writerOf } from '../comments/comment-rate-limits';
 import { commentId } from './comment-id';
 import { CommentReportsService } from './comment-reports.service';
@@ -33,7 +33,7 @@ export class CommentReportsController {
     @Param('id') id: string,
     @Headers('x-voter-id') voterId: string | undefined,
     @Body() body: ReportDto,
-    @Req() req: Request,
+    @Req() req: FastifyRequest,
   ): Promise<void> {
     await this.reports.reportAsVoter(commentId(id), voterId, body.reason, writerOf(req));
   }
@@ -44,8 +44,8 @@ export class CommentReportsController {
   async reportFromPage(
     @Param('id') id: string,
     @Body() form: Record<string, unknown>,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: FastifyRequest,
+    @Res() res: FastifyReply,
   ): Promise<void> {
     const raw = form?.reason;
     const reason =
@@ -61,6 +61,6 @@ export class CommentReportsController {
     const comment = commentId(id);
     await this.reports.reportFromPage(comment, reason, writerOf(req));
     const slug = await this.moderation.findArticleSlugOf(comment);
-    res.redirect(303, `/articles/${slug}?reported=${comment}#comment-${comment}`);
+    void res.redirect(`/articles/${slug}?reported=${comment}#comment-${comment}`, 303);
   }
 }

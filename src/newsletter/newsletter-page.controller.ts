@@ -1,6 +1,7 @@
 import { Body, Controller, Header, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Request, Response } from 'express';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { userAgentOf } from '../http/request-info';
 import { typed, validateForm } from '../common/validation-errors';
 import { formState } from '../comments/comment-page.service';
 import { checkSlug } from '../web/article-page.controller';
@@ -24,8 +25,8 @@ export class NewsletterPageController {
   async subscribeFromArticle(
     @Param('slug') slug: string,
     @Body() form: Record<string, unknown>,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: FastifyRequest,
+    @Res() res: FastifyReply,
   ): Promise<void> {
     checkSlug(slug);
     const parsed = validateForm(NewsletterFormDto, form ?? {});
@@ -35,9 +36,9 @@ export class NewsletterPageController {
         email: 'newsletter-email',
         consent: 'newsletter-consent',
       });
-      res
+      void res
         .status(400)
-        .type('html')
+        .type('text/html; charset=utf-8')
         .send(await this.renderer.render(slug, {}, { newsletter: state }));
       return;
     }
@@ -45,21 +46,21 @@ export class NewsletterPageController {
       email: parsed.input.email,
       source: 'newsletter-form',
       ip: req.ip ?? null,
-      userAgent: req.get('user-agent') ?? null,
+      userAgent: userAgentOf(req),
     });
-    res.redirect(303, `/articles/${slug}?subscribed=1#newsletter`);
+    void res.redirect(`/articles/${slug}?subscribed=1#newsletter`, 303);
   }
 
   /** The box on pages without an article: a page of its own answers. */
   @Post('newsletter/subscribe')
   @HttpCode(202)
   @Header('Content-Type', 'text/html; charset=utf-8')
-  async subscribe(@Body() form: NewsletterFormDto, @Req() req: Request): Promise<string> {
+  async subscribe(@Body() form: NewsletterFormDto, @Req() req: FastifyRequest): Promise<string> {
     await this.newsletter.signup({
       email: form.email,
       source: 'newsletter-form',
       ip: req.ip ?? null,
-      userAgent: req.get('user-agent') ?? null,
+      userAgent: userAgentOf(req),
     });
     return this.pages.render('subscription-notice', {
       title: 'Check your inbox',

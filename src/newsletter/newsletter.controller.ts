@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Request } from 'express';
+import { FastifyRequest } from 'fastify';
+import { userAgentOf } from '../http/request-info';
 import { NewsletterSignupDto } from './dto/newsletter.dto';
 import { NewsletterService } from './newsletter.service';
 
@@ -14,14 +15,14 @@ export class NewsletterController {
   @HttpCode(202)
   async subscribe(
     @Body() body: NewsletterSignupDto,
-    @Req() req: Request,
+    @Req() req: FastifyRequest,
   ): Promise<{ status: 'pending' }> {
     await this.newsletter.signup({
       email: body.email,
       name: body.name,
       source: body.source ?? 'api',
       ip: req.ip ?? null,
-      userAgent: req.get('user-agent') ?? null,
+      userAgent: userAgentOf(req),
     });
     return { status: 'pending' };
   }

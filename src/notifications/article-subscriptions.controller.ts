@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Request } from 'express';
+import { FastifyRequest } from 'fastify';
+import { userAgentOf } from '../http/request-info';
 import { ArticleSubscriptionDto } from './dto/article-subscription.dto';
 import { ArticleSubscriptionsService } from './article-subscriptions.service';
 
@@ -15,11 +16,11 @@ export class ArticleSubscriptionsController {
   async subscribe(
     @Param('slug') slug: string,
     @Body() body: ArticleSubscriptionDto,
-    @Req() req: Request,
+    @Req() req: FastifyRequest,
   ): Promise<{ status: 'pending' }> {
     await this.subscriptions.request(slug, body, {
       ip: req.ip ?? null,
-      userAgent: req.get('user-agent') ?? null,
+      userAgent: userAgentOf(req),
     });
     return { status: 'pending' };
   }

@@ -1,6 +1,7 @@
 import { Body, Controller, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Request, Response } from 'express';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { userAgentOf } from '../http/request-info';
 import { typed, validateForm } from '../common/validation-errors';
 import { formState } from '../comments/comment-page.service';
 import { ArticlePageRenderer } from '../web/article-page.renderer';
@@ -27,16 +28,16 @@ export class FollowPageController {
   async follow(
     @Param('slug') slug: string,
     @Body() form: Record<string, unknown>,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: FastifyRequest,
+    @Res() res: FastifyReply,
   ): Promise<void> {
     checkSlug(slug);
     const parsed = validateForm(ArticleSubscriptionDto, form ?? {});
     if (!parsed.input) {
       const values = { email: typed(form, 'email'), kind: typed(form, 'kind') };
-      res
+      void res
         .status(400)
-        .type('html')
+        .type('text/html; charset=utf-8')
         .send(
           await this.renderer.render(
             slug,
@@ -54,9 +55,9 @@ export class FollowPageController {
     await this.subscriptions.request(
       slug,
       parsed.input,
-      { ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null },
+      { ip: req.ip ?? null, userAgent: userAgentOf(req) },
       { source: 'follow-box', textVersion: FOLLOW_BOX_CONSENT_VERSION },
     );
-    res.redirect(303, `/articles/${slug}?following=1#follow`);
+    void res.redirect(`/articles/${slug}?following=1#follow`, 303);
   }
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Header, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Request, Response } from 'express';
+import { FastifyReply, FastifyRequest } from 'fastify';
 import { PagesService } from '../web/pages.service';
 import { DataRequestDto } from './dto/data-request.dto';
 import { DataRequestsService } from './data-requests.service';
@@ -30,7 +30,7 @@ export class DataRequestPagesController {
   @Post()
   @HttpCode(202)
   @Header('Content-Type', HTML)
-  async request(@Body() form: DataRequestDto, @Req() req: Request): Promise<string> {
+  async request(@Body() form: DataRequestDto, @Req() req: FastifyRequest): Promise<string> {
     await this.requests.request(form.kind, form.email, req.ip ?? null);
     return this.notice(
       'Check your inbox',
@@ -42,7 +42,7 @@ export class DataRequestPagesController {
   @Header('Content-Type', HTML)
   async confirmPage(
     @Query('token') token: unknown,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<string> {
     const { state, kind } =
       typeof token === 'string' && TOKEN.test(token)
@@ -65,14 +65,14 @@ export class DataRequestPagesController {
   @Post('confirm')
   async act(
     @Body() form: Record<string, unknown> | undefined,
-    @Res() res: Response,
+    @Res() res: FastifyReply,
   ): Promise<void> {
     const token = form?.token;
     const outcome =
       typeof token === 'string' && TOKEN.test(token) ? await this.requests.act(token) : null;
-    res.setHeader('Cache-Control', 'no-store');
+    res.header('Cache-Control', 'no-store');
     if (!outcome) {
-      res
+      void res
         .status(410)
         .type(HTML)
         .send(
@@ -84,14 +84,14 @@ export class DataRequestPagesController {
       return;
     }
     if (outcome.kind === 'export') {
-      res
+      void res
         .status(200)
         .type('application/json; charset=utf-8')
-        .setHeader('Content-Disposition', 'attachment; filename="my-data.json"')
+        .header('Content-Disposition', 'attachment; filename="my-data.json"')
         .send(JSON.stringify(outcome.data, null, 2));
       return;
     }
-    res
+    void res
       .status(200)
       .type(HTML)
       .send(

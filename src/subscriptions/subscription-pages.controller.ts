@@ -12,7 +12,8 @@ import {
   Res,
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Request, Response } from 'express';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { userAgentOf } from '../http/request-info';
 import { AllowCrossSite } from '../http/cross-site-forms.guard';
 import { KIND_DESCRIPTIONS } from '../mail/mail-templates';
 import { PagesService } from '../web/pages.service';
@@ -41,7 +42,7 @@ export class SubscriptionPagesController {
   @Header('Content-Type', HTML)
   async confirmPage(
     @Query('token') token: unknown,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<string> {
     const { state, kind, article } = looksLikeToken(token)
       ? await this.subscriptions.confirmTokenState(token)
@@ -75,8 +76,8 @@ export class SubscriptionPagesController {
   @Header('Content-Type', HTML)
   async confirm(
     @Body() form: TokenForm,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<string> {
     const token = form?.token;
     if (!looksLikeToken(token)) {
@@ -86,7 +87,7 @@ export class SubscriptionPagesController {
     try {
       const { kind } = await this.subscriptions.confirm(token, {
         ip: req.ip ?? null,
-        userAgent: req.get('user-agent') ?? null,
+        userAgent: userAgentOf(req),
       });
       return this.notice(
         'You are subscribed',
@@ -109,12 +110,12 @@ export class SubscriptionPagesController {
   @Post('confirm/resend')
   @HttpCode(202)
   @Header('Content-Type', HTML)
-  async resend(@Body() form: TokenForm, @Req() req: Request): Promise<string> {
+  async resend(@Body() form: TokenForm, @Req() req: FastifyRequest): Promise<string> {
     const token = form?.token;
     if (looksLikeToken(token)) {
       await this.subscriptions.resendConfirmation(token, {
         ip: req.ip ?? null,
-        userAgent: req.get('user-agent') ?? null,
+        userAgent: userAgentOf(req),
       });
     }
     return this.notice(
@@ -127,7 +128,7 @@ export class SubscriptionPagesController {
   @Header('Content-Type', HTML)
   async unsubscribePage(
     @Query('token') token: unknown,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<string> {
     const { state, kind, article } = looksLikeToken(token)
       ? await this.subscriptions.unsubscribeTokenState(token)
@@ -153,7 +154,7 @@ export class SubscriptionPagesController {
   @Header('Cache-Control', 'no-store')
   async unsubscribeArticle(
     @Body() form: TokenForm,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<string> {
     return this.withToken(form, res, async (token) => {
       await this.subscriptions.unsubscribeArticle(token);
@@ -171,7 +172,7 @@ export class SubscriptionPagesController {
   @Header('Cache-Control', 'no-store')
   async stopAllMail(
     @Body() form: TokenForm,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<string> {
     return this.withToken(form, res, async (token) => {
       await this.subscriptions.stopAllMail(token);
@@ -184,7 +185,7 @@ export class SubscriptionPagesController {
 
   private async withToken(
     form: TokenForm,
-    res: Response,
+    res: FastifyReply,
     work: (token: string) => Promise<string>,
   ): Promise<string> {
     const token = form?.token;
@@ -213,7 +214,7 @@ export class SubscriptionPagesController {
   async unsubscribe(
     @Query('token') queryToken: unknown,
     @Body() form: TokenForm,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<string> {
     // Mailbox providers post `List-Unsubscribe=One-Click` to the URL from the header, so the
     // token is in the query; the page's own form sends it in the body as well.

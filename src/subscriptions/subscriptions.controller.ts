@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Request } from 'express';
+import { FastifyRequest } from 'fastify';
+import { userAgentOf } from '../http/request-info';
 import { SubscriptionKind } from '../mail/mail-templates';
 import { TokenDto } from './dto/subscription.dto';
 import { SubscriptionsService } from './subscriptions.service';
@@ -15,10 +16,10 @@ export class SubscriptionsController {
   @HttpCode(200)
   confirm(
     @Body() body: TokenDto,
-    @Req() req: Request,
+    @Req() req: FastifyRequest,
   ): Promise<{ status: 'confirmed'; kind: SubscriptionKind }> {
     return this.subscriptions
-      .confirm(body.token, { ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null })
+      .confirm(body.token, { ip: req.ip ?? null, userAgent: userAgentOf(req) })
       .then(({ kind }) => ({ status: 'confirmed' as const, kind }));
   }
 

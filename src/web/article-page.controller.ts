@@ -11,7 +11,8 @@ import {
   Res,
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Request, Response } from 'express';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { setCookie } from '../http/request-info';
 import { ArticlesRepository } from '../articles/articles.repository';
 import { CommentPageService, ThreadPageQuery } from '../comments/comment-page.service';
 import { writerOf } from '../comments/comment-rate-limits';
@@ -63,24 +64,24 @@ export class ArticlePageController {
   async postComment(
     @Param('slug') slug: string,
     @Body() form: Record<string, unknown>,
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: FastifyRequest,
+    @Res() res: FastifyReply,
   ): Promise<void> {
     checkSlug(slug);
     const outcome = await this.comments.submit(slug, form ?? {}, writerOf(req));
     if ('redirect' in outcome) {
-      res.cookie(OWN_COMMENT_COOKIE, `${outcome.own.id}.${outcome.own.editToken}`, {
+      setCookie(res, OWN_COMMENT_COOKIE, `${outcome.own.id}.${outcome.own.editToken}`, {
         path: `/articles/${slug}`,
-        maxAge: 15 * 60 * 1000,
+        maxAgeMs: 15 * 60 * 1000,
         sameSite: 'strict',
-        secure: req.secure,
+        secure: req.protocol === 'https',
       });
-      res.redirect(303, outcome.redirect);
+      void res.redirect(outcome.redirect, 303);
       return;
     }
-    res
+    void res
       .status(outcome.status)
-      .type('html')
+      .type('text/html; charset=utf-8')
       .send(await this.renderer.render(slug, {}, { comment: outcome.form }));
   }
 

@@ -1,16 +1,24 @@
 import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Server } from 'node:http';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
-import { configureHttp } from '../../src/http/configure-http';
+import { configureHttp, createHttpAdapter } from '../../src/http/configure-http';
 import { createTestDatabase } from './postgres';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
+/** A route as Fastify registered it. */
+export interface AppRoute {
+  method: string;
+  path: string;
+}
+
 export interface TestApp {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
+  /** Every route the app has (HEAD twins left out), as registered: `/api/admin/comments/:id`. */
+  routes: AppRoute[];
   http: Server;
   config: AppConfig;
   dataSource: DataSource;
@@ -69,14 +77,29 @@ export async function createEmbeddedTestApp(
 }
 
 async function bootApp(config: AppConfig): Promise<Omit<TestApp, 'databaseUrl'>> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    bodyParser: false,
-    logger: ['error'],
-  });
-  configureHttp(app, config);
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config),
+    createHttpAdapter(config),
+    { bodyParser: false, logger: ['error'] },
+  );
+  const routes: AppRoute[] = [];
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRoute', (route) => {
+      for (const method of [route.method].flat()) {
+        if (method !== 'HEAD') {
+          routes.push({ method, path: route.url });
+        }
+      }
+    });
+  await configureHttp(app, config);
   await app.init();
+  // supertest drives the server without listen(): Fastify must have loaded its plugins first.
+  await app.getHttpAdapter().getInstance().ready();
   return {
     app,
+    routes,
     http: app.getHttpServer(),
     config,
     dataSource: app.get(DataSource),
