@@ -437,5 +437,5 @@ const part = {
   },
 };
 
-module.exports = { part };
+module.exports = { part, createArticle, seedThread };
 bench.runIfMain(module, () => bench.runSuite([part]));

@@ -2,7 +2,8 @@
 /**
  * `npm run bench`: one run, one table: every route of the parts (bench files exporting `part`:
  * floor, articles, comments) against its bare baseline, started in the same run (lib.js
- * runSuite). Name parts to run only those (`node test/bench/run.js comments`). Bench files
+ * runSuite), then the memory soak (soak.bench.js; BENCH_SOAK_SECONDS=0 leaves it out). Name
+ * parts to run only those (`node test/bench/run.js comments`, `… soak`). The other bench files
  * exporting a function (newsletter, render, console) measure something else and run only when
  * named. Expects a build in dist/.
  */
@@ -17,9 +18,13 @@ const FILES = readdirSync(__dirname)
 const load = (name) => require(path.join(__dirname, `${name}.bench.js`));
 // The suite's order: the floor first, posts (which grow the thread) last.
 const SUITE = ['floor', 'articles', 'comments'].filter((n) => FILES.includes(n));
+// After the suite, on an app and database of its own: memory over a mixed soak.
+const AFTER_SUITE = process.env.BENCH_SOAK_SECONDS === '0' ? [] : ['soak'];
 
 async function main(names) {
-  const chosen = names.length ? names.map((n) => n.replace(/\.bench\.js$/, '')) : SUITE;
+  const chosen = names.length
+    ? names.map((n) => n.replace(/\.bench\.js$/, ''))
+    : [...SUITE, ...AFTER_SUITE];
   for (const name of chosen) {
     if (!FILES.includes(name)) {
       throw new Error(`no benchmark ${name}; have: ${FILES.join(', ')}`);
