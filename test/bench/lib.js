@@ -5,10 +5,12 @@
  *   const bench = require('./lib');
  *   const db = await bench.createDatabase();
  *   const app = await bench.startApp({ databaseUrl: db.url });
- *   const base = await bench.startBaseline({ databaseUrl: db.url, handler: async (pool, req) => … });
- *   const rows = [await bench.load({ name: 'baseline', url: base.url + '/x' }), …];
- *   bench.printTable(rows, 'baseline');
- *   await app.stop(); await base.close(); await db.drop();
+ *   const rows = [await bench.load({ name: 'app', url: app.url + '/x' }), …];
+ *   bench.printTable(rows, 'app');
+ *   await app.stop(); await db.drop();
+ *
+ * The bare comparison server runs as a child process of its own (baseline-server.js, started by
+ * runSuite).
  *
  * A bench file exports `async function run()` and ends with `bench.runIfMain(module, run)`;
  * `node test/bench/run.js [name…]` runs them in sequence.
@@ -21,7 +23,7 @@ const http = require('node:http');
 const net = require('node:net');
 const path = require('node:path');
 const autocannon = require('autocannon');
-const { Client, Pool } = require('pg');
+const { Client } = require('pg');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 /** BENCH_APP_ROOT measures another checkout's build (e.g. the lead's main, for "before" figures). */
@@ -182,51 +184,6 @@ async function startApp({ databaseUrl, env = {}, port, nodeArgs = [], timeoutMs 
       } finally {
         clearTimeout(timer);
       }
-    },
-  };
-}
-
-/**
- * A minimal comparison server: node:http + a pg Pool, nothing else. `handler(pool, req, url)`
- * returns `{status?, body}` (body is sent as JSON) or throws (→ 500).
- */
-async function startBaseline({ databaseUrl, handler, poolSize = 10, port } = {}) {
-  const pool = new Pool({ connectionString: databaseUrl, max: poolSize });
-  pool.on('error', () => {});
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://baseline');
-    let raw = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk) => (raw += chunk));
-    req.on('end', () => {
-      req.rawBody = raw;
-      Promise.resolve()
-        .then(() => handler(pool, req, url))
-        .then(
-          ({ status = 200, body }) => {
-            const json = JSON.stringify(body);
-            res.writeHead(status, {
-              'Content-Type': 'application/json; charset=utf-8',
-              'Content-Length': Buffer.byteLength(json),
-            });
-            res.end(json);
-          },
-          (error) => {
-            res.writeHead(500, { 'Content-Type': 'application/json' });
-            res.end(JSON.stringify({ statusCode: 500, message: String(error) }));
-          },
-        );
-    });
-  });
-  const listenPort = port ?? (await freePort());
-  await new Promise((resolve) => server.listen(listenPort, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${listenPort}`,
-    pool,
-    async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await pool.end();
     },
   };
 }
@@ -645,7 +602,6 @@ module.exports = {
   sleep,
   getJson,
   startApp,
-  startBaseline,
   load,
   printTable,
   procCpuMs,
