@@ -150,4 +150,88 @@ describe('DATABASE_READ_URL', () => {
       await t.close();
     }
   });
+
+  it('serves exactly the public GETs from the read URL: not writes, admin reads or fresh writers', async () => {
+    // Two databases telling apart who answered: the "replica" (no standby, so it never lags)
+    // holds its own copy of the article under the same slug, with other comments.
+    const slug = 'routed-article';
+    const replicaUrl = await createTestDatabase();
+    const seeded = await createTestApp({}, { databaseUrl: replicaUrl });
+    const primaryUrl = await createTestDatabase();
+    const t = await createTestApp(
+      { DATABASE_READ_URL: replicaUrl, THREAD_CACHE_MS: '60000' },
+      { databaseUrl: primaryUrl },
+    );
+    try {
+      for (const [app, copy] of [
+        [seeded, 'Replica'],
+        [t, 'Primary'],
+      ] as const) {
+        await request(app.http)
+          .post('/api/admin/articles')
+          .set(app.admin)
+          .send({ slug, title: `${copy} copy`, body: 'One paragraph.', status: 'published' })
+          .expect(201);
+      }
+      const onReplica = await postComment(seeded, slug, { authorName: 'On the replica' });
+      await seeded.close();
+      const root = await postComment(t, slug, { authorName: 'On the primary' });
+      await postComment(t, slug, { authorName: 'Replying', parentId: root.comment.id });
+      await timeUntil(() => Promise.resolve(t.app.get(ReadReplica).status().healthy), 3000);
+      const get = (path: string, cookie?: string) => {
+        const req = request(t.http).get(path);
+        return (cookie ? req.set('Cookie', cookie) : req).expect(200);
+      };
+      const names = (body: unknown) => (body as Thread).items.map((c) => c.authorName);
+
+      // Public GETs: the replica.
+      expect((await get(`/api/articles/${slug}`)).body).toMatchObject({ title: 'Replica copy' });
+      const list = (await get('/api/articles')).body as { items: { title: string }[] };
+      expect(list.items.map((a) => a.title)).toContain('Replica copy');
+      expect(list.items.map((a) => a.title)).not.toContain('Primary copy');
+      expect(names((await get(`/api/articles/${slug}/comments`)).body)).toEqual(['On the replica']);
+      expect((await get(`/api/articles/${slug}/comments/count`)).body).toMatchObject({ total: 1 });
+      // The comment is looked up on the primary, its descendants read from the replica.
+      expect((await get(`/api/comments/${root.comment.id}/replies`)).body).toMatchObject({
+        items: [],
+      });
+      expect((await get('/feed/comments.atom')).text).toContain(onReplica.comment.id);
+      expect((await get(`/articles/${slug}/comments.atom`)).text).toContain('On the replica');
+      const page = (await get(`/articles/${slug}`)).text;
+      expect(page).toContain('<h1>Replica copy</h1>');
+      expect(page).toContain('On the replica');
+      expect((await get('/')).text).toContain('<h1>Replica copy</h1>');
+
+      // POSTs, admin reads and pages shown again after a form post: the primary.
+      const counts = await request(t.http)
+        .post('/api/comments/counts')
+        .send({ slugs: [slug] })
+        .expect(200);
+      expect(counts.body).toEqual({ [slug]: 2 });
+      const admin = await request(t.http).get(`/api/admin/articles/${slug}`).set(t.admin);
+      expect(admin.body).toMatchObject({ title: 'Primary copy' });
+      const refused = await request(t.http)
+        .post(`/articles/${slug}/comments`)
+        .type('form')
+        .send({ authorName: 'No body', authorEmail: 'nobody@example.com', body: '' })
+        .expect(400);
+      expect(refused.text).toContain('<h1>Primary copy</h1>');
+      expect(refused.text).toContain('On the primary');
+
+      // A client that has just written (the cookie a write hands out): the primary, and around
+      // the thread cache, which holds the replica's page.
+      expect(names((await get(`/api/articles/${slug}/comments`)).body)).toEqual(['On the replica']);
+      const fresh = `marginalia_fresh=${Date.now() + 10_000}`;
+      expect(names((await get(`/api/articles/${slug}/comments`, fresh)).body)).toEqual([
+        'On the primary',
+      ]);
+      expect((await get(`/api/articles/${slug}`, fresh)).body).toMatchObject({
+        title: 'Primary copy',
+      });
+      expect((await get(`/articles/${slug}`, fresh)).text).toContain('<h1>Primary copy</h1>');
+      expect(names((await get(`/api/articles/${slug}/comments`)).body)).toEqual(['On the replica']);
+    } finally {
+      await t.close();
+    }
+  });
 });
