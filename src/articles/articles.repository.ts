@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository, SelectQueryBuilder } from 'typeorm';
 import { cursorTimeSql } from '../common/cursor';
 import { inTransaction } from '../database/transactions';
+import { ReadContext } from '../database/read-context';
 import { ReadReplica } from '../database/read-replica';
 import { ArticleEntity } from './article.entity';
 
@@ -21,12 +22,12 @@ async function keyed(query: SelectQueryBuilder<ArticleEntity>): Promise<KeyedArt
 export class ArticlesRepository {
   constructor(
     @InjectRepository(ArticleEntity) private readonly articles: Repository<ArticleEntity>,
-    private readonly reads: ReadReplica,
+    private readonly replica: ReadReplica,
   ) {}
 
-  /** Public read: served by the replica inside a public GET (see ReadReplica). */
-  findPublishedBySlug(slug: string): Promise<ArticleEntity | null> {
-    return this.reads.publicRead((db) =>
+  /** Public read: served by the replica when `reads` allow it (see ReadReplica). */
+  findPublishedBySlug(reads: ReadContext, slug: string): Promise<ArticleEntity | null> {
+    return this.replica.publicRead(reads, (db) =>
       db.getRepository(ArticleEntity).findOneBy({ slug, status: 'published' }),
     );
   }
@@ -35,7 +36,10 @@ export class ArticlesRepository {
    * What changes between two reads of a published article without a save: its counters, and the
    * version (updated_at, bumped by every save) that says whether a prepared copy is still current.
    */
-  async findPublishedCounters(slug: string): Promise<{
+  async findPublishedCounters(
+    reads: ReadContext,
+    slug: string,
+  ): Promise<{
     id: string;
     version: string;
     commentCount: number;
@@ -46,7 +50,7 @@ export class ArticlesRepository {
       version: string;
       comment_count: number;
       inline_counts: Record<string, number>;
-    }[] = await this.reads.publicRead((db) =>
+    }[] = await this.replica.publicRead(reads, (db) =>
       db.query(
         `SELECT id, updated_at::text AS version, article_comment_count(id) AS comment_count,
            article_inline_counts(id) AS inline_counts FROM articles
@@ -67,9 +71,10 @@ export class ArticlesRepository {
 
   /** A published article with its version (see findPublishedCounters). */
   async findPublishedWithVersion(
+    reads: ReadContext,
     slug: string,
   ): Promise<{ article: ArticleEntity; version: string } | null> {
-    const { entities, raw } = await this.reads.publicRead((db) =>
+    const { entities, raw } = await this.replica.publicRead(reads, (db) =>
       db
         .getRepository(ArticleEntity)
         .createQueryBuilder('a')
@@ -88,8 +93,8 @@ export class ArticlesRepository {
     return (manager?.getRepository(ArticleEntity) ?? this.articles).findOneBy({ slug });
   }
 
-  findNewestPublished(): Promise<ArticleEntity | null> {
-    return this.reads.publicRead((db) =>
+  findNewestPublished(reads: ReadContext): Promise<ArticleEntity | null> {
+    return this.replica.publicRead(reads, (db) =>
       db.getRepository(ArticleEntity).findOne({
         where: { status: 'published' },
         order: { publishedAt: 'DESC', id: 'DESC' },
@@ -99,10 +104,11 @@ export class ArticlesRepository {
 
   /** One page of published articles, newest first; uses articles_published_idx. Public read. */
   findPublishedPage(
+    reads: ReadContext,
     limit: number,
     after?: { publishedAt: string; id: string },
   ): Promise<KeyedArticle[]> {
-    return this.reads.publicRead((db) => {
+    return this.replica.publicRead(reads, (db) => {
       const query = db
         .getRepository(ArticleEntity)
         .createQueryBuilder('a')

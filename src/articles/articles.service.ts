@@ -15,6 +15,7 @@ import {
   toArticleSummary,
 } from './dto/article.dto';
 import { emitInTransaction } from '../database/in-transaction-events';
+import { ReadContext } from '../database/read-context';
 
 const TIME_ID = ['timestamp', 'uuid'] as const;
 
@@ -68,14 +69,14 @@ export class ArticlesService {
    * The public article as JSON text (an ArticleResponse). One light query reads the counters and
    * the version; the rest comes from the copy prepared when this version was first read.
    */
-  async getPublishedJson(slug: string): Promise<string> {
-    const current = await this.articles.findPublishedCounters(slug);
+  async getPublishedJson(reads: ReadContext, slug: string): Promise<string> {
+    const current = await this.articles.findPublishedCounters(reads, slug);
     if (!current) {
       throw new NotFoundException('article not found');
     }
     let prepared = this.prepared.get(current.id);
     if (prepared?.version !== current.version) {
-      const found = await this.articles.findPublishedWithVersion(slug);
+      const found = await this.articles.findPublishedWithVersion(reads, slug);
       if (!found) {
         throw new NotFoundException('article not found');
       }
@@ -95,17 +96,22 @@ export class ArticlesService {
     return `${prepared.head}${current.commentCount},"blocks":[${blocks}]}`;
   }
 
-  async getPublished(slug: string): Promise<ArticleResponse> {
-    const article = await this.articles.findPublishedBySlug(slug);
+  async getPublished(reads: ReadContext, slug: string): Promise<ArticleResponse> {
+    const article = await this.articles.findPublishedBySlug(reads, slug);
     if (!article) {
       throw new NotFoundException('article not found');
     }
     return toArticleResponse(article);
   }
 
-  async listPublished(limit: number, cursor?: string): Promise<Page<ArticleSummaryResponse>> {
+  async listPublished(
+    reads: ReadContext,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<ArticleSummaryResponse>> {
     const after = cursor ? decodeCursor(cursor, TIME_ID) : undefined;
     const rows = await this.articles.findPublishedPage(
+      reads,
       limit,
       after && { publishedAt: after[0], id: after[1] },
     );

@@ -2,6 +2,7 @@ import { HttpException, HttpStatus, Inject, Injectable, NotFoundException } from
 import { ArticlesRepository } from '../articles/articles.repository';
 import { FieldError } from '../common/validation-errors';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { ReadContext } from '../database/read-context';
 import { WriterContext } from './comment-rate-limits';
 import { CommentThreadService } from './comment-thread.service';
 import { CommentsRepository } from './comments.repository';
@@ -163,7 +164,7 @@ export class CommentPageService {
   ) {}
 
   /** The replies page ("Show more replies" without JavaScript): all replies, 50 at a time. */
-  async repliesView(id: string, cursor: string | undefined, trusted: Trusted) {
+  async repliesView(reads: ReadContext, id: string, cursor: string | undefined, trusted: Trusted) {
     if (!UUID.test(id)) {
       throw new NotFoundException('comment not found');
     }
@@ -173,6 +174,7 @@ export class CommentPageService {
       throw new NotFoundException('comment not found');
     }
     const page = await this.threads.listReplies(
+      reads,
       id,
       50,
       cursor && cursor.length <= 512 ? cursor : undefined,
@@ -194,6 +196,7 @@ export class CommentPageService {
   }
 
   async threadView(
+    reads: ReadContext,
     article: { id: string; slug: string; blocks: { id: string; inlineCount: number }[] },
     params: ThreadPageQuery,
     trusted: Trusted,
@@ -204,7 +207,12 @@ export class CommentPageService {
       : 'newest';
     const anchor = params.anchor && /^[\w-]{1,64}$/.test(params.anchor) ? params.anchor : undefined;
     const cursor = params.cursor && params.cursor.length <= 512 ? params.cursor : undefined;
-    const page = await this.threads.listForArticle(article, { sort, limit: 20, cursor, anchor });
+    const page = await this.threads.listForArticle(reads, article, {
+      sort,
+      limit: 20,
+      cursor,
+      anchor,
+    });
     const notices: Record<string, CommentView['notice']> = {};
     if (params.reported && UUID.test(params.reported)) {
       notices[params.reported] = {

@@ -1,6 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { ArticlesRepository } from '../articles/articles.repository';
-import { ReadReplica } from '../database/read-replica';
+import { ReadContext } from '../database/read-context';
 import { encodeCursor } from '../common/cursor';
 import { Page } from '../common/list.dto';
 import {
@@ -61,26 +61,29 @@ export class CommentThreadService {
     private readonly articles: ArticlesRepository,
     private readonly comments: CommentsRepository,
     private readonly cache: ThreadPageCache,
-    private readonly reads: ReadReplica,
   ) {}
 
   /**
    * One page of top-level comments with their replies nested (up to the cap); the public API.
    * Answers the page's JSON text, which is what the thread cache holds.
    */
-  listForSlugJson(slug: string, options: ThreadOptions): Promise<string> {
+  listForSlugJson(reads: ReadContext, slug: string, options: ThreadOptions): Promise<string> {
     // A client that has just written reads around the cache (and on the primary), so it sees
     // its own change whichever instance answers.
-    if (this.reads.freshWriter()) {
-      return this.pageJson({ slug }, options);
+    if (reads.freshWriter) {
+      return this.pageJson(reads, { slug }, options);
     }
     const key = JSON.stringify([slug, options.sort, options.limit, options.cursor, options.anchor]);
-    return this.cache.read(key, () => this.pageJson({ slug }, options));
+    return this.cache.read(key, () => this.pageJson(reads, { slug }, options));
   }
 
   /** The same for an article the caller has loaded already (the reader page). */
-  async listForArticle(article: { id: string }, options: ThreadOptions): Promise<ThreadPage> {
-    return JSON.parse(await this.pageJson({ id: article.id }, options)) as ThreadPage;
+  async listForArticle(
+    reads: ReadContext,
+    article: { id: string },
+    options: ThreadOptions,
+  ): Promise<ThreadPage> {
+    return JSON.parse(await this.pageJson(reads, { id: article.id }, options)) as ThreadPage;
   }
 
   /**
@@ -88,11 +91,12 @@ export class CommentThreadService {
    * only nests the texts, so a page costs no hydration, no mapping and no serialization.
    */
   private async pageJson(
+    reads: ReadContext,
     article: { slug: string } | { id: string },
     options: ThreadOptions,
   ): Promise<string> {
     const after = options.cursor ? decodeThreadCursor(options.cursor, options.sort) : undefined;
-    const found = await this.comments.findThreadPageJson({
+    const found = await this.comments.findThreadPageJson(reads, {
       article,
       sort: options.sort,
       limit: options.limit,
@@ -137,7 +141,12 @@ export class CommentThreadService {
   }
 
   /** The descendants of a visible comment, oldest first, nested within the page. */
-  async listReplies(id: string, limit: number, cursor?: string): Promise<Page<CommentNode>> {
+  async listReplies(
+    reads: ReadContext,
+    id: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<CommentNode>> {
     const comment = await this.comments.findById(id);
     const visible =
       comment &&
@@ -146,7 +155,7 @@ export class CommentThreadService {
       throw new NotFoundException('comment not found');
     }
     const after = cursor ? decodeReplyCursor(cursor) : undefined;
-    const rows = await this.comments.findDescendantsPage(comment, limit, after);
+    const rows = await this.comments.findDescendantsPage(reads, comment, limit, after);
     const pageRows = rows.slice(0, limit);
     const last = pageRows[pageRows.length - 1];
     return {
@@ -155,8 +164,8 @@ export class CommentThreadService {
     };
   }
 
-  async countForSlug(slug: string): Promise<CommentCountResponse> {
-    const article = await this.articles.findPublishedBySlug(slug);
+  async countForSlug(reads: ReadContext, slug: string): Promise<CommentCountResponse> {
+    const article = await this.articles.findPublishedBySlug(reads, slug);
     if (!article) {
       throw new NotFoundException('article not found');
     }
@@ -170,8 +179,8 @@ export class CommentThreadService {
   }
 
   /** Counts for many articles; an unknown or unpublished slug counts 0. */
-  async countForSlugs(slugs: string[]): Promise<Record<string, number>> {
-    const counts = await this.comments.countBySlugs([...new Set(slugs)]);
+  async countForSlugs(reads: ReadContext, slugs: string[]): Promise<Record<string, number>> {
+    const counts = await this.comments.countBySlugs(reads, [...new Set(slugs)]);
     return Object.fromEntries(slugs.map((slug) => [slug, counts.get(slug) ?? 0]));
   }
 }

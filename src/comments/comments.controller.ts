@@ -22,6 +22,7 @@ import {
 } from '@nestjs/swagger';
 import { FastifyRequest } from 'fastify';
 import { ListQuery, Page } from '../common/list.dto';
+import { PRIMARY_READS, ReadContext, Reads } from '../database/read-context';
 import { PublicCache } from '../http/public-cache';
 import { writerOf } from './comment-rate-limits';
 import { CommentAuthoringService } from './comment-authoring.service';
@@ -62,13 +63,17 @@ export class ArticleCommentsController {
   @Get()
   @Header('Content-Type', 'application/json; charset=utf-8')
   @PublicCache()
-  list(@Param('slug') slug: string, @Query() query: ThreadQuery): Promise<string> {
-    return this.threads.listForSlugJson(slug, query);
+  list(
+    @Param('slug') slug: string,
+    @Query() query: ThreadQuery,
+    @Reads() reads: ReadContext,
+  ): Promise<string> {
+    return this.threads.listForSlugJson(reads, slug, query);
   }
 
   @Get('count')
-  count(@Param('slug') slug: string): Promise<CommentCountResponse> {
-    return this.threads.countForSlug(slug);
+  count(@Param('slug') slug: string, @Reads() reads: ReadContext): Promise<CommentCountResponse> {
+    return this.threads.countForSlug(reads, slug);
   }
 
   @Post()
@@ -93,12 +98,17 @@ export class CommentsController {
   @Post('counts')
   @HttpCode(200)
   counts(@Body() body: CountsDto): Promise<Record<string, number>> {
-    return this.threads.countForSlugs(body.slugs);
+    // A POST (the slugs come in its body): like every POST, read from the primary.
+    return this.threads.countForSlugs(PRIMARY_READS, body.slugs);
   }
 
   @Get(':id/replies')
-  replies(@Param('id') id: string, @Query() query: ListQuery): Promise<Page<CommentNode>> {
-    return this.threads.listReplies(commentId(id), query.limit, query.cursor);
+  replies(
+    @Param('id') id: string,
+    @Query() query: ListQuery,
+    @Reads() reads: ReadContext,
+  ): Promise<Page<CommentNode>> {
+    return this.threads.listReplies(reads, commentId(id), query.limit, query.cursor);
   }
 
   @Get(':id')

@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { everyNth } from '../common/now-and-then';
 import { CursorField, cursorTimeSql, decodeCursor } from '../common/cursor';
 import { inTransaction } from '../database/transactions';
+import { ReadContext } from '../database/read-context';
 import { ReadReplica } from '../database/read-replica';
 import { ArticleCounterMoves, applyCounterMoves } from './article-counters';
 import { AnchorState, CommentEntity, Quote } from './comment.entity';
@@ -172,7 +173,7 @@ export class CommentsRepository {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly reads: ReadReplica,
+    private readonly replica: ReadReplica,
   ) {}
 
   /** See src/database/transactions.ts for the lock order and the retries. */
@@ -192,7 +193,10 @@ export class CommentsRepository {
    * the page size, not on the thread's size. `total` is null when there is no such (published)
    * article. Rows come in page order, each root's replies after it oldest first.
    */
-  async findThreadPageJson(query: ThreadPageQuery): Promise<{
+  async findThreadPageJson(
+    reads: ReadContext,
+    query: ThreadPageQuery,
+  ): Promise<{
     total: number | null;
     top: ThreadJsonRow[];
     replies: ThreadJsonRow[];
@@ -229,7 +233,7 @@ export class CommentsRepository {
       c.down_count AS "downCount", c.created_at AS "createdAt", ${JSON_SELECT}`;
     // The last branch is the article itself: its comment count in "j_up".
     const rows: (Omit<ThreadJsonRow, 'json'> & JsonSource & { part: number })[] =
-      await this.reads.publicRead((db) =>
+      await this.replica.publicRead(reads, (db) =>
         db.query(
           `WITH a AS (
          SELECT id, article_comment_count(id) AS comment_count FROM articles
@@ -292,6 +296,7 @@ export class CommentsRepository {
 
   /** Descendants of a comment, oldest first, keyset by (created_at, id). */
   async findDescendantsPage(
+    reads: ReadContext,
     comment: { id: string; parentId: string | null },
     limit: number,
     after?: readonly [string, string],
@@ -309,7 +314,7 @@ export class CommentsRepository {
       params.push(...after);
       where.push('(c.created_at, c.id) > ($3::timestamptz, $4::uuid)');
     }
-    const rows: RawPublicRow[] = await this.reads.publicRead((db) =>
+    const rows: RawPublicRow[] = await this.replica.publicRead(reads, (db) =>
       db.query(
         `SELECT ${PUBLIC_COLUMNS} FROM comments c WHERE ${where.join(' AND ')}
          ORDER BY c.created_at, c.id LIMIT $2`,
@@ -636,8 +641,8 @@ export class CommentsRepository {
   }
 
   /** Approved comment counts of published articles by slug. */
-  async countBySlugs(slugs: string[]): Promise<Map<string, number>> {
-    const rows: { slug: string; n: number }[] = await this.reads.publicRead((db) =>
+  async countBySlugs(reads: ReadContext, slugs: string[]): Promise<Map<string, number>> {
+    const rows: { slug: string; n: number }[] = await this.replica.publicRead(reads, (db) =>
       db.query(
         `SELECT slug, article_comment_count(id) AS n FROM articles
          WHERE slug = ANY($1::text[]) AND status = 'published'`,

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   Inject,
   Injectable,
@@ -7,12 +6,13 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { isDatabaseUnavailable } from '../http/database-errors';
 import { dataSourceOptions } from './data-source-options';
 import { pathOf, setCookie } from '../http/request-info';
+import { ReadContext } from './read-context';
 
 /** Carries "this browser wrote something lately" (a time in ms), so its reads see the write. */
 export const FRESH_COOKIE = 'marginalia_fresh';
@@ -22,15 +22,6 @@ const WRITE_PATHS = /^\/(?:api\/articles\/|api\/comments\/|articles\/|api\/admin
 
 /** A write finishes within the client-side query timeouts; its reads stay on the primary that long. */
 const WRITE_MS = 5_000;
-
-interface ReadContext {
-  /** A public GET: may be served from the replica. */
-  publicRead: boolean;
-  /** This client wrote recently: read from the primary, skip caches. */
-  freshWriter: boolean;
-}
-
-const context = new AsyncLocalStorage<ReadContext>();
 
 /** `x/y` (PostgreSQL's pg_lsn as text) as a comparable number. */
 function lsn(text: string): bigint {
@@ -42,7 +33,8 @@ function lsn(text: string): bigint {
  * Routes public reads (article, thread pages, counts, the article list) to the streaming replica
  * given by DATABASE_READ_URL while it keeps up, and everything else to the primary:
  * - writes, admin reads and whatever is read to decide a write never come here (only the
- *   repository methods that serve public GETs ask, and only inside a public GET);
+ *   repository methods that serve public GETs ask, and only with the ReadContext of a public
+ *   GET, which their callers pass down from the request; everyone else passes PRIMARY_READS);
  * - a client that wrote within the last few seconds carries the `marginalia_fresh` cookie, and
  *   its reads go to the primary (and around the thread cache), whichever instance answers;
  * - the lag is measured every `maxLagMs / 5` (at most 200 ms): the newest primary WAL position the
@@ -71,9 +63,9 @@ export class ReadReplica implements OnApplicationBootstrap, OnApplicationShutdow
     return this.config.database.kind === 'postgres' ? this.config.database.replica : undefined;
   }
 
-  /** Runs a public read on the replica when it may serve this request, else on the primary. */
-  async publicRead<T>(work: (source: DataSource) => Promise<T>): Promise<T> {
-    const replica = this.usable() ? this.replica : null;
+  /** Runs a public read on the replica when it may serve these reads, else on the primary. */
+  async publicRead<T>(reads: ReadContext, work: (source: DataSource) => Promise<T>): Promise<T> {
+    const replica = this.usable(reads) ? this.replica : null;
     if (!replica) {
       return work(this.primary);
     }
@@ -87,11 +79,6 @@ export class ReadReplica implements OnApplicationBootstrap, OnApplicationShutdow
       this.healthy = false;
       return work(this.primary);
     }
-  }
-
-  /** Whether the current request comes from a client that wrote moments ago. */
-  freshWriter(): boolean {
-    return context.getStore()?.freshWriter ?? false;
   }
 
   /** Measured lag in ms (Infinity when unknown or down); for health output and tests. */
@@ -160,13 +147,12 @@ export class ReadReplica implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  private usable(): boolean {
+  private usable(reads: ReadContext): boolean {
     const settings = this.settings;
-    const store = context.getStore();
     return (
       !!settings &&
-      !!store?.publicRead &&
-      !store.freshWriter &&
+      reads.publicRead &&
+      !reads.freshWriter &&
       this.healthy &&
       this.lagMs <= settings.maxLagMs
     );
@@ -267,15 +253,26 @@ function isRecoveryConflict(error: unknown): boolean {
 }
 
 /**
- * Marks each request as a public read or not, and as coming from a fresh writer or not; hands a
- * client that writes a comment-side change the cookie that keeps its reads on the primary. A
- * Fastify onRequest hook (configureHttp installs it): the rest of the request runs inside it.
+ * Marks each request as a public read or not, and as coming from a fresh writer or not, in its
+ * `reads` (which controllers pass down with `@Reads()`); hands a client that writes a
+ * comment-side change the cookie that keeps its reads on the primary. A Fastify onRequest hook
+ * (configureHttp installs it).
  */
 @Injectable()
 export class ReadRouting {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  readonly onRequest = (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+  install(fastify: FastifyInstance): void {
+    // Declared up front, so every request object is built with the property (one shape).
+    fastify.decorateRequest('reads', null);
+    fastify.addHook('onRequest', this.onRequest);
+  }
+
+  private readonly onRequest = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: () => void,
+  ): void => {
     const now = Date.now();
     const cookie = request.headers.cookie;
     const fresh = cookie ? Number(/(?:^|;\s*)marginalia_fresh=(\d{1,15})/.exec(cookie)?.[1]) : NaN;
@@ -291,12 +288,10 @@ export class ReadRouting {
         path: '/',
       });
     }
-    context.run(
-      {
-        publicRead: read && !path.startsWith('/api/admin'),
-        freshWriter: Number.isFinite(fresh) && fresh > now,
-      },
-      done,
-    );
+    request.reads = {
+      publicRead: read && !path.startsWith('/api/admin'),
+      freshWriter: Number.isFinite(fresh) && fresh > now,
+    };
+    done();
   };
 }

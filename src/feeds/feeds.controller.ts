@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { FastifyReply, FastifyRequest } from 'fastify';
+import { ReadContext, Reads } from '../database/read-context';
 import { FeedsService, RenderedFeed } from './feeds.service';
 
 const ATOM = 'application/atom+xml; charset=utf-8';
@@ -22,8 +23,12 @@ export class FeedsController {
   constructor(private readonly feeds: FeedsService) {}
 
   @Get('feed/comments.atom')
-  async site(@Req() req: FastifyRequest, @Res() res: FastifyReply): Promise<void> {
-    this.send(req, res, await this.feeds.siteFeed());
+  async site(
+    @Req() req: FastifyRequest,
+    @Res() res: FastifyReply,
+    @Reads() reads: ReadContext,
+  ): Promise<void> {
+    this.send(req, res, await this.feeds.siteFeed(reads));
   }
 
   @Get('articles/:slug/comments.atom')
@@ -31,8 +36,9 @@ export class FeedsController {
     @Param('slug') slug: string,
     @Req() req: FastifyRequest,
     @Res() res: FastifyReply,
+    @Reads() reads: ReadContext,
   ): Promise<void> {
-    this.send(req, res, await this.feeds.articleFeed(slug.toLowerCase()));
+    this.send(req, res, await this.feeds.articleFeed(reads, slug.toLowerCase()));
   }
 
   private send(req: FastifyRequest, res: FastifyReply, feed: RenderedFeed): void {

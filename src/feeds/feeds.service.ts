@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { ReadContext } from '../database/read-context';
 import { ReadReplica } from '../database/read-replica';
 import { renderAtom } from './atom';
 
@@ -26,18 +27,19 @@ export interface RenderedFeed {
 @Injectable()
 export class FeedsService {
   constructor(
-    private readonly reads: ReadReplica,
+    private readonly replica: ReadReplica,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** Feeds are public reads: the replica serves them while it keeps up (see ReadReplica). */
-  private query<T>(sql: string, params: unknown[] = []): Promise<T> {
-    return this.reads.publicRead((db: DataSource) => db.query<T>(sql, params));
+  private query<T>(reads: ReadContext, sql: string, params: unknown[] = []): Promise<T> {
+    return this.replica.publicRead(reads, (db: DataSource) => db.query<T>(sql, params));
   }
 
-  async siteFeed(): Promise<RenderedFeed> {
+  async siteFeed(reads: ReadContext): Promise<RenderedFeed> {
     // comments_pending_idx does not serve this; a scan of approved comments by time does.
     const rows: FeedRow[] = await this.query(
+      reads,
       `SELECT c.id, c.author_name, c.body_html, c.created_at, c.edited_at, a.slug, a.title
          FROM comments c JOIN articles a ON a.id = c.article_id
         WHERE c.status = 'approved' AND a.status = 'published'
@@ -54,8 +56,9 @@ export class FeedsService {
     });
   }
 
-  async articleFeed(slug: string): Promise<RenderedFeed> {
+  async articleFeed(reads: ReadContext, slug: string): Promise<RenderedFeed> {
     const articles: { id: string; title: string; published_at: Date }[] = await this.query(
+      reads,
       `SELECT id, title, published_at FROM articles WHERE slug = $1 AND status = 'published'`,
       [slug],
     );
@@ -65,6 +68,7 @@ export class FeedsService {
     }
     // comments_thread_time_idx covers top-level comments; replies come by article too.
     const rows: FeedRow[] = await this.query(
+      reads,
       `SELECT c.id, c.author_name, c.body_html, c.created_at, c.edited_at,
               $2::text AS slug, $3::text AS title
          FROM comments c

@@ -186,7 +186,7 @@ export async function configureHttp(app: NestFastifyApplication, config: AppConf
     'onRequest',
     requestContext(log, headersByPath(config), app.get(LifecycleService)),
   );
-  fastify.addHook('onRequest', app.get(ReadRouting).onRequest);
+  app.get(ReadRouting).install(fastify);
   fastify.addHook('onRequest', clearThreadCacheOnWrite(app.get(ThreadPageCache)));
   fastify.addHook('onSend', etagOnSend);
   installBodyParsers(fastify);

@@ -4,6 +4,7 @@ import { FastifyReply, FastifyRequest } from 'fastify';
 import { userAgentOf } from '../http/request-info';
 import { typed, validateForm } from '../common/validation-errors';
 import { formState } from '../comments/comment-page.service';
+import { PRIMARY_READS } from '../database/read-context';
 import { checkSlug } from '../web/article-page.controller';
 import { ArticlePageRenderer } from '../web/article-page.renderer';
 import { PagesService } from '../web/pages.service';
@@ -39,7 +40,7 @@ export class NewsletterPageController {
       void res
         .status(400)
         .type('text/html; charset=utf-8')
-        .send(await this.renderer.render(slug, {}, { newsletter: state }));
+        .send(await this.renderer.render(PRIMARY_READS, slug, {}, { newsletter: state }));
       return;
     }
     await this.newsletter.signup({

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import MarkdownIt from 'markdown-it';
 import { DataSource } from 'typeorm';
+import { PRIMARY_READS } from '../database/read-context';
 import { inTransaction } from '../database/transactions';
 import { ArticlesRepository } from '../articles/articles.repository';
 import { RateLimiter, RateRule } from '../common/rate-limit';
@@ -235,7 +236,7 @@ export class NewsletterService {
     input: NewsletterIssueDto,
   ): Promise<{ data: MailTemplateData['newsletter-issue']; articleId: string | null }> {
     if (input.articleSlug !== undefined) {
-      const article = await this.articles.findPublishedBySlug(input.articleSlug);
+      const article = await this.articles.findPublishedBySlug(PRIMARY_READS, input.articleSlug);
       if (!article) {
         throw new UnprocessableEntityException('articleSlug names no published article');
       }

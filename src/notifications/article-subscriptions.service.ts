@@ -1,6 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { ArticlesRepository } from '../articles/articles.repository';
 import { RateLimiter, RateRule } from '../common/rate-limit';
+import { PRIMARY_READS } from '../database/read-context';
 import { SubscriptionsService } from '../subscriptions/subscriptions.service';
 import { ArticleSubscriptionKind } from './dto/article-subscription.dto';
 
@@ -45,7 +46,7 @@ export class ArticleSubscriptionsService {
       { rule: PER_IP, subject: client.ip },
       { rule: PER_ADDRESS, subject: input.email },
     ]);
-    const article = await this.articles.findPublishedBySlug(slug);
+    const article = await this.articles.findPublishedBySlug(PRIMARY_READS, slug);
     if (!article) {
       throw new NotFoundException('article not found');
     }

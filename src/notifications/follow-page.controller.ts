@@ -4,6 +4,7 @@ import { FastifyReply, FastifyRequest } from 'fastify';
 import { userAgentOf } from '../http/request-info';
 import { typed, validateForm } from '../common/validation-errors';
 import { formState } from '../comments/comment-page.service';
+import { PRIMARY_READS } from '../database/read-context';
 import { ArticlePageRenderer } from '../web/article-page.renderer';
 import { checkSlug } from '../web/article-page.controller';
 import { ArticleSubscriptionDto } from './dto/article-subscription.dto';
@@ -40,6 +41,7 @@ export class FollowPageController {
         .type('text/html; charset=utf-8')
         .send(
           await this.renderer.render(
+            PRIMARY_READS,
             slug,
             {},
             {

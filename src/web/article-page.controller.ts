@@ -16,6 +16,7 @@ import { setCookie } from '../http/request-info';
 import { ArticlesRepository } from '../articles/articles.repository';
 import { CommentPageService, ThreadPageQuery } from '../comments/comment-page.service';
 import { writerOf } from '../comments/comment-rate-limits';
+import { PRIMARY_READS, ReadContext, Reads } from '../database/read-context';
 import { ArticlePageRenderer } from './article-page.renderer';
 import { PagesService } from './pages.service';
 
@@ -44,19 +45,23 @@ export class ArticlePageController {
 
   @Get()
   @Header('Content-Type', 'text/html; charset=utf-8')
-  async home(@Query() query: ThreadPageQuery): Promise<string> {
-    const newest = await this.repository.findNewestPublished();
+  async home(@Query() query: ThreadPageQuery, @Reads() reads: ReadContext): Promise<string> {
+    const newest = await this.repository.findNewestPublished(reads);
     if (!newest) {
       return this.pages.render('empty', { title: 'Nothing published yet' });
     }
-    return this.renderer.render(newest.slug, query);
+    return this.renderer.render(reads, newest.slug, query);
   }
 
   @Get('articles/:slug')
   @Header('Content-Type', 'text/html; charset=utf-8')
-  async article(@Param('slug') slug: string, @Query() query: ThreadPageQuery): Promise<string> {
+  async article(
+    @Param('slug') slug: string,
+    @Query() query: ThreadPageQuery,
+    @Reads() reads: ReadContext,
+  ): Promise<string> {
     checkSlug(slug);
-    return this.renderer.render(slug, query);
+    return this.renderer.render(reads, slug, query);
   }
 
   /** The comment form without JavaScript: 303 to the outcome, or the form with its errors. */
@@ -82,14 +87,20 @@ export class ArticlePageController {
     void res
       .status(outcome.status)
       .type('text/html; charset=utf-8')
-      .send(await this.renderer.render(slug, {}, { comment: outcome.form }));
+      .send(await this.renderer.render(PRIMARY_READS, slug, {}, { comment: outcome.form }));
   }
 
   /** "Show more replies" without JavaScript: every reply of one comment on a page of its own. */
   @Get('comments/:id/replies')
   @Header('Content-Type', 'text/html; charset=utf-8')
-  async replies(@Param('id') id: string, @Query('cursor') cursor?: string): Promise<string> {
-    const view = await this.comments.repliesView(id, cursor, (html) => this.pages.trusted(html));
+  async replies(
+    @Param('id') id: string,
+    @Reads() reads: ReadContext,
+    @Query('cursor') cursor?: string,
+  ): Promise<string> {
+    const view = await this.comments.repliesView(reads, id, cursor, (html) =>
+      this.pages.trusted(html),
+    );
     return this.pages.render('replies', { title: `Replies · ${view.article.title}`, ...view });
   }
 }

@@ -7,6 +7,7 @@ import {
   FormState,
   ThreadPageQuery,
 } from '../comments/comment-page.service';
+import { ReadContext } from '../database/read-context';
 import { PagesService } from './pages.service';
 
 /** Forms of the article page shown again with what the reader typed and what was wrong. */
@@ -25,16 +26,27 @@ export class ArticlePageRenderer {
     private readonly comments: CommentPageService,
   ) {}
 
-  async render(slug: string, query: ThreadPageQuery, forms: ArticlePageForms = {}) {
-    return this.renderArticle(await this.articles.getPublished(slug), query, forms);
+  /**
+   * `reads` are the request's for a page GET; a page shown again after a form post reads from
+   * the primary (PRIMARY_READS), as the post's own reads do.
+   */
+  async render(
+    reads: ReadContext,
+    slug: string,
+    query: ThreadPageQuery,
+    forms: ArticlePageForms = {},
+  ) {
+    return this.renderArticle(reads, await this.articles.getPublished(reads, slug), query, forms);
   }
 
   async renderArticle(
+    reads: ReadContext,
     article: ArticleResponse,
     query: ThreadPageQuery,
     forms: ArticlePageForms = {},
   ): Promise<string> {
     const thread = await this.comments.threadView(
+      reads,
       article,
       query,
       (html) => this.pages.trusted(html),
