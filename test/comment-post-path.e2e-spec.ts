@@ -110,6 +110,21 @@ describe('posting a comment: two statements, and no row every writer queues on',
     expect(await count(article.slug)).toBe(1);
   });
 
+  it('takes two round trips on every post, however many came before: sweeps are not a request’s work', async () => {
+    const many = await createArticle(t);
+    const spent = await trips.of(async () => {
+      for (let i = 0; i < 120; i += 1) {
+        network += 1;
+        await request(t.http)
+          .post(`/api/articles/${many.slug}/comments`)
+          .set('X-Forwarded-For', `10.8.${network % 250}.${1 + Math.floor(network / 250)}`)
+          .send(commentInput())
+          .expect(201);
+      }
+    });
+    expect(spent).toBe(240);
+  });
+
   it('writes in a transaction with the listeners when a follower must hear of it', async () => {
     const followed = await createArticle(t);
     await t.dataSource.query(

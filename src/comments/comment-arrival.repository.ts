@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ArticleBlock } from '../articles/article.entity';
-import { everyNth } from '../common/now-and-then';
+import { Housekeeping } from '../common/housekeeping';
 import { BucketCount, consumeSql, PlannedHits } from '../common/rate-limit';
 import {
   addMove,
@@ -63,7 +63,16 @@ export const DUPLICATE_WINDOW_SECONDS = 60;
  */
 @Injectable()
 export class CommentArrivalRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    housekeeping: Housekeeping,
+  ) {
+    housekeeping.register({
+      name: 'comment claims',
+      sql: `DELETE FROM comment_body_claims
+            WHERE claimed_at < now() - interval '${DUPLICATE_WINDOW_SECONDS} seconds'`,
+    });
+  }
 
   async readContext(q: ContextQuery): Promise<PostingContext> {
     const params: unknown[] = [q.slug, q.parentId, q.emailHash];
@@ -197,18 +206,6 @@ export class CommentArrivalRepository {
     );
     const row = rows[0];
     return { claimed: row.claimed, parentApproved: row.parent_approved };
-  }
-
-  private readonly sweepDue = everyNth(100);
-
-  /** Now and then (one post in a hundred), claims past the window are deleted. */
-  async sweepClaims(): Promise<void> {
-    if (this.sweepDue()) {
-      await this.dataSource.query(
-        'DELETE FROM comment_body_claims WHERE claimed_at < now() - make_interval(secs => $1)',
-        [DUPLICATE_WINDOW_SECONDS],
-      );
-    }
   }
 }
 

@@ -318,30 +318,39 @@ function forkReady(file, args) {
 
 /**
  * A counting proxy in front of PostgreSQL (test/bench/pg-proxy.js in a child process):
- * `route(url)` points a database URL at it, `counts()` resolves with the frontend's Sync + Query
- * messages so far (each one a round trip to the server).
+ * `route(url, tag)` points a database URL at a listener of its own for `tag` (one per server
+ * measured), and `counts(tag)` resolves with the frontend's Sync + Query messages through it so
+ * far (each one a round trip to the server): a request's trips, not those of the other app
+ * instances' background work.
  */
 async function startPgProxy() {
   const target = new URL(serverUrl());
-  const { child, port } = await forkReady('pg-proxy.js', [target.hostname, target.port || '5432']);
+  const { child } = await forkReady('pg-proxy.js', [target.hostname, target.port || '5432']);
+  const ask = (request, answer) =>
+    new Promise((resolve) => {
+      const onMessage = (message) => {
+        if (message.type === answer && message.tag === request.tag) {
+          child.off('message', onMessage);
+          resolve(message);
+        }
+      };
+      child.on('message', onMessage);
+      child.send(request);
+    });
+  const ports = new Map();
   return {
-    route(url) {
+    async route(url, tag) {
+      if (!ports.has(tag)) {
+        ports.set(tag, (await ask({ type: 'listen', tag }, 'listening')).port);
+      }
       const u = new URL(url);
       u.hostname = '127.0.0.1';
-      u.port = String(port);
+      u.port = String(ports.get(tag));
       return u.toString();
     },
-    counts() {
-      return new Promise((resolve) => {
-        const onMessage = (message) => {
-          if (message.type === 'counts') {
-            child.off('message', onMessage);
-            resolve(message.sync + message.query);
-          }
-        };
-        child.on('message', onMessage);
-        child.send({ type: 'counts' });
-      });
+    async counts(tag) {
+      const message = await ask({ type: 'counts', tag }, 'counts');
+      return message.sync + message.query;
     },
     close() {
       child.disconnect();
@@ -384,12 +393,17 @@ async function runSuite(parts, options = {}) {
   const apps = new Map();
   let baseline;
   const started = Date.now();
+  // One app per distinct environment, counted apart by the proxy under that environment's tag.
+  const tagOf = (env = {}) => JSON.stringify(env);
   const appFor = async (env = {}) => {
-    const key = JSON.stringify(env);
+    const key = tagOf(env);
     if (!apps.has(key)) {
       apps.set(
         key,
-        await startApp({ databaseUrl: proxy.route(db.url), env: { ...defaults, ...env } }),
+        await startApp({
+          databaseUrl: await proxy.route(db.url, key),
+          env: { ...defaults, ...env },
+        }),
       );
     }
     return apps.get(key);
@@ -403,8 +417,11 @@ async function runSuite(parts, options = {}) {
     }
     await direct.query('VACUUM ANALYZE');
     const files = parts.filter((p) => p.baselineRoutes).map((p) => p.file);
-    const base = await forkReady('baseline-server.js', [proxy.route(db.url), ...files]);
-    baseline = { url: `http://127.0.0.1:${base.port}`, child: base.child };
+    const base = await forkReady('baseline-server.js', [
+      await proxy.route(db.url, 'baseline'),
+      ...files,
+    ]);
+    baseline = { url: `http://127.0.0.1:${base.port}`, child: base.child, tag: 'baseline' };
     ctx.baseline = baseline;
     for (const part of parts) {
       await part.check?.(ctx);
@@ -446,7 +463,7 @@ async function runSuite(parts, options = {}) {
       await autocannon({ ...opts, duration: 1 });
       const cpu0 = procCpuMs(pid);
       const db0 = await backendCpu(direct, db.name);
-      const trips0 = await proxy.counts();
+      const trips0 = await proxy.counts(server.tag ?? tagOf(c.env));
       let peak = 0;
       const sampler = c.readMix
         ? setInterval(() => {
@@ -457,7 +474,7 @@ async function runSuite(parts, options = {}) {
       clearInterval(sampler);
       const cpu1 = procCpuMs(pid);
       const db1 = await backendCpu(direct, db.name);
-      const trips1 = await proxy.counts();
+      const trips1 = await proxy.counts(server.tag ?? tagOf(c.env));
       if (c.readMix) {
         readPeak = Math.max(readPeak, peak);
       }
