@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ArticleBlock } from '../articles/article.entity';
 import { Housekeeping } from '../common/housekeeping';
 import { BucketCount, consumeSql, PlannedHits } from '../common/rate-limit';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { queryPrepared } from '../database/prepared';
 import {
   addMove,
   addToCountersSql,
@@ -59,14 +61,18 @@ export const DUPLICATE_WINDOW_SECONDS = 60;
 /**
  * The two statements of a new comment (src/comments/post-comment.service.ts): one that counts
  * the rate limits and reads all posting needs, one that writes the comment with everything that
- * must commit with it.
+ * must commit with it. Both are prepared statements (src/database/prepared.ts).
  */
 @Injectable()
 export class CommentArrivalRepository {
+  private readonly prepared: boolean;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) config: AppConfig,
     housekeeping: Housekeeping,
   ) {
+    this.prepared = config.database.kind === 'postgres' && config.database.preparedStatements;
     housekeeping.register({
       name: 'comment claims',
       sql: `DELETE FROM comment_body_claims
@@ -91,7 +97,8 @@ export class CommentArrivalRepository {
       trusted: boolean;
       screen: unknown;
       probed: boolean[] | null;
-    }[] = await this.dataSource.query(
+    }[] = await queryPrepared(
+      this.dataSource.manager,
       `WITH ${hits}
        article AS (
          SELECT id, comments_open, ${q.withBlocks ? 'blocks' : "'[]'::jsonb AS blocks"}
@@ -107,6 +114,7 @@ export class CommentArrivalRepository {
          ${q.screen ?? 'NULL'} AS screen,
          ARRAY[${probes.join(', ')}]::boolean[] AS probed`,
       params,
+      this.prepared,
     );
     const row = rows[0];
     return {
@@ -136,7 +144,8 @@ export class CommentArrivalRepository {
   ): Promise<ArrivalOutcome> {
     const none: ArticleCounterMoves = new Map();
     const deltas = counterDeltas(counters === 'now' ? countersOf(comment) : none);
-    const rows: { claimed: boolean; parent_approved: boolean }[] = await manager.query(
+    const rows: { claimed: boolean; parent_approved: boolean }[] = await queryPrepared(
+      manager,
       `WITH ancestors AS (
          SELECT id, status FROM comments WHERE id = ANY($3::uuid[]) ORDER BY id FOR NO KEY UPDATE
        ), checked AS (
@@ -203,6 +212,7 @@ export class CommentArrivalRepository {
         deltas.deltas,
         randomShard(),
       ],
+      this.prepared,
     );
     const row = rows[0];
     return { claimed: row.claimed, parentApproved: row.parent_approved };

@@ -17,7 +17,7 @@
  */
 const { fork, spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const { existsSync, readFileSync } = require('node:fs');
+const { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } = require('node:fs');
 const os = require('node:os');
 const http = require('node:http');
 const net = require('node:net');
@@ -101,7 +101,9 @@ function getJson(url, headers = {}) {
 /**
  * Starts `node dist/src/main.js` with the given environment on a free port and waits until
  * /api/health answers 200. Build first (`npm run build`; `npm run bench` does). `nodeArgs` go
- * before the script (e.g. ['--cpu-prof']).
+ * before the script (e.g. ['--cpu-prof']). The app's output goes to a file, as a deployment's
+ * goes to its log collector: the load generator (this process) must not also be the collector of
+ * megabytes of access log a second.
  */
 async function startApp({ databaseUrl, env = {}, port, nodeArgs = [], timeoutMs = 60_000 } = {}) {
   if (!existsSync(MAIN)) {
@@ -109,6 +111,9 @@ async function startApp({ databaseUrl, env = {}, port, nodeArgs = [], timeoutMs 
   }
   const listenPort = port ?? (await freePort());
   const url = `http://127.0.0.1:${listenPort}`;
+  const logDir = mkdtempSync(path.join(os.tmpdir(), 'mgbench-app-'));
+  const logFile = path.join(logDir, 'output.log');
+  const log = openSync(logFile, 'w');
   const child = spawn(process.execPath, [...nodeArgs, MAIN], {
     cwd: APP_ROOT,
     env: {
@@ -127,17 +132,14 @@ async function startApp({ databaseUrl, env = {}, port, nodeArgs = [], timeoutMs 
       SHUTDOWN_DELAY_MS: '0',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', log, log],
   });
-  const output = [];
-  const keep = (chunk) => {
-    output.push(chunk.toString());
-    if (output.length > 200) {
-      output.shift();
-    }
+  closeSync(log);
+  /** The last 20 KB the app wrote. */
+  const output = () => {
+    const text = readFileSync(logFile, 'utf8');
+    return text.slice(-20_000);
   };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
   let exited = null;
   const exit = new Promise((resolve) => {
     child.on('exit', (code, signal) => {
@@ -149,7 +151,7 @@ async function startApp({ databaseUrl, env = {}, port, nodeArgs = [], timeoutMs 
   for (;;) {
     if (exited) {
       throw new Error(
-        `the app exited (${JSON.stringify(exited)}) before it was healthy:\n${output.join('')}`,
+        `the app exited (${JSON.stringify(exited)}) before it was healthy:\n${output()}`,
       );
     }
     try {
@@ -162,7 +164,7 @@ async function startApp({ databaseUrl, env = {}, port, nodeArgs = [], timeoutMs 
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`the app was not healthy within ${timeoutMs} ms:\n${output.join('')}`);
+      throw new Error(`the app was not healthy within ${timeoutMs} ms:\n${output()}`);
     }
     await sleep(100);
   }
@@ -171,19 +173,17 @@ async function startApp({ databaseUrl, env = {}, port, nodeArgs = [], timeoutMs 
     port: listenPort,
     child,
     admin: { Authorization: `Bearer ${ADMIN_TOKEN}` },
-    output: () => output.join(''),
+    output,
     /** SIGTERM, then SIGKILL after `graceMs`; resolves with {code, signal}. */
     async stop(graceMs = 30_000) {
-      if (exited) {
-        return exited;
-      }
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      try {
-        return await exit;
-      } finally {
+      if (!exited) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        await exit;
         clearTimeout(timer);
       }
+      rmSync(logDir, { recursive: true, force: true });
+      return exited;
     },
   };
 }

@@ -4,11 +4,12 @@
  * work competes with neither the load generator nor the servers measured). It forwards bytes
  * untouched and counts the frontend's round-trip messages: Sync ('S', the end of an extended-
  * protocol exchange: one parameterised query) and Query ('Q', one simple-protocol statement such
- * as BEGIN or COMMIT). Started with `fork(pg-proxy.js, [host, port])`; it sends {port} once
- * listening and answers {type: 'counts'} with {sync, query}. More listeners, each counting apart
- * (one per server measured, so one app's round trips are not mixed with another's background
- * work): {type: 'listen', tag} is answered with {type: 'listening', tag, port}, and
- * {type: 'counts', tag} with that listener's {sync, query}.
+ * as BEGIN or COMMIT); and Parse ('P': a statement's text sent to be parsed, which a prepared
+ * statement sends once per connection). Started with `fork(pg-proxy.js, [host, port])`; it sends
+ * {port} once listening and answers {type: 'counts'} with {sync, query, parse}. More listeners,
+ * each counting apart (one per server measured, so one app's round trips are not mixed with
+ * another's background work): {type: 'listen', tag} is answered with {type: 'listening', tag,
+ * port}, and {type: 'counts', tag} with that listener's {sync, query, parse}.
  */
 const net = require('node:net');
 
@@ -49,6 +50,8 @@ function frontendCounter(counts) {
           counts.sync += 1;
         } else if (type === 'Q') {
           counts.query += 1;
+        } else if (type === 'P') {
+          counts.parse += 1;
         }
         skip = header.readInt32BE(1) - 4;
       }
@@ -58,7 +61,7 @@ function frontendCounter(counts) {
 }
 
 function listen(tag, then) {
-  const counts = { sync: 0, query: 0 };
+  const counts = { sync: 0, query: 0, parse: 0 };
   countsByTag.set(tag, counts);
   const server = net.createServer((client) => {
     const upstream = net.connect(port, host);
@@ -79,7 +82,7 @@ function listen(tag, then) {
 listen('', (listening) => process.send({ port: listening }));
 process.on('message', (message) => {
   if (message && message.type === 'counts') {
-    const counts = countsByTag.get(message.tag ?? '') ?? { sync: 0, query: 0 };
+    const counts = countsByTag.get(message.tag ?? '') ?? { sync: 0, query: 0, parse: 0 };
     process.send({ type: 'counts', tag: message.tag ?? '', ...counts });
   } else if (message && message.type === 'listen') {
     listen(message.tag, (listening) =>
