@@ -73,6 +73,10 @@ export interface WebhooksConfig {
   dispatcher: boolean;
   /** Networks a receiver may be in although they are private, loopback or link-local. */
   allowedNetworks: string[];
+  /**
+   * The safety poll: the longest an idle dispatcher sleeps. NOTIFY wakes it for new deliveries
+   * and it wakes itself when a retry falls due; this only bounds a lost notification.
+   */
   pollMs: number;
   timeoutMs: number;
   leaseMs: number;
@@ -333,7 +337,7 @@ function webhooksConfig(env: Env): WebhooksConfig {
   return {
     dispatcher: onOff(env, 'WEBHOOK_DISPATCHER', true),
     allowedNetworks: networks(env, 'WEBHOOK_ALLOWED_NETWORKS'),
-    pollMs: integer(env, 'WEBHOOK_POLL_MS', 1_000, 10, 600_000),
+    pollMs: integer(env, 'WEBHOOK_POLL_MS', 30_000, 10, 600_000),
     timeoutMs,
     // Four redirects of one attempt, each with its own deadline, fit in one lease.
     leaseMs: timeoutMs * 5 + 5_000,
