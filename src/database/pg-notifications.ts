@@ -103,7 +103,10 @@ export class PgNotifications implements OnApplicationBootstrap, OnModuleDestroy 
     const client = new Client({
       connectionString: url,
       connectionTimeoutMillis: 5_000,
+      // The connection is silent while nothing happens: TCP keepalives keep a NAT or firewall
+      // from forgetting it, and find a peer that vanished, long before the system's two hours.
       keepAlive: true,
+      keepAliveInitialDelayMillis: 30_000,
       application_name: LISTENER_APPLICATION_NAME,
     });
     const connection: Connection = { client, url, up: false };
@@ -206,7 +209,7 @@ export class PgNotifications implements OnApplicationBootstrap, OnModuleDestroy 
     const why = error instanceof Error ? error.message : 'connection closed';
     this.logger.warn(
       `LISTEN connection lost (${why}); trying again in ${delay} ms, caches expire by time ` +
-        'and dispatchers poll meanwhile',
+        'and dispatchers fall back to their safety poll meanwhile',
     );
     if (connection.up) {
       // Whatever happened while deaf is unknown: derived state goes now, and again on reconnect.
