@@ -33,12 +33,12 @@ class RoundTrips {
     return u.toString();
   }
 
-  count(): Promise<number> {
+  private counts(): Promise<{ sync: number; query: number; parse: number }> {
     return new Promise((resolve) => {
-      const onMessage = (m: { type: string; sync: number; query: number }) => {
+      const onMessage = (m: { type: string; sync: number; query: number; parse: number }) => {
         if (m.type === 'counts') {
           this.child.off('message', onMessage);
-          resolve(m.sync + m.query);
+          resolve(m);
         }
       };
       this.child.on('message', onMessage);
@@ -48,9 +48,17 @@ class RoundTrips {
 
   /** How many round trips `work` cost the app. */
   async of(work: () => Promise<unknown>): Promise<number> {
-    const before = await this.count();
+    const before = await this.counts();
     await work();
-    return (await this.count()) - before;
+    const after = await this.counts();
+    return after.sync + after.query - (before.sync + before.query);
+  }
+
+  /** How many statement texts the app sent PostgreSQL to parse during `work`. */
+  async parsesOf(work: () => Promise<unknown>): Promise<number> {
+    const before = await this.counts();
+    await work();
+    return (await this.counts()).parse - before.parse;
   }
 
   stop(): void {
@@ -108,6 +116,33 @@ describe('posting a comment: two statements, and no row every writer queues on',
     );
     expect(buckets[0].n).toBeGreaterThanOrEqual(2);
     expect(await count(article.slug)).toBe(1);
+  });
+
+  it('takes two round trips on every post, however many came before: sweeps are not a request’s work', async () => {
+    const many = await createArticle(t);
+    const spent = await trips.of(async () => {
+      for (let i = 0; i < 120; i += 1) {
+        network += 1;
+        await request(t.http)
+          .post(`/api/articles/${many.slug}/comments`)
+          .set('X-Forwarded-For', `10.8.${network % 250}.${1 + Math.floor(network / 250)}`)
+          .send(commentInput())
+          .expect(201);
+      }
+    });
+    expect(spent).toBe(240);
+  });
+
+  it('sends the text of its statements once per connection: later posts run them by name', async () => {
+    const posts = async (n: number) => {
+      for (let i = 0; i < n; i += 1) {
+        await post().expect(201);
+      }
+    };
+    // One connection at a time answers these posts, one after the other; the first ones on a
+    // connection prepare its statements.
+    await posts(3);
+    expect(await trips.parsesOf(() => posts(5))).toBe(0);
   });
 
   it('writes in a transaction with the listeners when a follower must hear of it', async () => {

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { ArticleBlock } from '../articles/article.entity';
-import { everyNth } from '../common/now-and-then';
+import { Housekeeping } from '../common/housekeeping';
 import { BucketCount, consumeSql, PlannedHits } from '../common/rate-limit';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { queryPrepared } from '../database/prepared';
 import {
   addMove,
   addToCountersSql,
@@ -59,11 +61,24 @@ export const DUPLICATE_WINDOW_SECONDS = 60;
 /**
  * The two statements of a new comment (src/comments/post-comment.service.ts): one that counts
  * the rate limits and reads all posting needs, one that writes the comment with everything that
- * must commit with it.
+ * must commit with it. Both are prepared statements (src/database/prepared.ts).
  */
 @Injectable()
 export class CommentArrivalRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private readonly prepared: boolean;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) config: AppConfig,
+    housekeeping: Housekeeping,
+  ) {
+    this.prepared = config.database.kind === 'postgres' && config.database.preparedStatements;
+    housekeeping.register({
+      name: 'comment claims',
+      sql: `DELETE FROM comment_body_claims
+            WHERE claimed_at < now() - interval '${DUPLICATE_WINDOW_SECONDS} seconds'`,
+    });
+  }
 
   async readContext(q: ContextQuery): Promise<PostingContext> {
     const params: unknown[] = [q.slug, q.parentId, q.emailHash];
@@ -82,7 +97,8 @@ export class CommentArrivalRepository {
       trusted: boolean;
       screen: unknown;
       probed: boolean[] | null;
-    }[] = await this.dataSource.query(
+    }[] = await queryPrepared(
+      this.dataSource.manager,
       `WITH ${hits}
        article AS (
          SELECT id, comments_open, ${q.withBlocks ? 'blocks' : "'[]'::jsonb AS blocks"}
@@ -98,6 +114,7 @@ export class CommentArrivalRepository {
          ${q.screen ?? 'NULL'} AS screen,
          ARRAY[${probes.join(', ')}]::boolean[] AS probed`,
       params,
+      this.prepared,
     );
     const row = rows[0];
     return {
@@ -127,7 +144,8 @@ export class CommentArrivalRepository {
   ): Promise<ArrivalOutcome> {
     const none: ArticleCounterMoves = new Map();
     const deltas = counterDeltas(counters === 'now' ? countersOf(comment) : none);
-    const rows: { claimed: boolean; parent_approved: boolean }[] = await manager.query(
+    const rows: { claimed: boolean; parent_approved: boolean }[] = await queryPrepared(
+      manager,
       `WITH ancestors AS (
          SELECT id, status FROM comments WHERE id = ANY($3::uuid[]) ORDER BY id FOR NO KEY UPDATE
        ), checked AS (
@@ -194,21 +212,10 @@ export class CommentArrivalRepository {
         deltas.deltas,
         randomShard(),
       ],
+      this.prepared,
     );
     const row = rows[0];
     return { claimed: row.claimed, parentApproved: row.parent_approved };
-  }
-
-  private readonly sweepDue = everyNth(100);
-
-  /** Now and then (one post in a hundred), claims past the window are deleted. */
-  async sweepClaims(): Promise<void> {
-    if (this.sweepDue()) {
-      await this.dataSource.query(
-        'DELETE FROM comment_body_claims WHERE claimed_at < now() - make_interval(secs => $1)',
-        [DUPLICATE_WINDOW_SECONDS],
-      );
-    }
   }
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import { everyNth } from '../common/now-and-then';
+import { Housekeeping } from '../common/housekeeping';
 import { CursorField, cursorTimeSql, decodeCursor } from '../common/cursor';
 import { inTransaction } from '../database/transactions';
 import { ReadReplica } from '../database/read-replica';
@@ -168,12 +168,16 @@ export function decodeReplyCursor(cursor: string): readonly [string, string] {
 
 @Injectable()
 export class CommentsRepository {
-  private readonly voteMovesSweepDue = everyNth(100);
-
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly reads: ReadReplica,
-  ) {}
+    housekeeping: Housekeeping,
+  ) {
+    housekeeping.register({
+      name: 'vote moves',
+      sql: "DELETE FROM comment_vote_moves WHERE at <= now() - interval '1 hour'",
+    });
+  }
 
   /** See src/database/transactions.ts for the lock order and the retries. */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
@@ -523,7 +527,7 @@ export class CommentsRepository {
     };
   }
 
-  /** Counts an accepted vote's moves against its network; now and then prunes expired rows. */
+  /** Counts an accepted vote's moves against its network (expired rows: the housekeeping). */
   async recordVoteMoves(
     manager: EntityManager,
     commentId: string,
@@ -535,9 +539,6 @@ export class CommentsRepository {
        SELECT id, $2, article_id, $3 FROM comments WHERE id = $1`,
       [commentId, networkHash, moves],
     );
-    if (this.voteMovesSweepDue()) {
-      await manager.query("DELETE FROM comment_vote_moves WHERE at <= now() - interval '1 hour'");
-    }
   }
 
   /**

@@ -147,7 +147,6 @@ export class PostCommentService {
     if (!outcome.claimed) {
       throw new ConflictException('duplicate comment: this text was just posted from this address');
     }
-    await this.repository.sweepClaims();
     if (status === 'approved') {
       this.visibility.publishArrival(comment);
     }

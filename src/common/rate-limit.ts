@@ -2,7 +2,7 @@ import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { mailboxKey, networkKey } from './client-keys';
-import { everyNth } from './now-and-then';
+import { Housekeeping } from './housekeeping';
 import { hashPersonal } from './tokens';
 
 /** 429 carrying how long to wait; the exception filter turns it into `Retry-After`. */
@@ -68,14 +68,20 @@ export function consumeSql(keys: string, windowStarts: string): string {
 /**
  * Fixed-window limits counted in PostgreSQL, so they hold across every instance. One upsert
  * statement for all the checks of a request; keys are hashed, so the table holds no raw IPs or
- * addresses.
+ * addresses. Windows older than a day are swept by the housekeeping.
  */
 @Injectable()
 export class RateLimiter {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    housekeeping: Housekeeping,
+  ) {
+    housekeeping.register({
+      name: 'rate-limit windows',
+      sql: "DELETE FROM rate_limit_buckets WHERE window_start < now() - interval '1 day'",
+    });
+  }
 
   /** Counts one hit against each (rule, subject) pair; throws 429 if any is over its limit. */
   async consume(checks: RateCheck[]): Promise<void> {
@@ -87,7 +93,6 @@ export class RateLimiter {
       `${consumeSql('$1', '$2')} RETURNING key, count`,
       hits.params,
     );
-    await this.sweepNow();
     hits.settle(rows);
   }
 
@@ -127,16 +132,5 @@ export class RateLimiter {
         }
       },
     };
-  }
-
-  private readonly sweepDue = everyNth(100);
-
-  /** Now and then (one call in a hundred), windows older than a day are deleted. */
-  async sweepNow(): Promise<void> {
-    if (this.sweepDue()) {
-      await this.dataSource.query(
-        "DELETE FROM rate_limit_buckets WHERE window_start < now() - interval '1 day'",
-      );
-    }
   }
 }

@@ -12,6 +12,11 @@ export interface PostgresConfig {
   /** Transactions only: may point at PgBouncer in pool_mode=transaction. */
   url: string;
   poolSize: number;
+  /**
+   * The hot paths' large statements are prepared once per connection (src/database/prepared.ts);
+   * off for a pooler that does not carry prepared statements across server sessions.
+   */
+  preparedStatements: boolean;
   /** Session work (migration lock, LISTEN) needs a real session; unset means `url`. */
   directUrl?: string;
   /** A streaming replica for public reads, used while it lags at most `maxLagMs`. */
@@ -213,6 +218,7 @@ function databaseConfig(env: Env, dataDir: string): DatabaseConfig {
     kind: 'postgres',
     url: postgresUrl('DATABASE_URL', raw),
     poolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 2, 200),
+    preparedStatements: onOff(env, 'DATABASE_PREPARED_STATEMENTS', true),
     directUrl: direct ? postgresUrl('DATABASE_DIRECT_URL', direct) : undefined,
     replica: read
       ? {

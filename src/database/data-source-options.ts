@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { DataSourceOptions } from 'typeorm';
 import { PGliteDriver } from 'typeorm-pglite';
-import { DatabaseConfig } from '../config/app-config';
+import { DatabaseConfig, PostgresConfig } from '../config/app-config';
 import { lockEmbeddedDatabase } from './embedded-lock';
 import { entities, migrations } from './schema';
 import { TypeOrmLogger } from './typeorm-logger';
@@ -9,7 +9,9 @@ import { TypeOrmLogger } from './typeorm-logger';
 /**
  * The one definition of how Marginalia talks to PostgreSQL, shared by the app and the TypeORM CLI.
  */
-export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
+export function dataSourceOptions(
+  db: Exclude<DatabaseConfig, PostgresConfig> | Pick<PostgresConfig, 'kind' | 'url' | 'poolSize'>,
+): DataSourceOptions {
   const common = {
     type: 'postgres' as const,
     entities,

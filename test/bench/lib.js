@@ -17,7 +17,7 @@
  */
 const { fork, spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const { existsSync, readFileSync } = require('node:fs');
+const { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } = require('node:fs');
 const os = require('node:os');
 const http = require('node:http');
 const net = require('node:net');
@@ -101,7 +101,9 @@ function getJson(url, headers = {}) {
 /**
  * Starts `node dist/src/main.js` with the given environment on a free port and waits until
  * /api/health answers 200. Build first (`npm run build`; `npm run bench` does). `nodeArgs` go
- * before the script (e.g. ['--cpu-prof']).
+ * before the script (e.g. ['--cpu-prof']). The app's output goes to a file, as a deployment's
+ * goes to its log collector: the load generator (this process) must not also be the collector of
+ * megabytes of access log a second.
  */
 async function startApp({ databaseUrl, env = {}, port, nodeArgs = [], timeoutMs = 60_000 } = {}) {
   if (!existsSync(MAIN)) {
@@ -109,6 +111,9 @@ async function startApp({ databaseUrl, env = {}, port, nodeArgs = [], timeoutMs 
   }
   const listenPort = port ?? (await freePort());
   const url = `http://127.0.0.1:${listenPort}`;
+  const logDir = mkdtempSync(path.join(os.tmpdir(), 'mgbench-app-'));
+  const logFile = path.join(logDir, 'output.log');
+  const log = openSync(logFile, 'w');
   const child = spawn(process.execPath, [...nodeArgs, MAIN], {
     cwd: APP_ROOT,
     env: {
@@ -127,17 +132,14 @@ async function startApp({ databaseUrl, env = {}, port, nodeArgs = [], timeoutMs 
       SHUTDOWN_DELAY_MS: '0',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', log, log],
   });
-  const output = [];
-  const keep = (chunk) => {
-    output.push(chunk.toString());
-    if (output.length > 200) {
-      output.shift();
-    }
+  closeSync(log);
+  /** The last 20 KB the app wrote. */
+  const output = () => {
+    const text = readFileSync(logFile, 'utf8');
+    return text.slice(-20_000);
   };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
   let exited = null;
   const exit = new Promise((resolve) => {
     child.on('exit', (code, signal) => {
@@ -149,7 +151,7 @@ async function startApp({ databaseUrl, env = {}, port, nodeArgs = [], timeoutMs 
   for (;;) {
     if (exited) {
       throw new Error(
-        `the app exited (${JSON.stringify(exited)}) before it was healthy:\n${output.join('')}`,
+        `the app exited (${JSON.stringify(exited)}) before it was healthy:\n${output()}`,
       );
     }
     try {
@@ -162,7 +164,7 @@ async function startApp({ databaseUrl, env = {}, port, nodeArgs = [], timeoutMs 
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`the app was not healthy within ${timeoutMs} ms:\n${output.join('')}`);
+      throw new Error(`the app was not healthy within ${timeoutMs} ms:\n${output()}`);
     }
     await sleep(100);
   }
@@ -171,19 +173,17 @@ async function startApp({ databaseUrl, env = {}, port, nodeArgs = [], timeoutMs 
     port: listenPort,
     child,
     admin: { Authorization: `Bearer ${ADMIN_TOKEN}` },
-    output: () => output.join(''),
+    output,
     /** SIGTERM, then SIGKILL after `graceMs`; resolves with {code, signal}. */
     async stop(graceMs = 30_000) {
-      if (exited) {
-        return exited;
-      }
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      try {
-        return await exit;
-      } finally {
+      if (!exited) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        await exit;
         clearTimeout(timer);
       }
+      rmSync(logDir, { recursive: true, force: true });
+      return exited;
     },
   };
 }
@@ -318,30 +318,39 @@ function forkReady(file, args) {
 
 /**
  * A counting proxy in front of PostgreSQL (test/bench/pg-proxy.js in a child process):
- * `route(url)` points a database URL at it, `counts()` resolves with the frontend's Sync + Query
- * messages so far (each one a round trip to the server).
+ * `route(url, tag)` points a database URL at a listener of its own for `tag` (one per server
+ * measured), and `counts(tag)` resolves with the frontend's Sync + Query messages through it so
+ * far (each one a round trip to the server): a request's trips, not those of the other app
+ * instances' background work.
  */
 async function startPgProxy() {
   const target = new URL(serverUrl());
-  const { child, port } = await forkReady('pg-proxy.js', [target.hostname, target.port || '5432']);
+  const { child } = await forkReady('pg-proxy.js', [target.hostname, target.port || '5432']);
+  const ask = (request, answer) =>
+    new Promise((resolve) => {
+      const onMessage = (message) => {
+        if (message.type === answer && message.tag === request.tag) {
+          child.off('message', onMessage);
+          resolve(message);
+        }
+      };
+      child.on('message', onMessage);
+      child.send(request);
+    });
+  const ports = new Map();
   return {
-    route(url) {
+    async route(url, tag) {
+      if (!ports.has(tag)) {
+        ports.set(tag, (await ask({ type: 'listen', tag }, 'listening')).port);
+      }
       const u = new URL(url);
       u.hostname = '127.0.0.1';
-      u.port = String(port);
+      u.port = String(ports.get(tag));
       return u.toString();
     },
-    counts() {
-      return new Promise((resolve) => {
-        const onMessage = (message) => {
-          if (message.type === 'counts') {
-            child.off('message', onMessage);
-            resolve(message.sync + message.query);
-          }
-        };
-        child.on('message', onMessage);
-        child.send({ type: 'counts' });
-      });
+    async counts(tag) {
+      const message = await ask({ type: 'counts', tag }, 'counts');
+      return message.sync + message.query;
     },
     close() {
       child.disconnect();
@@ -384,12 +393,17 @@ async function runSuite(parts, options = {}) {
   const apps = new Map();
   let baseline;
   const started = Date.now();
+  // One app per distinct environment, counted apart by the proxy under that environment's tag.
+  const tagOf = (env = {}) => JSON.stringify(env);
   const appFor = async (env = {}) => {
-    const key = JSON.stringify(env);
+    const key = tagOf(env);
     if (!apps.has(key)) {
       apps.set(
         key,
-        await startApp({ databaseUrl: proxy.route(db.url), env: { ...defaults, ...env } }),
+        await startApp({
+          databaseUrl: await proxy.route(db.url, key),
+          env: { ...defaults, ...env },
+        }),
       );
     }
     return apps.get(key);
@@ -403,8 +417,11 @@ async function runSuite(parts, options = {}) {
     }
     await direct.query('VACUUM ANALYZE');
     const files = parts.filter((p) => p.baselineRoutes).map((p) => p.file);
-    const base = await forkReady('baseline-server.js', [proxy.route(db.url), ...files]);
-    baseline = { url: `http://127.0.0.1:${base.port}`, child: base.child };
+    const base = await forkReady('baseline-server.js', [
+      await proxy.route(db.url, 'baseline'),
+      ...files,
+    ]);
+    baseline = { url: `http://127.0.0.1:${base.port}`, child: base.child, tag: 'baseline' };
     ctx.baseline = baseline;
     for (const part of parts) {
       await part.check?.(ctx);
@@ -446,7 +463,7 @@ async function runSuite(parts, options = {}) {
       await autocannon({ ...opts, duration: 1 });
       const cpu0 = procCpuMs(pid);
       const db0 = await backendCpu(direct, db.name);
-      const trips0 = await proxy.counts();
+      const trips0 = await proxy.counts(server.tag ?? tagOf(c.env));
       let peak = 0;
       const sampler = c.readMix
         ? setInterval(() => {
@@ -457,7 +474,7 @@ async function runSuite(parts, options = {}) {
       clearInterval(sampler);
       const cpu1 = procCpuMs(pid);
       const db1 = await backendCpu(direct, db.name);
-      const trips1 = await proxy.counts();
+      const trips1 = await proxy.counts(server.tag ?? tagOf(c.env));
       if (c.readMix) {
         readPeak = Math.max(readPeak, peak);
       }

@@ -299,6 +299,8 @@ describe('three instances behind HAProxy, through PgBouncer (transaction mode), 
         DATABASE_READ_URL: bouncer.url('marginalia_ro'),
         DATABASE_READ_MAX_LAG_MS: String(MAX_LAG_MS),
         DATABASE_POOL_SIZE: '10',
+        // Debian's PgBouncer (1.18) does not carry prepared statements in transaction mode.
+        DATABASE_PREPARED_STATEMENTS: 'off',
         HOST: '127.0.0.1',
         PUBLIC_URL: lbUrl,
         ADMIN_TOKEN: ADMIN,
