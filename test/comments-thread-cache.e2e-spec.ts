@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChangeFeed } from '../src/database/change-feed';
+import { PgNotifications } from '../src/database/pg-notifications';
 import { createArticle, postComment, TestArticle } from './factories/comments';
 import { createTestApp, TestApp } from './support/app';
 
@@ -12,7 +12,7 @@ describe('the public thread cache (THREAD_CACHE_MS)', () => {
     t = await createTestApp({ THREAD_CACHE_MS: '60000' });
     // Without the change feed (as while it reconnects) only the expiry and own writes clear it;
     // test/scale-out.e2e-spec.ts covers the feed.
-    await t.app.get(ChangeFeed).onApplicationShutdown();
+    await t.app.get(PgNotifications).onModuleDestroy();
     article = await createArticle(t);
   });
   afterAll(() => t.close());

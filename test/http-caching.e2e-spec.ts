@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CommentsRepository } from '../src/comments/comments.repository';
 import { createArticle, postComment, TestArticle } from './factories/comments';
 import { createTestApp, TestApp } from './support/app';
-import { ChangeFeed } from '../src/database/change-feed';
+import { PgNotifications } from '../src/database/pg-notifications';
 
 /** Issue 10.4: public reads a CDN and a browser can revalidate, and misses computed once. */
 describe('HTTP caching of public reads', () => {
@@ -90,7 +90,7 @@ describe('a cached thread page near its expiry', () => {
     t = await createTestApp({ THREAD_CACHE_MS: '800' });
     // The change feed would empty the cache on the SQL change below; without it (as while it
     // reconnects) only the expiry refreshes the page. test/scale-out.e2e-spec.ts covers the feed.
-    await t.app.get(ChangeFeed).onApplicationShutdown();
+    await t.app.get(PgNotifications).onModuleDestroy();
   });
   afterAll(() => t.close());
 

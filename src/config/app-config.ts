@@ -78,6 +78,10 @@ export interface WebhooksConfig {
   dispatcher: boolean;
   /** Networks a receiver may be in although they are private, loopback or link-local. */
   allowedNetworks: string[];
+  /**
+   * The safety poll: the longest an idle dispatcher sleeps. NOTIFY wakes it for new deliveries
+   * and it wakes itself when a retry falls due; this only bounds a lost notification.
+   */
   pollMs: number;
   timeoutMs: number;
   leaseMs: number;
@@ -107,7 +111,10 @@ export interface NotificationsConfig {
 export interface MailConfig {
   /** How long a claimed batch belongs to one dispatcher; must outlast one send's deadline. */
   leaseMs: number;
-  /** How often an idle dispatcher looks for due rows (NOTIFY wakes it sooner on PostgreSQL). */
+  /**
+   * The safety poll: the longest an idle dispatcher sleeps. NOTIFY wakes it for new mail and it
+   * wakes itself when a row falls due (a retry, a digest); this only bounds a lost notification.
+   */
   pollMs: number;
   /** First retry delay; doubles per attempt, with jitter, capped at six hours. */
   retryBaseMs: number;
@@ -276,7 +283,7 @@ function mailConfig(env: Env): MailConfig {
   }
   return {
     leaseMs,
-    pollMs: integer(env, 'MAIL_POLL_MS', 2_000, 10, 600_000),
+    pollMs: integer(env, 'MAIL_POLL_MS', 30_000, 10, 600_000),
     retryBaseMs: integer(env, 'MAIL_RETRY_BASE_MS', 30_000, 1, 3_600_000),
     maxAttempts: integer(env, 'MAIL_MAX_ATTEMPTS', 10, 1, 100),
     sendTimeoutMs,
@@ -336,7 +343,7 @@ function webhooksConfig(env: Env): WebhooksConfig {
   return {
     dispatcher: onOff(env, 'WEBHOOK_DISPATCHER', true),
     allowedNetworks: networks(env, 'WEBHOOK_ALLOWED_NETWORKS'),
-    pollMs: integer(env, 'WEBHOOK_POLL_MS', 1_000, 10, 600_000),
+    pollMs: integer(env, 'WEBHOOK_POLL_MS', 30_000, 10, 600_000),
     timeoutMs,
     // Four redirects of one attempt, each with its own deadline, fit in one lease.
     leaseMs: timeoutMs * 5 + 5_000,

@@ -8,7 +8,9 @@ import {
   OnModuleDestroy,
 } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { APP_CONFIG, AppConfig, sessionUrl } from '../config/app-config';
+import { failureBackoffMs, idleSleepMs, WakeUps } from '../common/wake-ups';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { PgNotifications } from '../database/pg-notifications';
 import {
   classifyDeliveryError,
   resendWhenUncertain,
@@ -20,8 +22,7 @@ import { mailHeaders, messageIdFor } from './mail-headers';
 import { MailBouncedEvent } from './mail.events';
 import { MailRenderer } from './mail-renderer.service';
 import { MAIL_TRANSPORT, MailTransport } from './mail-transport';
-import { ClaimedEmail, OutboxRepository } from './outbox.repository';
-import { OutboxWakeup } from './outbox-wakeup';
+import { ClaimedEmail, MAIL_CHANNEL, OutboxRepository } from './outbox.repository';
 import { Permits } from './permits';
 import { SuppressionsRepository } from './suppressions.repository';
 import { UnsubscribeLinks } from './unsubscribe-links';
@@ -31,6 +32,11 @@ import { UnsubscribeLinks } from './unsubscribe-links';
  * due rows, then send it in waves of `concurrency`: a wave is marked `sending` (one statement),
  * sent, and its successes recorded (one statement). Only a crash inside a wave's sends leaves a
  * row whose fate is unknown. Runs in every instance unless MAIL_DISPATCHER=off.
+ *
+ * Idle, it asks the database nothing: it sleeps until a NOTIFY says mail was queued, until its next
+ * row falls due (a retry, a digest), until its next look for rows of dead dispatchers (half a
+ * lease, at most 30 s), or at the latest until the safety poll (MAIL_POLL_MS), which bounds the
+ * delay of a notification lost while the LISTEN connection was down.
  */
 @Injectable()
 export class MailDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
@@ -39,11 +45,12 @@ export class MailDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly domain: string;
   private stopping = false;
   private loops: Promise<void>[] = [];
-  private wakeup: OutboxWakeup | null = null;
-  private readonly sleepers = new Set<() => void>();
-  /** Bumped by every wake-up; a lane that saw it change since its last claim looks again. */
-  private wakeups = 0;
+  /** Cut short by new rows committed (NOTIFY) and by shutdown. */
+  private readonly wakeUps = new WakeUps();
+  private unsubscribe: (() => void) | null = null;
   private lastReclaim = 0;
+  /** Rows of dead dispatchers (leases run out) are looked for this often, idle or not. */
+  private readonly reclaimEveryMs: number;
   /**
    * One per SMTP connection, so nodemailer never queues a message: a send's deadline starts
    * when it really starts, and one that times out is uncertain, not merely late.
@@ -57,10 +64,12 @@ export class MailDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly links: UnsubscribeLinks,
     @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
     private readonly events: EventEmitter2,
+    private readonly notifications: PgNotifications,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.domain = senderDomain(config.mailFrom);
     this.permits = new Permits(config.mail.smtpConnections);
+    this.reclaimEveryMs = Math.min(30_000, config.mail.leaseMs / 2);
   }
 
   onApplicationBootstrap(): void {
@@ -68,10 +77,8 @@ export class MailDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
       this.logger.log('MAIL_DISPATCHER=off: this instance sends no mail');
       return;
     }
-    if (this.config.database.kind === 'postgres') {
-      this.wakeup = new OutboxWakeup(sessionUrl(this.config.database), () => this.wake());
-      this.wakeup.start();
-    }
+    // A payload or a `null` (anything queued while the listener was deaf): look either way.
+    this.unsubscribe = this.notifications.subscribe(MAIL_CHANNEL, () => this.wakeUps.wake());
     this.logger.log(`dispatching via ${this.transport.description}`);
     // PGlite has one connection: a second lane would only queue behind the first.
     const lanes = this.config.database.kind === 'postgres' ? this.config.mail.lanes : 1;
@@ -81,9 +88,9 @@ export class MailDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
   /** Stops claiming, lets the current waves finish (sends are bounded), hands back the rest. */
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
-    this.wake();
+    this.wakeUps.stop();
+    this.unsubscribe?.();
     await Promise.all(this.loops);
-    await this.wakeup?.stop();
     if (this.loops.length) {
       await this.outbox
         .releaseClaims(this.owner)
@@ -92,34 +99,10 @@ export class MailDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
     this.transport.close();
   }
 
-  /** Cuts idle waits short: new rows were committed (NOTIFY) or shutdown began. */
-  wake(): void {
-    this.wakeups += 1;
-    for (const resolve of this.sleepers) {
-      resolve();
-    }
-    this.sleepers.clear();
-  }
-
-  private sleep(ms: number, seen: number): Promise<void> {
-    if (this.wakeups !== seen || this.stopping) {
-      return Promise.resolve();
-    }
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.sleepers.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.sleepers.add(done);
-    });
-  }
-
   private async run(): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
-      const seen = this.wakeups;
+      const seen = this.wakeUps.seen;
       try {
         await this.reclaimIfDue();
         const batch = await this.outbox.claimDue(
@@ -129,7 +112,12 @@ export class MailDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
         );
         failures = 0;
         if (batch.length === 0) {
-          await this.sleep(this.config.mail.pollMs, seen);
+          const untilDue = await this.outbox.msUntilNextDue();
+          const untilReclaim = this.lastReclaim + this.reclaimEveryMs - Date.now();
+          await this.wakeUps.sleep(
+            idleSleepMs(untilDue, Math.min(this.config.mail.pollMs, untilReclaim)),
+            seen,
+          );
           continue;
         }
         await this.deliverBatch(batch);
@@ -137,17 +125,16 @@ export class MailDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
         // Typically the database is unreachable: back off, never spin.
         failures += 1;
         this.logger.warn(`dispatch cycle failed: ${String(error)}`);
-        await this.sleep(
-          Math.min(30_000, this.config.mail.pollMs * 2 ** Math.min(failures, 5)),
-          this.wakeups,
+        await this.wakeUps.sleep(
+          failureBackoffMs(failures, this.config.mail.pollMs),
+          this.wakeUps.seen,
         );
       }
     }
   }
 
   private async reclaimIfDue(): Promise<void> {
-    const every = Math.min(30_000, this.config.mail.leaseMs / 2);
-    if (Date.now() - this.lastReclaim < every) {
+    if (Date.now() - this.lastReclaim < this.reclaimEveryMs) {
       return;
     }
     this.lastReclaim = Date.now();

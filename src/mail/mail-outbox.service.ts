@@ -1,9 +1,8 @@
-import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { mailboxKey } from '../common/client-keys';
 import { decodeCursor, encodeCursor } from '../common/cursor';
 import { Page } from '../common/list.dto';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
 import {
   EmailCounts,
   EmailResponse,
@@ -38,7 +37,6 @@ export class MailOutbox {
   constructor(
     private readonly outbox: OutboxRepository,
     private readonly suppressions: SuppressionsRepository,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** Returns whether a new row was written (false: that key was already queued once). */
@@ -60,7 +58,7 @@ export class MailOutbox {
       notBefore: mail.notBefore ?? null,
     });
     if (inserted) {
-      await this.wakeDispatchers(manager);
+      await this.outbox.notifyDispatchers(manager);
     }
     return inserted;
   }
@@ -88,15 +86,9 @@ export class MailOutbox {
       rows,
     );
     if (inserted > 0) {
-      await this.wakeDispatchers(manager);
-    }
-    return inserted;
-  }
-
-  private async wakeDispatchers(manager: EntityManager): Promise<void> {
-    if (this.config.database.kind === 'postgres') {
       await this.outbox.notifyDispatchers(manager);
     }
+    return inserted;
   }
 
   /** Mail not yet attempted for a subscription that was withdrawn is not sent. */

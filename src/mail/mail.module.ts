@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { ScaleOutModule } from '../database/scale-out.module';
 import { AdminEmailsController } from './admin-emails.controller';
 import { EmailOutboxEntity } from './email-outbox.entity';
 import { FileTransport } from './file.transport';
@@ -17,7 +18,7 @@ import { UnsubscribeLinks } from './unsubscribe-links';
 
 /** The only module that talks SMTP. Others queue mail through `MailOutbox.enqueue`. */
 @Module({
-  imports: [TypeOrmModule.forFeature([EmailOutboxEntity, SuppressionEntity])],
+  imports: [TypeOrmModule.forFeature([EmailOutboxEntity, SuppressionEntity]), ScaleOutModule],
   controllers: [AdminEmailsController],
   providers: [
     OutboxRepository,

@@ -49,6 +49,9 @@ function toClaimed(row: ClaimedRow): ClaimedEmail {
   };
 }
 
+/** The channel a committed row of mail to send is announced on (PgNotifications hears it). */
+export const MAIL_CHANNEL = 'email_outbox';
+
 /** Hand-written SQL where the dispatcher's correctness lives; each statement says its index. */
 /** The issue id in a newsletter row's idempotency key `newsletter:<issue>:<subscription>`. */
 const NEWSLETTER_ISSUE_SQL = "split_part(idempotency_key, ':', 2)";
@@ -114,7 +117,19 @@ export class OutboxRepository {
 
   /** Wakes every listening dispatcher once the surrounding transaction commits. */
   async notifyDispatchers(manager: EntityManager): Promise<void> {
-    await manager.query("SELECT pg_notify('email_outbox', '')");
+    await manager.query(`SELECT pg_notify('${MAIL_CHANNEL}', '')`);
+  }
+
+  /**
+   * Milliseconds until the next queued or failed row falls due (≤ 0: due now), by the database's
+   * clock; null when none waits. Uses email_outbox_due_idx.
+   */
+  async msUntilNextDue(): Promise<number | null> {
+    const [{ ms }]: { ms: string | null }[] = await this.rows.query(
+      `SELECT extract(epoch FROM min(next_attempt_at) - now()) * 1000 AS ms
+         FROM email_outbox WHERE status IN ('queued', 'failed')`,
+    );
+    return ms === null ? null : Number(ms);
   }
 
   /**
@@ -245,12 +260,17 @@ export class OutboxRepository {
     };
   }
 
-  /** On shutdown: hands back claimed rows this instance never started. */
+  /**
+   * On shutdown: hands back claimed rows this instance never started, and wakes the other
+   * dispatchers, which take them and whatever retries this one was waiting for.
+   */
   async releaseClaims(owner: string): Promise<void> {
     await this.rows.query(
-      `UPDATE email_outbox
-          SET status = 'queued', lease_owner = NULL, lease_until = NULL, updated_at = now()
-        WHERE status = 'claimed' AND lease_owner = $1`,
+      `WITH released AS (
+         UPDATE email_outbox
+            SET status = 'queued', lease_owner = NULL, lease_until = NULL, updated_at = now()
+          WHERE status = 'claimed' AND lease_owner = $1)
+       SELECT pg_notify('${MAIL_CHANNEL}', '')`,
       [owner],
     );
   }
@@ -372,12 +392,15 @@ export class OutboxRepository {
 
   /** An operator's second chance for a dead or ambiguous row; returns it, or null if not so. */
   async requeueFinal(id: string): Promise<EmailOutboxEntity | null> {
+    // Due at once: a dispatcher is woken for it rather than left to its safety poll.
     const { rows } = updated<{ id: string }>(
       await this.rows.query(
-        `UPDATE email_outbox
-          SET status = 'queued', attempts = 0, next_attempt_at = now(), updated_at = now()
-        WHERE id = $1 AND status IN ('dead', 'ambiguous')
-       RETURNING id`,
+        `WITH requeued AS (
+           UPDATE email_outbox
+              SET status = 'queued', attempts = 0, next_attempt_at = now(), updated_at = now()
+            WHERE id = $1 AND status IN ('dead', 'ambiguous')
+           RETURNING id)
+         SELECT id, pg_notify('${MAIL_CHANNEL}', '') FROM requeued`,
         [id],
       ),
     );

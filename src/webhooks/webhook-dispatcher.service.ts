@@ -8,13 +8,20 @@ import {
   OnModuleDestroy,
 } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { failureBackoffMs, idleSleepMs, WakeUps } from '../common/wake-ups';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { PgNotifications } from '../database/pg-notifications';
 import { retryDelayMs } from '../mail/delivery-errors';
 import { MailOutbox } from '../mail/mail-outbox.service';
 import { ReceiverGuard } from './receiver-guard';
 import { signWebhook } from './signature';
 import { sendWebhook } from './webhook-sender';
-import { ClaimedDelivery, EndpointRow, WebhooksRepository } from './webhooks.repository';
+import {
+  ClaimedDelivery,
+  EndpointRow,
+  WEBHOOKS_CHANNEL,
+  WebhooksRepository,
+} from './webhooks.repository';
 
 const BATCH = 20;
 
@@ -23,6 +30,11 @@ const BATCH = 20;
  * claims due rows (FOR UPDATE SKIP LOCKED, with a lease), POSTs them signed, records the outcome.
  * A failure is retried with exponential backoff and jitter, dead after WEBHOOK_MAX_ATTEMPTS; an
  * endpoint failing WEBHOOK_DISABLE_AFTER times in a row is disabled and the moderators mailed.
+ *
+ * Idle, it asks the database nothing: it sleeps until a NOTIFY says a delivery was queued, until its
+ * next retry falls due, until its next look for rows of dead dispatchers (half a lease), or at the
+ * latest until the safety poll (WEBHOOK_POLL_MS), which bounds the delay of a notification lost
+ * while the LISTEN connection was down.
  */
 @Injectable()
 export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
@@ -31,28 +43,36 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   private readonly guard: ReceiverGuard;
   private stopping = false;
   private loop: Promise<void> | null = null;
-  private wakeUp: (() => void) | null = null;
+  private readonly wakeUps = new WakeUps();
+  private unsubscribe: (() => void) | null = null;
   private lastReclaim = 0;
+  /** Rows of dead dispatchers (leases run out) are looked for this often, idle or not. */
+  private readonly reclaimEveryMs: number;
 
   constructor(
     private readonly repository: WebhooksRepository,
     private readonly mail: MailOutbox,
     private readonly dataSource: DataSource,
+    private readonly notifications: PgNotifications,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.guard = new ReceiverGuard(config.webhooks.allowedNetworks);
+    this.reclaimEveryMs = config.webhooks.leaseMs / 2;
   }
 
   onApplicationBootstrap(): void {
     if (!this.config.webhooks.dispatcher) {
       return;
     }
+    // A payload or a `null` (anything queued while the listener was deaf): look either way.
+    this.unsubscribe = this.notifications.subscribe(WEBHOOKS_CHANNEL, () => this.wakeUps.wake());
     this.loop = this.run();
   }
 
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
-    this.wakeUp?.();
+    this.wakeUps.stop();
+    this.unsubscribe?.();
     await this.loop;
     if (this.loop) {
       await this.repository
@@ -61,22 +81,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     }
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = done;
-    });
-  }
-
   private async run(): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
+      const seen = this.wakeUps.seen;
       try {
-        if (Date.now() - this.lastReclaim > this.config.webhooks.leaseMs / 2) {
+        if (Date.now() - this.lastReclaim >= this.reclaimEveryMs) {
           this.lastReclaim = Date.now();
           await this.repository.reclaimExpired();
         }
@@ -87,15 +97,21 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
         );
         failures = 0;
         if (batch.length === 0) {
-          await this.sleep(this.config.webhooks.pollMs);
+          const untilDue = await this.repository.msUntilNextDue();
+          const untilReclaim = this.lastReclaim + this.reclaimEveryMs - Date.now();
+          await this.wakeUps.sleep(
+            idleSleepMs(untilDue, Math.min(this.config.webhooks.pollMs, untilReclaim)),
+            seen,
+          );
           continue;
         }
         await Promise.all(batch.map((d) => this.deliver(d)));
       } catch (error) {
         failures += 1;
         this.logger.warn(`webhook cycle failed: ${String(error)}`);
-        await this.sleep(
-          Math.min(30_000, this.config.webhooks.pollMs * 2 ** Math.min(failures, 5)),
+        await this.wakeUps.sleep(
+          failureBackoffMs(failures, this.config.webhooks.pollMs),
+          this.wakeUps.seen,
         );
       }
     }

@@ -42,6 +42,9 @@ export interface ClaimedDelivery {
   secret: string;
 }
 
+/** The channel committed deliveries are announced on (PgNotifications hears it). */
+export const WEBHOOKS_CHANNEL = 'webhooks';
+
 /** The endpoints and their delivery outbox; each statement names the index it uses. */
 @Injectable()
 export class WebhooksRepository {
@@ -126,7 +129,9 @@ export class WebhooksRepository {
 
   /**
    * One delivery per active endpoint that wants this event, in the caller's transaction; the
-   * event id is shared by them all and kept by every redelivery.
+   * event id is shared by them all and kept by every redelivery. The same statement NOTIFYs the
+   * dispatchers, heard once the transaction commits (repeats within one transaction fold into
+   * one), so waking them costs the writer no round trip.
    */
   async enqueue(
     manager: EntityManager,
@@ -135,14 +140,21 @@ export class WebhooksRepository {
     payload: unknown,
   ): Promise<number> {
     const rows: unknown[] = await manager.query(
-      `INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, payload)
-       SELECT e.id, $1, $2, $3::jsonb FROM webhook_endpoints e
-        WHERE e.status = 'active' AND $2 = ANY(e.events)
-       ON CONFLICT ON CONSTRAINT webhook_deliveries_event_once DO NOTHING
-       RETURNING id`,
+      `WITH queued AS (
+         INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, payload)
+         SELECT e.id, $1, $2, $3::jsonb FROM webhook_endpoints e
+          WHERE e.status = 'active' AND $2 = ANY(e.events)
+         ON CONFLICT ON CONSTRAINT webhook_deliveries_event_once DO NOTHING
+         RETURNING id)
+       SELECT id, pg_notify('${WEBHOOKS_CHANNEL}', '') FROM queued`,
       [eventId, type, JSON.stringify(payload)],
     );
     return rows.length;
+  }
+
+  /** Wakes the dispatchers: deliveries that were waiting (a re-enabled endpoint's) are due. */
+  async wakeDispatchers(): Promise<void> {
+    await this.dataSource.query(`SELECT pg_notify('${WEBHOOKS_CHANNEL}', '')`);
   }
 
   /** Whether any active endpoint wants one of these events (spares building payloads). */
@@ -164,6 +176,22 @@ export class WebhooksRepository {
           WHERE status = 'claimed' AND lease_until < now() RETURNING id`,
       ),
     ).length;
+  }
+
+  /**
+   * Milliseconds until the next delivery an active endpoint waits for falls due (≤ 0: due now), by
+   * the database's clock; null when none waits. webhook_deliveries_due_idx
+   */
+  async msUntilNextDue(): Promise<number | null> {
+    const rows: { ms: string }[] = await this.dataSource.query(
+      `SELECT extract(epoch FROM d.next_attempt_at - now()) * 1000 AS ms
+         FROM webhook_deliveries d
+         JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.status = 'active'
+        WHERE d.status IN ('queued', 'failed')
+        ORDER BY d.next_attempt_at
+        LIMIT 1`,
+    );
+    return rows.length === 0 ? null : Number(rows[0].ms);
   }
 
   /** Leases due deliveries of active endpoints; SKIP LOCKED lets instances claim side by side. */
@@ -295,11 +323,17 @@ export class WebhooksRepository {
     return Array.isArray(emails) ? emails.filter((e): e is string => typeof e === 'string') : [];
   }
 
+  /**
+   * On shutdown: hands back this dispatcher's claims and wakes the others, which take them and
+   * whatever retries this one was waiting for.
+   */
   async releaseClaims(owner: string): Promise<void> {
     await this.dataSource.query(
-      `UPDATE webhook_deliveries SET status = 'queued', lease_owner = NULL, lease_until = NULL,
-              updated_at = now()
-        WHERE status = 'claimed' AND lease_owner = $1`,
+      `WITH released AS (
+         UPDATE webhook_deliveries SET status = 'queued', lease_owner = NULL, lease_until = NULL,
+                updated_at = now()
+          WHERE status = 'claimed' AND lease_owner = $1)
+       SELECT pg_notify('${WEBHOOKS_CHANNEL}', '')`,
       [owner],
     );
   }

@@ -82,6 +82,9 @@ export class WebhooksService {
     if (!row) {
       throw new NotFoundException('webhook not found');
     }
+    if (input.status === 'active') {
+      await this.repository.wakeDispatchers();
+    }
     return toWebhookResponse(row);
   }
 

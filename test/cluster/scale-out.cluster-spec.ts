@@ -305,7 +305,6 @@ describe('three instances behind HAProxy, through PgBouncer (transaction mode), 
         PUBLIC_URL: lbUrl,
         ADMIN_TOKEN: ADMIN,
         SMTP_URL: sink.url,
-        MAIL_POLL_MS: '500',
         MAIL_SEND_TIMEOUT_MS: '2000',
         MAIL_LEASE_MS: '10000',
         MODERATION: 'none',
@@ -611,15 +610,14 @@ describe('three instances behind HAProxy, through PgBouncer (transaction mode), 
 
   it('keeps no session state on pooled connections', async (ctx) => {
     needsCluster(ctx);
-    // LISTEN runs on the direct URL: two listeners (change feed, outbox) per instance.
+    // LISTEN runs on the direct URL: one listener per instance, for every channel.
     const listeners = await query<{ app: string; n: number }>(
       directUrl,
       `SELECT application_name AS app, count(*)::int AS n FROM pg_stat_activity
        WHERE datname = current_database() AND application_name LIKE 'marginalia-%'
        GROUP BY application_name ORDER BY 1`,
     );
-    expect(listeners).toContainEqual({ app: 'marginalia-change-feed', n: 3 });
-    expect(listeners).toContainEqual({ app: 'marginalia-email-outbox-listener', n: 3 });
+    expect(listeners).toEqual([{ app: 'marginalia-listener', n: 3 }]);
     const [timeout] = await query<{ statement_timeout: string }>(
       bouncer.url('marginalia'),
       'SHOW statement_timeout',
@@ -673,7 +671,7 @@ describe('three instances behind HAProxy, through PgBouncer (transaction mode), 
         ms,
       };
     };
-    // What the instances ask the database when nobody asks them anything (dispatch polls, lag probes).
+    // What the instances ask the database when nobody asks them anything (lag probes, safety looks).
     const idleBefore = await totals();
     const idleCpu = cpuMs(one.child.pid!);
     await sleep(3000);
