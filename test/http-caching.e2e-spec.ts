@@ -4,6 +4,7 @@ import { CommentsRepository } from '../src/comments/comments.repository';
 import { createArticle, postComment, TestArticle } from './factories/comments';
 import { createTestApp, TestApp } from './support/app';
 import { PgNotifications } from '../src/database/pg-notifications';
+import { weakEtag } from '../src/http/etag';
 
 /** Issue 10.4: public reads a CDN and a browser can revalidate, and misses computed once. */
 describe('HTTP caching of public reads', () => {
@@ -80,6 +81,35 @@ describe('concurrent misses of one thread page', () => {
     ).toEqual(['After', 'Before']);
     expect(reads).toHaveBeenCalledTimes(2);
     reads.mockRestore();
+  });
+});
+
+describe('a thread page served from memory', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ THREAD_CACHE_MS: '60000' });
+  });
+  afterAll(() => t.close());
+
+  it('carries the ETag of the body it sends, revalidates as a 304, and changes with a write', async () => {
+    const article = await createArticle(t);
+    await postComment(t, article.slug, { authorName: 'First' });
+    const path = `/api/articles/${article.slug}/comments`;
+    const loaded = await request(t.http).get(path).expect(200);
+    const hit = await request(t.http).get(path).expect(200);
+    expect(hit.text).toBe(loaded.text);
+    expect(hit.headers.etag).toBe(weakEtag(hit.text));
+    expect(loaded.headers.etag).toBe(hit.headers.etag);
+    await request(t.http).get(path).set('If-None-Match', hit.headers.etag).expect(304);
+
+    await postComment(t, article.slug, { authorName: 'Second' });
+    const changed = await request(t.http)
+      .get(path)
+      .set('If-None-Match', hit.headers.etag)
+      .expect(200);
+    expect(changed.headers.etag).toBe(weakEtag(changed.text));
+    expect(changed.headers.etag).not.toBe(hit.headers.etag);
   });
 });
 

@@ -18,7 +18,7 @@ import {
   ThreadSort,
   buildTree,
 } from './dto/comment.dto';
-import { ThreadPageCache } from './thread-page-cache';
+import { PreparedPage, preparedPage, ThreadPageCache } from './thread-page-cache';
 
 export interface ThreadOptions {
   sort: ThreadSort;
@@ -67,11 +67,15 @@ export class CommentThreadService {
    * One page of top-level comments with their replies nested (up to the cap); the public API.
    * Answers the page's JSON text, which is what the thread cache holds.
    */
-  listForSlugJson(reads: ReadContext, slug: string, options: ThreadOptions): Promise<string> {
+  async listForSlugJson(
+    reads: ReadContext,
+    slug: string,
+    options: ThreadOptions,
+  ): Promise<PreparedPage> {
     // A client that has just written reads around the cache (and on the primary), so it sees
     // its own change whichever instance answers.
     if (reads.freshWriter) {
-      return this.pageJson(reads, { slug }, options);
+      return preparedPage(await this.pageJson(reads, { slug }, options));
     }
     const key = JSON.stringify([slug, options.sort, options.limit, options.cursor, options.anchor]);
     return this.cache.read(key, () => this.pageJson(reads, { slug }, options));

@@ -13,6 +13,7 @@ import {
   Put,
   Query,
   Req,
+  Res,
 } from '@nestjs/common';
 import {
   ApiForbiddenResponse,
@@ -20,7 +21,7 @@ import {
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
-import { FastifyRequest } from 'fastify';
+import { FastifyReply, FastifyRequest } from 'fastify';
 import { ListQuery, Page } from '../common/list.dto';
 import { PRIMARY_READS, ReadContext, Reads } from '../database/read-context';
 import { PublicCache } from '../http/public-cache';
@@ -59,16 +60,22 @@ export class ArticleCommentsController {
     private readonly posting: PostCommentService,
   ) {}
 
-  /** The page as JSON text (a ThreadPage), served from the thread cache when it holds it. */
+  /**
+   * The page as JSON text (a ThreadPage), served from the thread cache when it holds it, with the
+   * ETag computed when it was loaded.
+   */
   @Get()
   @Header('Content-Type', 'application/json; charset=utf-8')
   @PublicCache()
-  list(
+  async list(
     @Param('slug') slug: string,
     @Query() query: ThreadQuery,
     @Reads() reads: ReadContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
-    return this.threads.listForSlugJson(reads, slug, query);
+    const page = await this.threads.listForSlugJson(reads, slug, query);
+    void reply.header('ETag', page.etag);
+    return page.json;
   }
 
   @Get('count')

@@ -2,11 +2,22 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ByteBudgetCache } from '../common/byte-budget-cache';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { weakEtag } from '../http/etag';
+
+/** A page as it is sent: its JSON text and that text's ETag, computed once per load. */
+export interface PreparedPage {
+  json: string;
+  etag: string;
+}
+
+export function preparedPage(json: string): PreparedPage {
+  return { json, etag: weakEtag(json) };
+}
 
 /**
  * Public thread pages of the JSON API, kept in this instance's memory for THREAD_CACHE_MS
- * (default 1 s) as the JSON text they are sent as (so a hit is not serialized again), within
- * THREAD_CACHE_BYTES (default 32 MiB): a client asking for thousands of distinct pages evicts the
+ * (default 1 s) as the JSON text they are sent as, with its ETag (so a hit is neither serialized
+ * nor hashed again), within THREAD_CACHE_BYTES (default 32 MiB): a client asking for thousands of distinct pages evicts the
  * least recently used ones, it cannot grow the process. A busy article is read far more often than
  * it changes, and the request path costs more than the query. Any write handled by this instance
  * empties the cache, so a writer reads its own change at once; other instances see it within
@@ -16,7 +27,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 export class ThreadPageCache {
   private readonly pages: ByteBudgetCache;
   /** Loads under way: concurrent misses of one page wait for the same query. */
-  private readonly loading = new Map<string, Promise<string>>();
+  private readonly loading = new Map<string, Promise<PreparedPage>>();
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.pages = new ByteBudgetCache(config.threadCacheBytes, config.threadCacheMs);
@@ -27,32 +38,34 @@ export class ThreadPageCache {
    * its THREAD_CACHE_MS is still served while one request refreshes it in the background, so a
    * busy page's readers never queue behind its expiry (no page is served past THREAD_CACHE_MS).
    */
-  read(key: string, load: () => Promise<string>): Promise<string> {
+  read(key: string, load: () => Promise<string>): Promise<PreparedPage> {
     if (this.config.threadCacheMs === 0 || this.config.threadCacheBytes === 0) {
-      return load();
+      return load().then(preparedPage);
     }
     const hit = this.pages.get(key);
     if (hit !== undefined) {
-      // Stored as "<refresh after, ms since epoch>\n<json>".
-      const cut = hit.indexOf('\n');
-      if (Date.now() >= Number(hit.slice(0, cut)) && !this.loading.has(key)) {
+      // Stored as "<refresh after, ms since epoch>\n<etag>\n<json>" (an ETag has no newline).
+      const first = hit.indexOf('\n');
+      const second = hit.indexOf('\n', first + 1);
+      if (Date.now() >= Number(hit.slice(0, first)) && !this.loading.has(key)) {
         this.load(key, load).catch(() => undefined); // the kept copy is still good
       }
-      return Promise.resolve(hit.slice(cut + 1));
+      return Promise.resolve({ json: hit.slice(second + 1), etag: hit.slice(first + 1, second) });
     }
     return this.loading.get(key) ?? this.load(key, load);
   }
 
-  private load(key: string, load: () => Promise<string>): Promise<string> {
+  private load(key: string, load: () => Promise<string>): Promise<PreparedPage> {
     const refreshAfter = Date.now() + Math.floor(this.config.threadCacheMs / 2);
     const loaded = load().then(
       (json) => {
+        const page = preparedPage(json);
         // A write may have emptied the cache while this query ran: keep only a current load.
         if (this.loading.get(key) === loaded) {
           this.loading.delete(key);
-          this.pages.set(key, `${refreshAfter}\n${json}`);
+          this.pages.set(key, `${refreshAfter}\n${page.etag}\n${json}`);
         }
-        return json;
+        return page;
       },
       (error: unknown) => {
         if (this.loading.get(key) === loaded) {

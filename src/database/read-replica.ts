@@ -20,6 +20,9 @@ export const FRESH_COOKIE = 'marginalia_fresh';
 /** Writes after which the writer's own reads must see them: comments, votes, edits, moderation. */
 const WRITE_PATHS = /^\/(?:api\/articles\/|api\/comments\/|articles\/|api\/admin\/comments)/;
 
+/** The admin API and the moderation console: their reads are never a replica's. */
+const ADMIN_PATHS = /^\/(?:api\/)?admin(?:\/|$)/i;
+
 /** A write finishes within the client-side query timeouts; its reads stay on the primary that long. */
 const WRITE_MS = 5_000;
 
@@ -289,7 +292,7 @@ export class ReadRouting {
       });
     }
     request.reads = {
-      publicRead: read && !path.startsWith('/api/admin'),
+      publicRead: read && !ADMIN_PATHS.test(path),
       freshWriter: Number.isFinite(fresh) && fresh > now,
     };
     done();

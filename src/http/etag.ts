@@ -30,8 +30,9 @@ export function isFresh(headers: IncomingHttpHeaders, etag: string): boolean {
 
 /**
  * An onSend hook: every GET answered with a body (JSON, a page) gets an ETag, and a client that
- * already holds a successful answer's body gets a bodiless 304 instead, as under Express. Routes
- * that set an ETag of their own (the feeds) and streams are left alone.
+ * already holds a successful answer's body gets a bodiless 304 instead, as under Express. A route
+ * that knows its body's ETag already (a cached thread page, a feed) sets it, and the body is not
+ * hashed again; streams are left alone.
  */
 export function etagOnSend(
   request: FastifyRequest,
@@ -41,14 +42,16 @@ export function etagOnSend(
 ): void {
   if (
     (request.method !== 'GET' && request.method !== 'HEAD') ||
-    (typeof payload !== 'string' && !Buffer.isBuffer(payload)) ||
-    reply.hasHeader('etag')
+    (typeof payload !== 'string' && !Buffer.isBuffer(payload))
   ) {
     done(null, payload);
     return;
   }
-  const etag = weakEtag(payload);
-  reply.header('ETag', etag);
+  const own = reply.getHeader('etag');
+  const etag = typeof own === 'string' ? own : weakEtag(payload);
+  if (own === undefined) {
+    reply.header('ETag', etag);
+  }
   const status = reply.statusCode;
   if (status >= 200 && status < 300 && isFresh(request.headers, etag)) {
     reply.code(304);
