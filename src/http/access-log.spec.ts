@@ -13,7 +13,10 @@ function exchange(ip: string | undefined) {
 
 function sink() {
   const writes: string[] = [];
-  return { writes, out: { write: (text: string) => writes.push(text) } };
+  return {
+    writes,
+    out: { write: (chunk: Uint8Array) => writes.push(Buffer.from(chunk).toString()) },
+  };
 }
 
 describe('AccessLog', () => {

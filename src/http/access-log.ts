@@ -4,6 +4,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 const FLUSH_MS = 200;
 /** Written at once when this much is waiting. */
 const FLUSH_BYTES = 64 * 1024;
+/** UTF-8 takes at most three bytes for each UTF-16 code unit. */
+const MAX_BYTES_PER_CHAR = 3;
 /** An IPv4 or IPv6 address (with a zone): nothing JSON would escape. */
 const PLAIN_ADDRESS = /^[\w.:%]{1,64}$/;
 
@@ -12,15 +14,18 @@ const PLAIN_ADDRESS = /^[\w.:%]{1,64}$/;
  * (`{level, pid, timestamp, message, context: "HTTP"}`), collected in memory and written in
  * batches: one write per FLUSH_MS or FLUSH_BYTES instead of one synchronous write (and the
  * general logger's defensive serializer) per request, which cost more than a small route itself.
- * Lines still waiting are written when the process exits.
+ * Each line is encoded at once into a buffer outside the JS heap: lines kept waiting as strings
+ * (one long concatenation) outlived the young generation, and promoting and collecting them cost
+ * more than writing them. Lines still waiting are written when the process exits.
  */
 export class AccessLog {
-  private pending = '';
+  private batch = Buffer.allocUnsafe(FLUSH_BYTES);
+  private used = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly enabled: boolean,
-    private readonly out: { write(text: string): unknown } = process.stdout,
+    private readonly out: { write(chunk: Uint8Array): unknown } = process.stdout,
   ) {
     if (enabled) {
       process.once('exit', () => this.flush());
@@ -66,10 +71,15 @@ export class AccessLog {
   }
 
   private append(line: string): void {
-    this.pending += line;
-    if (this.pending.length >= FLUSH_BYTES) {
+    if (this.used + line.length * MAX_BYTES_PER_CHAR > FLUSH_BYTES) {
       this.flush();
-    } else if (!this.timer) {
+      if (line.length * MAX_BYTES_PER_CHAR > FLUSH_BYTES) {
+        this.out.write(Buffer.from(line)); // a line longer than a batch goes alone
+        return;
+      }
+    }
+    this.used += this.batch.write(line, this.used);
+    if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), FLUSH_MS);
       this.timer.unref();
     }
@@ -78,10 +88,12 @@ export class AccessLog {
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.pending) {
-      const text = this.pending;
-      this.pending = '';
-      this.out.write(text);
+    if (this.used > 0) {
+      // The written batch is the writer's (a stream may still hold it): the next one is new.
+      const chunk = this.batch.subarray(0, this.used);
+      this.batch = Buffer.allocUnsafe(FLUSH_BYTES);
+      this.used = 0;
+      this.out.write(chunk);
     }
   }
 }
