@@ -1,70 +1,10 @@
-import { ChildProcess, fork } from 'node:child_process';
-import { join } from 'node:path';
 import { Client } from 'pg';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, TestApp } from './support/app';
-import { createTestDatabase, serverUrl } from './support/postgres';
+import { createTestDatabase } from './support/postgres';
+import { RoundTrips } from './support/round-trips';
 import { commentInput, createArticle, postComment, TestArticle } from './factories/comments';
-
-/** The benchmark's counting proxy: Sync and Query messages the app sends PostgreSQL. */
-class RoundTrips {
-  private constructor(
-    private readonly child: ChildProcess,
-    readonly port: number,
-  ) {}
-
-  static async start(): Promise<RoundTrips> {
-    const target = new URL(serverUrl());
-    const child = fork(join(__dirname, 'bench', 'pg-proxy.js'), [
-      target.hostname,
-      target.port || '5432',
-    ]);
-    const port = await new Promise<number>((resolve) =>
-      child.once('message', (m: { port: number }) => resolve(m.port)),
-    );
-    return new RoundTrips(child, port);
-  }
-
-  route(url: string): string {
-    const u = new URL(url);
-    u.hostname = '127.0.0.1';
-    u.port = String(this.port);
-    return u.toString();
-  }
-
-  private counts(): Promise<{ sync: number; query: number; parse: number }> {
-    return new Promise((resolve) => {
-      const onMessage = (m: { type: string; sync: number; query: number; parse: number }) => {
-        if (m.type === 'counts') {
-          this.child.off('message', onMessage);
-          resolve(m);
-        }
-      };
-      this.child.on('message', onMessage);
-      this.child.send({ type: 'counts' });
-    });
-  }
-
-  /** How many round trips `work` cost the app. */
-  async of(work: () => Promise<unknown>): Promise<number> {
-    const before = await this.counts();
-    await work();
-    const after = await this.counts();
-    return after.sync + after.query - (before.sync + before.query);
-  }
-
-  /** How many statement texts the app sent PostgreSQL to parse during `work`. */
-  async parsesOf(work: () => Promise<unknown>): Promise<number> {
-    const before = await this.counts();
-    await work();
-    return (await this.counts()).parse - before.parse;
-  }
-
-  stop(): void {
-    this.child.kill();
-  }
-}
 
 describe('posting a comment: two statements, and no row every writer queues on', () => {
   let trips: RoundTrips;

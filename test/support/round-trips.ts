@@ -4,7 +4,8 @@ import { serverUrl } from './postgres';
 
 /**
  * The benchmark's counting proxy (test/bench/pg-proxy.js) in front of the test server: the app
- * reaches PostgreSQL through `route(url)`, and every Sync and Query message it sends is counted.
+ * reaches PostgreSQL through `route(url)`, and every Sync and Query message it sends is counted
+ * (and every Parse: a statement's text sent to be parsed).
  */
 export class RoundTrips {
   private constructor(
@@ -32,12 +33,12 @@ export class RoundTrips {
     return u.toString();
   }
 
-  count(): Promise<number> {
+  private counts(): Promise<{ sync: number; query: number; parse: number }> {
     return new Promise((resolve) => {
-      const onMessage = (m: { type: string; sync: number; query: number }) => {
+      const onMessage = (m: { type: string; sync: number; query: number; parse: number }) => {
         if (m.type === 'counts') {
           this.child.off('message', onMessage);
-          resolve(m.sync + m.query);
+          resolve(m);
         }
       };
       this.child.on('message', onMessage);
@@ -47,9 +48,17 @@ export class RoundTrips {
 
   /** How many round trips `work` cost the app (and whatever else ran meanwhile). */
   async of(work: () => Promise<unknown>): Promise<number> {
-    const before = await this.count();
+    const before = await this.counts();
     await work();
-    return (await this.count()) - before;
+    const after = await this.counts();
+    return after.sync + after.query - (before.sync + before.query);
+  }
+
+  /** How many statement texts the app sent PostgreSQL to parse during `work`. */
+  async parsesOf(work: () => Promise<unknown>): Promise<number> {
+    const before = await this.counts();
+    await work();
+    return (await this.counts()).parse - before.parse;
   }
 
   stop(): void {
