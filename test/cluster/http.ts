@@ -27,7 +27,10 @@ export function http(
   const from = options.from ?? '127.0.0.1';
   let agent = agents.get(from);
   if (!agent) {
-    agent = new Agent({ keepAlive: true, maxSockets: 4, localAddress: from });
+    // No idle connection kept per address: the readers are thousands of networks, most of them
+    // sending one request, and their idle keep-alive connections once filled HAProxy's maxconn
+    // (4,000), which then left every new reader waiting in the accept queue for seconds.
+    agent = new Agent({ keepAlive: false, maxSockets: 4, localAddress: from });
     agents.set(from, agent);
   }
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);

@@ -48,6 +48,8 @@ export function ensureTools(): { haproxy: string; pgbouncer: string } {
 
 export async function query<T>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
   const client = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  // A reset while idle (PgBouncer restarted under it) is not the caller's error: queries report theirs.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     return (await client.query(sql, params)).rows as T[];
@@ -322,6 +324,7 @@ export class PgBouncer {
   /** The admin console's SHOW <what> as rows. */
   async show(what: 'STATS' | 'POOLS'): Promise<Record<string, string>[]> {
     const client = new Client({ connectionString: this.url('pgbouncer') });
+    client.on('error', () => undefined);
     await client.connect();
     try {
       // Without parameters node-postgres uses the simple protocol, the only one the console speaks.
