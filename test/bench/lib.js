@@ -467,6 +467,8 @@ async function runSuite(parts, options = {}) {
       // warm, so the first measurement of a case comes after a longer warm-up.
       await autocannon({ ...opts, duration: warmed.has(c) ? 1 : firstWarmup });
       warmed.add(c);
+      // The warm-up's requests still in flight belong to neither measurement: let them finish.
+      await sleep(300);
       const cpu0 = procCpuMs(pid);
       const db0 = await backendCpu(direct, db.name);
       const trips0 = await proxy.counts(server.tag ?? tagOf(c.env));
