@@ -11,6 +11,16 @@ function exchange(ip: string | undefined) {
   return { request, reply, raw };
 }
 
+/** One request followed from start to a response that closes with `status`. */
+function serve(log: AccessLog, method: string, requestId: string, path: string, status = 200) {
+  const { request, reply, raw } = exchange('127.0.0.1');
+  (request as { method: string }).method = method;
+  log.start(request, reply, requestId, path);
+  raw.writableFinished = true;
+  raw.statusCode = status;
+  raw.emit('close');
+}
+
 function sink() {
   const writes: string[] = [];
   return {
@@ -24,7 +34,7 @@ describe('AccessLog', () => {
     const { writes, out } = sink();
     const log = new AccessLog(true, out);
     for (let i = 0; i < 100; i += 1) {
-      log.write({ requestId: `r${i}`, method: 'GET', path: '/api/health', status: 200 });
+      serve(log, 'GET', `r${i}`, '/api/health');
     }
     expect(writes).toHaveLength(0);
     log.flush();
@@ -47,7 +57,7 @@ describe('AccessLog', () => {
     const log = new AccessLog(true, out);
     const path = `/${'x'.repeat(1000)}`;
     for (let i = 0; i < 70; i += 1) {
-      log.write({ path });
+      serve(log, 'GET', `r${i}`, path);
     }
     expect(writes).toHaveLength(1);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -100,7 +110,7 @@ describe('AccessLog', () => {
   it('does nothing at a log level without access lines', () => {
     const { writes, out } = sink();
     const log = new AccessLog(false, out);
-    log.write({ path: '/' });
+    serve(log, 'GET', 'r0', '/');
     log.flush();
     expect(writes).toHaveLength(0);
   });

@@ -39,6 +39,9 @@ export class AccessLog {
    * 'finish' and 'error' listeners and still miss the abandoned request.
    */
   start(request: FastifyRequest, reply: FastifyReply, requestId: string, path: string): void {
+    if (!this.enabled) {
+      return;
+    }
     const started = performance.now();
     // Read now: once an upload is refused mid-body (a 413) the socket is gone when it closes.
     const ip = request.ip;
@@ -60,14 +63,6 @@ export class AccessLog {
           `${aborted ? ',"aborted":true' : ''}},"context":"HTTP"}\n`,
       );
     });
-  }
-
-  write(message: Record<string, string | number | boolean | undefined>): void {
-    if (this.enabled) {
-      this.append(
-        `${JSON.stringify({ level: 'log', pid: process.pid, timestamp: Date.now(), message, context: 'HTTP' })}\n`,
-      );
-    }
   }
 
   private append(line: string): void {

@@ -146,9 +146,7 @@ function requestContext(
     if (lifecycle.shuttingDown) {
       reply.header('connection', 'close');
     }
-    if (log.enabled) {
-      log.start(request, reply, id, path);
-    }
+    log.start(request, reply, id, path);
     if (API_PATH.test(path)) {
       const refusal = unsupportedApiBody(request, path);
       if (refusal) {

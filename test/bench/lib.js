@@ -396,17 +396,14 @@ async function runSuite(parts, options = {}) {
   let baseline;
   const started = Date.now();
   // One app per distinct environment, counted apart by the proxy under that environment's tag.
-  const tagOf = (env = {}) => JSON.stringify(env);
   const appFor = async (env = {}) => {
-    const key = tagOf(env);
+    const key = JSON.stringify(env);
     if (!apps.has(key)) {
-      apps.set(
-        key,
-        await startApp({
-          databaseUrl: await proxy.route(db.url, key),
-          env: { ...defaults, ...env },
-        }),
-      );
+      const app = await startApp({
+        databaseUrl: await proxy.route(db.url, key),
+        env: { ...defaults, ...env },
+      });
+      apps.set(key, { ...app, tag: key });
     }
     return apps.get(key);
   };
@@ -471,7 +468,7 @@ async function runSuite(parts, options = {}) {
       await sleep(300);
       const cpu0 = procCpuMs(pid);
       const db0 = await backendCpu(direct, db.name);
-      const trips0 = await proxy.counts(server.tag ?? tagOf(c.env));
+      const trips0 = await proxy.counts(server.tag);
       let peak = 0;
       const sampler = c.readMix
         ? setInterval(() => {
@@ -485,7 +482,7 @@ async function runSuite(parts, options = {}) {
       await sleep(300);
       const cpu1 = procCpuMs(pid);
       const db1 = await backendCpu(direct, db.name);
-      const trips1 = await proxy.counts(server.tag ?? tagOf(c.env));
+      const trips1 = await proxy.counts(server.tag);
       if (c.readMix) {
         readPeak = Math.max(readPeak, peak);
       }
