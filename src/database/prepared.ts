@@ -27,7 +27,7 @@ function nameOf(text: string): string {
  *
  * Off (DATABASE_PREPARED_STATEMENTS=off) for a pooler that moves a client between server
  * sessions without carrying its prepared statements (PgBouncer before 1.21 in transaction mode),
- * and always on embedded PGlite: then the text is sent every time, as TypeORM does. The answer and
+ * and never on embedded PGlite: then the text is sent every time, as TypeORM does. The answer and
  * the failures are TypeORM's either way: the rows, a QueryFailedError carrying the driver's error,
  * and failed and slow statements logged through the data source's logger.
  */

@@ -7,7 +7,7 @@ import {
   OnApplicationBootstrap,
   OnModuleDestroy,
 } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { failureBackoffMs, idleSleepMs, WakeUps } from '../common/wake-ups';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { PgNotifications } from '../database/pg-notifications';
@@ -52,7 +52,6 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   constructor(
     private readonly repository: WebhooksRepository,
     private readonly mail: MailOutbox,
-    private readonly dataSource: DataSource,
     private readonly notifications: PgNotifications,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
