@@ -6,9 +6,8 @@
  */
 const bench = require('./lib');
 
-function rpsOf(rows, name) {
-  const row = rows.find((r) => r.name === name);
-  return row ? row.rps : NaN;
+function rowOf(rows, name) {
+  return rows.find((r) => r.name === name) ?? { rps: NaN, appCpu: NaN };
 }
 
 const part = {
@@ -44,19 +43,26 @@ const part = {
     { group: 'health', name: 'app GET /api/health', target: 'app', path: '/api/health' },
   ],
   goals(rows) {
+    const quiet = rowOf(rows, 'app no-op GET /api/health/live');
+    const logged = rowOf(rows, 'app no-op, access log on (info)');
     bench.reportGoals([
       [
         'no-op route ≥ 0.5× bare hello',
         bench.ratioOf(rows, 'app no-op GET /api/health/live'),
         (v) => v >= 0.5,
       ],
+      // The log's cost is the CPU it adds to each request. Req/s of two instances sharing two
+      // cores with the load generator also moves with how the scheduler splits them (a few
+      // percent either way between runs of the same build), so it is printed, not judged.
       [
-        'access log costs ≤ 5% of the no-op route (req/s with it over without)',
-        rpsOf(rows, 'app no-op, access log on (info)') /
-          rpsOf(rows, 'app no-op GET /api/health/live'),
-        (v) => v >= 0.95,
+        'access log costs ≤ 5% of the no-op route (app CPU per request with it over without)',
+        logged.appCpu / quiet.appCpu,
+        (v) => v <= 1.05,
       ],
     ]);
+    process.stdout.write(
+      `  (info)  access log on, req/s over off: ${(logged.rps / quiet.rps).toFixed(2)}\n`,
+    );
   },
 };
 

@@ -87,10 +87,6 @@ const SHAPES = [
   ['random B', randomBody(2)],
 ];
 
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
 async function run() {
   const runs = Number(process.env.BENCH_RUNS ?? 200);
   const rows = [];
@@ -113,11 +109,11 @@ async function run() {
     rows.push({
       name,
       chars: body.length,
-      p50: percentile(times, 50),
-      p99: percentile(times, 99),
+      p50: bench.quantile(times, 0.5),
+      p99: bench.quantile(times, 0.99),
       max: times[times.length - 1],
-      cpu50: percentile(cpu, 50),
-      cpu99: percentile(cpu, 99),
+      cpu50: bench.quantile(cpu, 0.5),
+      cpu99: bench.quantile(cpu, 0.99),
     });
   }
   const fmt = (ms) => ms.toFixed(3).padStart(9);
