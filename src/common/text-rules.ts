@@ -31,9 +31,24 @@ export function singleLineReason(value: string): string | null {
   return unstorableReason(value);
 }
 
-/** Length in code points, as the API counts it. */
+/**
+ * Length in code points, as the API counts it: a surrogate pair is one, a lone surrogate one too
+ * (what `Array.from(value).length` gives, without an array of up to 10,000 one-character
+ * strings for every body validated).
+ */
 export function codePointLength(value: string): number {
-  return Array.from(value).length;
+  let length = value.length;
+  for (let i = 0; i < value.length - 1; i += 1) {
+    const unit = value.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = value.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        length -= 1;
+        i += 1;
+      }
+    }
+  }
+  return length;
 }
 
 /**

@@ -17,10 +17,10 @@ export function Length(min: number, max: number, options?: ValidationOptions): P
       // The bounds travel with the error, so a reader's message can name them.
       options: { ...options, context: { min, max, ...(options?.context as object) } },
       validator: {
-        validate: (value: unknown) =>
-          typeof value === 'string' &&
-          codePointLength(value) >= min &&
-          codePointLength(value) <= max,
+        validate: (value: unknown) => {
+          const length = typeof value === 'string' ? codePointLength(value) : -1;
+          return length >= min && length <= max;
+        },
         defaultMessage: (args: ValidationArguments) =>
           `${args.property} must be a string of ${min} to ${max} characters`,
       },
