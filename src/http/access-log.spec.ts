@@ -107,6 +107,23 @@ describe('AccessLog', () => {
     });
   });
 
+  it('writes ASCII only: raw bytes and controls in a path are escaped and read back as node gave them', () => {
+    const chunks: Buffer[] = [];
+    const log = new AccessLog(true, { write: (chunk) => chunks.push(Buffer.from(chunk)) });
+    // "café" sent as raw UTF-8 bytes: node's request line holds them one character each.
+    const paths = ['/caf\u00c3\u00a9', '/tab\there\u007f', '/\u2028line\ud800', '/plain/path'];
+    paths.forEach((path, i) => serve(log, 'GET', `r${i}`, path));
+    log.flush();
+    const bytes = Buffer.concat(chunks);
+    expect(bytes.filter((byte) => byte > 0x7e && byte !== 0x0a)).toHaveLength(0);
+    const lines = bytes
+      .toString('latin1')
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { message: { path: string } });
+    expect(lines.map((line) => line.message.path)).toEqual(paths);
+  });
+
   it('does nothing at a log level without access lines', () => {
     const { writes, out } = sink();
     const log = new AccessLog(false, out);
