@@ -4,6 +4,7 @@ import { EntityManager, Repository } from 'typeorm';
 import { mailboxSql } from '../common/client-keys';
 import { cursorTimeSql } from '../common/cursor';
 import { EmailOutboxEntity, EmailStatus, MailStream } from './email-outbox.entity';
+import { inTransaction } from '../database/transactions';
 import { updated } from '../database/updated-rows';
 
 /** A row as the dispatcher needs it. */
@@ -391,19 +392,26 @@ export class OutboxRepository {
   }
 
   /** An operator's second chance for a dead or ambiguous row; returns it, or null if not so. */
-  async requeueFinal(id: string): Promise<EmailOutboxEntity | null> {
-    // Due at once: a dispatcher is woken for it rather than left to its safety poll.
-    const { rows } = updated<{ id: string }>(
-      await this.rows.query(
-        `WITH requeued AS (
-           UPDATE email_outbox
-              SET status = 'queued', attempts = 0, next_attempt_at = now(), updated_at = now()
-            WHERE id = $1 AND status IN ('dead', 'ambiguous')
-           RETURNING id)
-         SELECT id, pg_notify('${MAIL_CHANNEL}', '') FROM requeued`,
-        [id],
-      ),
-    );
-    return rows.length ? this.findById(id) : null;
+  /**
+   * Due at once: a dispatcher is woken for it rather than left to its safety poll. The row is
+   * read back in the same transaction: its NOTIFY goes out at COMMIT, so the dispatcher it wakes
+   * cannot have claimed the row yet, and the answer is the state the retry made ('queued'), not
+   * whatever a dispatcher made of it since (read after COMMIT, it was 'claimed' now and then).
+   */
+  requeueFinal(id: string): Promise<EmailOutboxEntity | null> {
+    return inTransaction(this.rows.manager.connection, async (manager) => {
+      const { rows } = updated<{ id: string }>(
+        await manager.query(
+          `WITH requeued AS (
+             UPDATE email_outbox
+                SET status = 'queued', attempts = 0, next_attempt_at = now(), updated_at = now()
+              WHERE id = $1 AND status IN ('dead', 'ambiguous')
+             RETURNING id)
+           SELECT id, pg_notify('${MAIL_CHANNEL}', '') FROM requeued`,
+          [id],
+        ),
+      );
+      return rows.length ? manager.findOneBy(EmailOutboxEntity, { id }) : null;
+    });
   }
 }
