@@ -84,7 +84,7 @@ export class AccessLog {
     });
   }
 
-  /** `line` is ASCII (see jsonString): copied as Latin-1, one byte a character, not encoded. */
+  /** `line` is ASCII (see jsonString): its length is its size in bytes. */
   private append(line: string): void {
     if (this.used + line.length > FLUSH_BYTES) {
       this.flush();
