@@ -114,6 +114,7 @@ async function startApp({ databaseUrl, env = {}, port, nodeArgs = [], timeoutMs 
   const logDir = mkdtempSync(path.join(os.tmpdir(), 'mgbench-app-'));
   const logFile = path.join(logDir, 'output.log');
   const log = openSync(logFile, 'w');
+  const spawnedAt = Date.now();
   const child = spawn(process.execPath, [...nodeArgs, MAIN], {
     cwd: APP_ROOT,
     env: {
@@ -135,10 +136,10 @@ async function startApp({ databaseUrl, env = {}, port, nodeArgs = [], timeoutMs 
     stdio: ['ignore', log, log],
   });
   closeSync(log);
-  /** The last 20 KB the app wrote. */
-  const output = () => {
+  /** The last `maxChars` (20 KB unless told) the app wrote. */
+  const output = (maxChars = 20_000) => {
     const text = readFileSync(logFile, 'utf8');
-    return text.slice(-20_000);
+    return text.slice(-maxChars);
   };
   let exited = null;
   const exit = new Promise((resolve) => {
@@ -172,6 +173,8 @@ async function startApp({ databaseUrl, env = {}, port, nodeArgs = [], timeoutMs 
     url,
     port: listenPort,
     child,
+    /** When the process was started (Date.now()): V8's --trace-gc times count from about then. */
+    spawnedAt,
     admin: { Authorization: `Bearer ${ADMIN_TOKEN}` },
     output,
     /** SIGTERM, then SIGKILL after `graceMs`; resolves with {code, signal}. */
