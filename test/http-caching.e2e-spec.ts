@@ -52,6 +52,21 @@ describe('HTTP caching of public reads', () => {
       .expect(201);
     expect(posted.headers['cache-control'] ?? '').not.toContain('public');
   });
+
+  it('never lets a cache keep or replay a health answer', async () => {
+    for (const path of ['/api/health', '/api/health/live']) {
+      const first = await request(t.http).get(path).expect(200);
+      expect(first.headers['cache-control']).toBe('no-store');
+      expect(first.headers.etag).toBeUndefined();
+      // A prober sending any validator still gets the instance's state now, never a 304.
+      const again = await request(t.http)
+        .get(path)
+        .set('If-None-Match', weakEtag(first.text))
+        .expect(200);
+      expect(again.body).toEqual(first.body);
+      await request(t.http).get(path).set('If-None-Match', '*').expect(200);
+    }
+  });
 });
 
 describe('a thread page kept in memory', () => {

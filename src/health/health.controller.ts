@@ -1,10 +1,13 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Header, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { LifecycleService } from './lifecycle.service';
 
 const PING_TIMEOUT_MS = 1000;
+
+/** A health answer is about this instant and this instance: no cache may keep or replay it. */
+const NOT_STORED = 'no-store';
 
 @ApiTags('operations')
 @Controller('api/health')
@@ -15,6 +18,7 @@ export class HealthController {
   ) {}
 
   @Get()
+  @Header('Cache-Control', NOT_STORED)
   async health(@Res({ passthrough: true }) res: FastifyReply) {
     if (this.lifecycle.shuttingDown) {
       res.status(503);
@@ -30,6 +34,7 @@ export class HealthController {
    * hinge on PostgreSQL). Also the framework's floor in `npm run bench`: a route doing nothing.
    */
   @Get('live')
+  @Header('Cache-Control', NOT_STORED)
   live(@Res({ passthrough: true }) res: FastifyReply) {
     if (this.lifecycle.shuttingDown) {
       res.status(503);

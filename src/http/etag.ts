@@ -28,11 +28,19 @@ export function isFresh(headers: IncomingHttpHeaders, etag: string): boolean {
   return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === own);
 }
 
+/** `Cache-Control: no-store` among a reply's headers (set as one string, as every route does). */
+function notStored(reply: FastifyReply): boolean {
+  const control = reply.getHeader('cache-control');
+  return typeof control === 'string' && /(?:^|,)\s*no-store\s*(?:,|$)/i.test(control);
+}
+
 /**
  * An onSend hook: every GET answered with a body (JSON, a page) gets an ETag, and a client that
  * already holds a successful answer's body gets a bodiless 304 instead, as under Express. A route
  * that knows its body's ETag already (a cached thread page, a feed) sets it, and the body is not
- * hashed again; streams are left alone.
+ * hashed again; streams are left alone. So is an answer marked `no-store` (health checks, the
+ * console's pages, confirmation pages): no client keeps it, so none can revalidate it, and a
+ * health check must never be answered "not modified".
  */
 export function etagOnSend(
   request: FastifyRequest,
@@ -42,7 +50,8 @@ export function etagOnSend(
 ): void {
   if (
     (request.method !== 'GET' && request.method !== 'HEAD') ||
-    (typeof payload !== 'string' && !Buffer.isBuffer(payload))
+    (typeof payload !== 'string' && !Buffer.isBuffer(payload)) ||
+    notStored(reply)
   ) {
     done(null, payload);
     return;
