@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AccessLog } from './access-log';
 
 /** A request and its reply as start() reads them: the raw response is what closes. */
@@ -122,6 +122,56 @@ describe('AccessLog', () => {
       .split('\n')
       .map((line) => JSON.parse(line) as { message: { path: string } });
     expect(lines.map((line) => line.message.path)).toEqual(paths);
+  });
+
+  describe('written byte by byte', () => {
+    afterEach(() => vi.restoreAllMocks());
+
+    it('gives each line exactly as JSON.stringify gives the same object', () => {
+      const { writes, out } = sink();
+      const log = new AccessLog(true, out);
+      // Request durations in ms, as performance.now() differences: fractions, round numbers,
+      // sub-microsecond parts (rounded to the microsecond), long requests.
+      const durations = [
+        0, 0.0004, 0.0005, 0.001, 0.01, 0.1, 0.5, 1, 9.99, 10, 12.3, 12.34, 12.345, 99.9999,
+        999.999, 1000, 123456.7, 86_400_000.001,
+      ];
+      const now = vi.spyOn(performance, 'now');
+      durations.forEach((ms, i) => {
+        now.mockReturnValueOnce(5000).mockReturnValueOnce(5000 + ms);
+        serve(log, i % 2 ? 'DELETE' : 'GET', `id-${i}`, `/p/${i}?`, [200, 304, 404, 503][i % 4]);
+      });
+      log.flush();
+      const lines = writes.join('').trimEnd().split('\n');
+      expect(lines).toHaveLength(durations.length);
+      lines.forEach((line, i) => {
+        const parsed = JSON.parse(line) as { timestamp: number; message: { ms: number } };
+        expect(parsed.message.ms).toBe(Math.round(durations[i] * 1000) / 1000);
+        expect(parsed.timestamp).toBe(Math.round(performance.timeOrigin + 5000 + durations[i]));
+        expect(line).toBe(JSON.stringify(parsed));
+      });
+    });
+
+    it('keeps lines whole across batches, and writes a line longer than a batch on its own', () => {
+      const { writes, out } = sink();
+      const log = new AccessLog(true, out);
+      const paths = Array.from({ length: 300 }, (_, i) => `/${String(i).repeat(1 + (i % 7) * 60)}`);
+      paths.splice(150, 0, `/${'long'.repeat(20_000)}`, `/${'\u00e9'.repeat(20_000)}`);
+      paths.forEach((path, i) => serve(log, 'GET', `r${i}`, path));
+      log.flush();
+      for (const chunk of writes) {
+        expect(chunk.endsWith('\n')).toBe(true);
+      }
+      // The two lines longer than a batch, each in a write of its own.
+      const alone = writes.filter((chunk) => chunk.length > 64 * 1024);
+      expect(alone.map((chunk) => chunk.trimEnd().split('\n').length)).toEqual([1, 1]);
+      const read = writes
+        .join('')
+        .trimEnd()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { message: { path: string } }).message.path);
+      expect(read).toEqual(paths);
+    });
   });
 
   it('does nothing at a log level without access lines', () => {
