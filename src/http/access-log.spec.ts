@@ -124,7 +124,7 @@ describe('AccessLog', () => {
     expect(lines.map((line) => line.message.path)).toEqual(paths);
   });
 
-  describe('written byte by byte', () => {
+  describe("each line's text", () => {
     afterEach(() => vi.restoreAllMocks());
 
     it('gives each line exactly as JSON.stringify gives the same object', () => {

@@ -387,13 +387,14 @@ export class OutboxRepository {
     );
   }
 
-  findById(id: string): Promise<EmailOutboxEntity | null> {
-    return this.rows.findOneBy({ id });
+  /** The row, read through `manager` when it must see (or be part of) a transaction's work. */
+  findById(id: string, manager = this.rows.manager): Promise<EmailOutboxEntity | null> {
+    return manager.findOneBy(EmailOutboxEntity, { id });
   }
 
-  /** An operator's second chance for a dead or ambiguous row; returns it, or null if not so. */
   /**
-   * Due at once: a dispatcher is woken for it rather than left to its safety poll. The row is
+   * An operator's second chance for a dead or ambiguous row; returns it, or null if not so. Due
+   * at once: a dispatcher is woken for it rather than left to its safety poll. The row is
    * read back in the same transaction: its NOTIFY goes out at COMMIT, so the dispatcher it wakes
    * cannot have claimed the row yet, and the answer is the state the retry made ('queued'), not
    * whatever a dispatcher made of it since (read after COMMIT, it was 'claimed' now and then).
@@ -411,7 +412,7 @@ export class OutboxRepository {
           [id],
         ),
       );
-      return rows.length ? manager.findOneBy(EmailOutboxEntity, { id }) : null;
+      return rows.length ? this.findById(id, manager) : null;
     });
   }
 }
