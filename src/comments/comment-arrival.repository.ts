@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -230,7 +230,9 @@ export function countersOf(comment: CommentEntity): ArticleCounterMoves {
 
 /** The claim of a body: the article, the keyed hash of the address, and the text itself. */
 function claimKey(comment: CommentEntity): string {
-  return createHash('sha256')
-    .update(`${comment.articleId}\0${comment.authorEmailHash}\0${comment.bodySource}`)
-    .digest('base64url');
+  return hash(
+    'sha256',
+    `${comment.articleId}\0${comment.authorEmailHash}\0${comment.bodySource}`,
+    'base64url',
+  );
 }
