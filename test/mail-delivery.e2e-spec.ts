@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import request from 'supertest';
 import { EntityManager } from 'typeorm';
 import { MailOutbox } from '../src/mail/mail-outbox.service';
@@ -242,6 +242,44 @@ describe('mail delivery through the outbox', () => {
       .set(t.admin)
       .expect(404);
     await request(t.http).get('/api/admin/emails').expect(401);
+  });
+
+  it('answers a retry with the state it made, however fast a dispatcher claims the mail', async () => {
+    sink.refuse('retry-race@example.org', 554, '5.7.1 policy rejection');
+    await queue(t, [{ key: 'retry-race:1', to: 'retry-race@example.org' }]);
+    const [dead] = await until(
+      () => rows(t, 'retry-race:'),
+      (r) => r[0]?.status === 'dead',
+    );
+    sink.accept('retry-race@example.org');
+    // CI saw the race once: the retry's answer read the row back after a dispatcher, woken by
+    // the retry's own NOTIFY, had claimed it. Here the read-back waits (up to 1.5 s) until a
+    // dispatcher has taken the row, so whatever can see the dispatcher's work, does.
+    const outbox = t.app.get(OutboxRepository);
+    const readBack = outbox.findById.bind(outbox);
+    const spy = vi.spyOn(outbox, 'findById').mockImplementation(async (id, manager) => {
+      await until(
+        () => rows(t, 'retry-race:'),
+        (r) => r[0]?.status !== 'dead' && r[0]?.status !== 'queued',
+        1500,
+      ).catch(() => undefined);
+      return readBack(id, manager);
+    });
+    try {
+      const retried = await request(t.http)
+        .post(`/api/admin/emails/${dead.id}/retry`)
+        .set(t.admin)
+        .expect(200);
+      expect(retried.body.status).toBe('queued');
+      expect(retried.body.attempts).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    await until(
+      () => rows(t, 'retry-race:'),
+      (r) => r[0]?.status === 'sent',
+    );
+    expect(sink.to('retry-race@example.org')).toHaveLength(1);
   });
 
   it('does not send mail whose subscription was withdrawn before it went out', async () => {
