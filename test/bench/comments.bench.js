@@ -395,6 +395,9 @@ const part = {
       method: 'POST',
       path: `/api/articles/${BIG}/comments`,
       makeBody: newPost,
+      // Its app CPU is judged against a bound: a median of three outlasts one disturbed round,
+      // where a median of two is their mean.
+      rounds: 3,
     },
     {
       group: 'post',
