@@ -5,7 +5,7 @@ import { ArticlesModule } from './articles/articles.module';
 import { AuthModule } from './auth/auth.module';
 import { CommentsModule } from './comments/comments.module';
 import { CommonModule } from './common/common.module';
-import { createValidationPipe } from './common/validation-errors';
+import { CompiledValidationPipe } from './common/validation-pipe';
 import { ConsoleModule } from './console/console.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -55,7 +55,7 @@ export class AppModule {
       providers: [
         {
           provide: APP_PIPE,
-          useValue: createValidationPipe(),
+          useValue: new CompiledValidationPipe(),
         },
         { provide: APP_FILTER, useClass: HttpExceptionFilter },
         { provide: APP_GUARD, useClass: CrossSiteFormsGuard },

@@ -1,4 +1,4 @@
-import { BadRequestException, ValidationPipe } from '@nestjs/common';
+import { BadRequestException } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { ValidationError, validateSync } from 'class-validator';
 import { codePointLength } from './text-rules';
@@ -125,17 +125,6 @@ export class ValidationFailedException extends BadRequestException {
   static from(errors: ValidationError[]): ValidationFailedException {
     return new ValidationFailedException(fieldErrors(errors), developerMessages(errors));
   }
-}
-
-/** The app-wide pipe: unknown fields rejected, plain objects turned into DTO instances. */
-export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    transform: true,
-    forbidUnknownValues: true,
-    exceptionFactory: (errors) => ValidationFailedException.from(errors),
-  });
 }
 
 /**
