@@ -43,6 +43,19 @@ describe('word matching', () => {
     expect(wordMatcher(['a.b'])('axb')).toEqual([]);
     expect(wordMatcher(['(x'])('say (x now')).toEqual(['(x']);
   });
+
+  // Lists are compiled once and kept: a changed list must still match its own words at once.
+  it('follows a list as it changes, never answering with another list kept before it', () => {
+    expect(wordMatcher(['spam'])('spam and eggs')).toEqual(['spam']);
+    expect(wordMatcher(['eggs'])('spam and eggs')).toEqual(['eggs']);
+    expect(wordMatcher(['spam', 'eggs'])('spam and eggs')).toEqual(['spam', 'eggs']);
+    expect(wordMatcher(['spam,eggs'])('spam and eggs')).toEqual([]);
+    expect(wordMatcher([])('spam and eggs')).toEqual([]);
+    for (let i = 0; i < 40; i += 1) {
+      expect(wordMatcher([`word${i}`])(`a word${i} b word${i + 1}`)).toEqual([`word${i}`]);
+    }
+    expect(wordMatcher(['spam'])('spam and eggs')).toEqual(['spam']);
+  });
 });
 
 describe('links, emails, ips', () => {
@@ -55,6 +68,17 @@ describe('links, emails, ips', () => {
     expect(emailMatches('Spam@Evil.test', ['spam@evil.test'])).toBe('spam@evil.test');
     expect(emailMatches('x@mail.evil.test', ['*@evil.test'])).toBe('*@evil.test');
     expect(emailMatches('x@notevil.test', ['*@evil.test'])).toBeNull();
+  });
+
+  it('follows a blocked ip list as it changes', () => {
+    expect(ipMatches('10.1.2.3', ['10.0.0.0/8'])).toBe('10.0.0.0/8');
+    expect(ipMatches('10.1.2.3', ['192.0.2.0/24'])).toBeNull();
+    expect(ipMatches('10.1.2.3', [])).toBeNull();
+    expect(ipMatches('10.1.2.3', ['not an address', '10.1.2.3'])).toBe('10.1.2.3');
+    for (let i = 0; i < 40; i += 1) {
+      expect(ipMatches(`10.0.${i}.1`, [`10.0.${i}.0/24`])).toBe(`10.0.${i}.0/24`);
+    }
+    expect(ipMatches('10.1.2.3', ['10.0.0.0/8'])).toBe('10.0.0.0/8');
   });
 
   it('matches ips and CIDR ranges, v4-mapped v6 included', () => {
