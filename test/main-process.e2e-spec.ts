@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from './support/postgres';
-import { RunningMain, runTs, startMain } from './support/process';
+import { RunningMain, runTs, startFlags, startMain } from './support/process';
 
 /** The access-log entries (JSON lines written by the HTTP logger) of a running main.ts. */
 function accessLog(main: RunningMain): { requestId: string; path: string; ip: string }[] {
@@ -23,6 +25,18 @@ async function waitFor<T>(probe: () => T | undefined, ms = 5000): Promise<T> {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+describe('how the app is started', () => {
+  // --no-allocation-site-pretenuring: the soak's RSS ends about a quarter lower (README, "Memory
+  // soak"); the image must run the app as npm start (and the bench, and these tests) do.
+  it('runs node in the Docker image with the flags of npm start', () => {
+    const dockerfile = readFileSync(join(__dirname, '..', 'Dockerfile'), 'utf8');
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile);
+    expect(cmd).not.toBeNull();
+    expect(JSON.parse(cmd![1])).toEqual(['node', ...startFlags(), 'dist/src/main.js']);
+    expect(startFlags()).toContain('--no-allocation-site-pretenuring');
+  });
+});
 
 describe('main.ts refuses a bad configuration', { timeout: 120_000 }, () => {
   it.each([

@@ -29,6 +29,10 @@ const ROOT = path.resolve(__dirname, '..', '..');
 /** BENCH_APP_ROOT measures another checkout's build (e.g. the lead's main, for "before" figures). */
 const APP_ROOT = process.env.BENCH_APP_ROOT ? path.resolve(process.env.BENCH_APP_ROOT) : ROOT;
 const MAIN = path.join(APP_ROOT, 'dist', 'src', 'main.js');
+/** The node flags `npm start` runs the app with (its package.json), so the bench measures what ships. */
+const START_FLAGS = JSON.parse(readFileSync(path.join(APP_ROOT, 'package.json'), 'utf8'))
+  .scripts.start.split(/\s+/)
+  .filter((arg) => arg.startsWith('--'));
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 
 /** The PostgreSQL server benchmarks run against (the same one the tests use). */
@@ -99,7 +103,7 @@ function getJson(url, headers = {}) {
 }
 
 /**
- * Starts `node dist/src/main.js` with the given environment on a free port and waits until
+ * Starts `node dist/src/main.js` (with `npm start`'s node flags) with the given environment on a free port and waits until
  * /api/health answers 200. Build first (`npm run build`; `npm run bench` does). `nodeArgs` go
  * before the script (e.g. ['--cpu-prof']). The app's output goes to a file, as a deployment's
  * goes to its log collector: the load generator (this process) must not also be the collector of
@@ -115,7 +119,7 @@ async function startApp({ databaseUrl, env = {}, port, nodeArgs = [], timeoutMs 
   const logFile = path.join(logDir, 'output.log');
   const log = openSync(logFile, 'w');
   const spawnedAt = Date.now();
-  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
+  const child = spawn(process.execPath, [...START_FLAGS, ...nodeArgs, MAIN], {
     cwd: APP_ROOT,
     env: {
       PATH: process.env.PATH,

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it, TestContext } from 'vitest';
-import { freePort } from '../support/process';
+import { freePort, startFlags } from '../support/process';
 import { serverUrl } from '../support/postgres';
 import { SmtpSink } from '../support/smtp-sink';
 import { closeAgents, http, nextAddress, Reply } from './http';
@@ -72,11 +72,15 @@ function needsCluster(ctx: TestContext): void {
 }
 
 async function startOnce(port: number): Promise<Instance> {
-  const child = spawn(process.execPath, ['-r', REGISTER, join(ROOT, 'src', 'main.ts')], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...startFlags(), '-r', REGISTER, join(ROOT, 'src', 'main.ts')],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, PORT: String(port) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   const stderr: string[] = [];
   child.stderr.on('data', (c: Buffer) => stderr.push(c.toString()));
   const instance = { port, url: `http://127.0.0.1:${port}`, child, stderr };

@@ -1,10 +1,19 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
 const REGISTER = join(__dirname, 'register-ts.cjs');
+
+/** The node flags `npm start` runs the app with (package.json): main.ts is started as deployed. */
+export function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  return pkg.scripts.start.split(/\s+/).filter((arg) => arg.startsWith('--'));
+}
 
 /** The environment a spawned entry point sees: nothing of the test runner's own beyond PATH. */
 function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
@@ -73,19 +82,23 @@ export async function startMain(
 ): Promise<RunningMain> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['-r', REGISTER, join(ROOT, 'src', 'main.ts')], {
-    cwd: ROOT,
-    env: childEnv({
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      RATE_LIMIT: 'off',
-      MAIL_DISPATCHER: 'off',
-      MODERATION: 'none',
-      SHUTDOWN_DELAY_MS: '0',
-      ...env,
-    }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...startFlags(), '-r', REGISTER, join(ROOT, 'src', 'main.ts')],
+    {
+      cwd: ROOT,
+      env: childEnv({
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        RATE_LIMIT: 'off',
+        MAIL_DISPATCHER: 'off',
+        MODERATION: 'none',
+        SHUTDOWN_DELAY_MS: '0',
+        ...env,
+      }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
