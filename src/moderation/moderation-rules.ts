@@ -17,9 +17,28 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Word lists compiled lately: the settings come with every comment, the lists rarely change. */
-const MATCHERS_KEPT = 16;
-const matchers = new Map<string, (text: string) => string[]>();
+/** How many distinct lists of each kind stay compiled. */
+const LISTS_KEPT = 16;
+
+/**
+ * `compile` made once per distinct list and kept: a site's settings come with every comment, its
+ * lists rarely change, and compiling them is most of the cost of judging a comment.
+ */
+function keptPerList<T>(compile: (list: string[]) => T): (list: string[]) => T {
+  const kept = new Map<string, T>();
+  return (list) => {
+    const key = JSON.stringify(list);
+    let compiled = kept.get(key);
+    if (compiled === undefined) {
+      compiled = compile(list);
+      if (kept.size >= LISTS_KEPT) {
+        kept.clear();
+      }
+      kept.set(key, compiled);
+    }
+    return compiled;
+  };
+}
 
 /**
  * Compiles a word list into one whole-word, case-insensitive, Unicode-aware matcher: a word is
@@ -27,18 +46,8 @@ const matchers = new Map<string, (text: string) => string[]>();
  * "classic", "bad" matches "Bad!" and "ＢＡＤ"). The same list gives the matcher it gave last time:
  * compiling a site's lists (a Unicode pattern of every word) cost about 100 µs a comment.
  */
-export function wordMatcher(words: string[]): (text: string) => string[] {
-  const key = JSON.stringify(words);
-  let matcher = matchers.get(key);
-  if (!matcher) {
-    matcher = compileWords(words);
-    if (matchers.size >= MATCHERS_KEPT) {
-      matchers.clear();
-    }
-    matchers.set(key, matcher);
-  }
-  return matcher;
-}
+export const wordMatcher: (words: string[]) => (text: string) => string[] =
+  keptPerList(compileWords);
 
 function compileWords(words: string[]): (text: string) => string[] {
   const folded = [...new Set(words.map((w) => foldForMatching(w.trim())).filter(Boolean))];
@@ -102,43 +111,30 @@ interface IpEntry {
   matches: (address: Address) => boolean;
 }
 
-const IP_LISTS_KEPT = 16;
-const ipLists = new Map<string, IpEntry[]>();
+/** One entry of a blocked list, parsed; null when it is neither an address nor a range. */
+function ipEntry(entry: string): IpEntry | null {
+  if (ipaddr.isValidCIDR(entry)) {
+    const [range, bits] = ipaddr.parseCIDR(entry);
+    return {
+      entry,
+      matches: (address) =>
+        range.kind() === address.kind() && address.match([range, bits] as never),
+    };
+  }
+  const other = ipaddr.isValid(entry) ? parseAddress(entry) : null;
+  return other
+    ? {
+        entry,
+        matches: (address) =>
+          other.kind() === address.kind() && other.toString() === address.toString(),
+      }
+    : null;
+}
 
 /** A blocked list parsed once and kept like the word lists (parsing one range cost ~30 µs). */
-function parsedIpList(entries: string[]): IpEntry[] {
-  const key = JSON.stringify(entries);
-  let list = ipLists.get(key);
-  if (!list) {
-    list = entries.flatMap((entry): IpEntry[] => {
-      if (ipaddr.isValidCIDR(entry)) {
-        const [range, bits] = ipaddr.parseCIDR(entry);
-        return [
-          {
-            entry,
-            matches: (address) =>
-              range.kind() === address.kind() && address.match([range, bits] as never),
-          },
-        ];
-      }
-      const other = ipaddr.isValid(entry) ? parseAddress(entry) : null;
-      return other
-        ? [
-            {
-              entry,
-              matches: (address) =>
-                other.kind() === address.kind() && other.toString() === address.toString(),
-            },
-          ]
-        : [];
-    });
-    if (ipLists.size >= IP_LISTS_KEPT) {
-      ipLists.clear();
-    }
-    ipLists.set(key, list);
-  }
-  return list;
-}
+const parsedIpList = keptPerList((entries) =>
+  entries.map(ipEntry).filter((e): e is IpEntry => e !== null),
+);
 
 export function ipMatches(ip: string | null, entries: string[]): string | null {
   // No list (the usual case): no need to parse the address.

@@ -29,7 +29,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 /** BENCH_APP_ROOT measures another checkout's build (e.g. the lead's main, for "before" figures). */
 const APP_ROOT = process.env.BENCH_APP_ROOT ? path.resolve(process.env.BENCH_APP_ROOT) : ROOT;
 const MAIN = path.join(APP_ROOT, 'dist', 'src', 'main.js');
-/** The node flags `npm start` runs the app with (its package.json), so the bench measures what ships. */
+/** The node flags `npm start` runs the app with (its package.json): the bench measures what ships. */
 const START_FLAGS = JSON.parse(readFileSync(path.join(APP_ROOT, 'package.json'), 'utf8'))
   .scripts.start.split(/\s+/)
   .filter((arg) => arg.startsWith('--'));
@@ -103,8 +103,8 @@ function getJson(url, headers = {}) {
 }
 
 /**
- * Starts `node dist/src/main.js` (with `npm start`'s node flags) with the given environment on a free port and waits until
- * /api/health answers 200. Build first (`npm run build`; `npm run bench` does). `nodeArgs` go
+ * Starts `node dist/src/main.js` (with `npm start`'s node flags) with the given environment on a
+ * free port and waits until /api/health answers 200. Build first (`npm run build`; `npm run bench` does). `nodeArgs` go
  * before the script (e.g. ['--cpu-prof']). The app's output goes to a file, as a deployment's
  * goes to its log collector: the load generator (this process) must not also be the collector of
  * megabytes of access log a second.

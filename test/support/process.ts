@@ -8,11 +8,14 @@ const ROOT = join(__dirname, '..', '..');
 const REGISTER = join(__dirname, 'register-ts.cjs');
 
 /** The node flags `npm start` runs the app with (package.json): main.ts is started as deployed. */
+const START_FLAGS: readonly string[] = (
+  JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }
+).scripts.start
+  .split(/\s+/)
+  .filter((arg) => arg.startsWith('--'));
+
 export function startFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
-    scripts: { start: string };
-  };
-  return pkg.scripts.start.split(/\s+/).filter((arg) => arg.startsWith('--'));
+  return [...START_FLAGS];
 }
 
 /** The environment a spawned entry point sees: nothing of the test runner's own beyond PATH. */
