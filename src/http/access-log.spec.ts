@@ -152,6 +152,69 @@ describe('AccessLog', () => {
       });
     });
 
+    it("gives JSON.stringify's text, in ASCII, for any path, address and duration", () => {
+      const chunks: Buffer[] = [];
+      const log = new AccessLog(true, { write: (chunk) => chunks.push(Buffer.from(chunk)) });
+      // Printable ASCII with at most one kind of unit JSON or the log treats specially, so each
+      // of them is met alone in some texts.
+      const special = [
+        0x00, 0x08, 0x1f, 0x20, 0x22, 0x5c, 0x7e, 0x7f, 0xff, 0x2028, 0xd800, 0xdfff,
+      ];
+      let seed = 7;
+      const random = (below: number) => {
+        seed ^= seed << 13;
+        seed ^= seed >>> 17;
+        seed ^= seed << 5;
+        return (seed >>> 0) % below;
+      };
+      const plain = (code: number) => (code === 0x22 || code === 0x5c ? 0x61 : code);
+      const text = (max: number) => {
+        const odd = special[random(special.length)];
+        return String.fromCharCode(
+          ...Array.from({ length: random(max) }, () =>
+            random(8) === 0 ? odd : plain(0x20 + random(0x5f)),
+          ),
+        );
+      };
+      const expected = Array.from({ length: 400 }, (_, i) => {
+        const exchanged = exchange(random(4) === 0 ? undefined : text(40));
+        const path = `/${text(120)}`;
+        const micros = random(3) === 0 ? random(1000) : random(2 ** 31);
+        const now = vi.spyOn(performance, 'now');
+        now.mockReturnValueOnce(1000).mockReturnValueOnce(1000 + micros / 1000);
+        log.start(exchanged.request, exchanged.reply, `id-${i}`, path);
+        const aborted = random(5) === 0;
+        exchanged.raw.writableFinished = !aborted;
+        exchanged.raw.statusCode = 100 + random(500);
+        exchanged.raw.emit('close');
+        const ip = (exchanged.request as { ip?: string }).ip;
+        return {
+          requestId: `id-${i}`,
+          method: 'POST',
+          path,
+          status: aborted ? 499 : exchanged.raw.statusCode,
+          ms: Math.round(micros) / 1000,
+          ...(ip === undefined ? {} : { ip }),
+          ...(aborted ? { aborted: true } : {}),
+        };
+      });
+      log.flush();
+      const bytes = Buffer.concat(chunks);
+      expect(bytes.filter((byte) => byte > 0x7e && byte !== 0x0a)).toHaveLength(0);
+      const lines = bytes.toString('latin1').trimEnd().split('\n');
+      expect(lines).toHaveLength(expected.length);
+      lines.forEach((line, i) => {
+        const parsed = JSON.parse(line) as { message: unknown };
+        expect(parsed.message).toEqual(expected[i]);
+        expect(line).toBe(
+          JSON.stringify(parsed).replace(
+            /[\u007f-\uffff]/g,
+            (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+          ),
+        );
+      });
+    });
+
     it('keeps lines whole across batches, and writes a line longer than a batch on its own', () => {
       const { writes, out } = sink();
       const log = new AccessLog(true, out);
