@@ -6,7 +6,7 @@ import { ArticleBlock } from '../articles/article.entity';
 import { Housekeeping } from '../common/housekeeping';
 import { BucketCount, consumeSql, PlannedHits } from '../common/rate-limit';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { queryPrepared } from '../database/prepared';
+import { queryPrepared, StatementTexts } from '../database/prepared';
 import {
   addMove,
   addToCountersSql,
@@ -44,7 +44,7 @@ export interface ContextQuery {
   emailHash: string;
   hits: PlannedHits | null;
   screen: string | null;
-  probes: string[];
+  probes: readonly string[];
 }
 
 /** How the write went: the comment is stored only when both checks passed. */
@@ -66,6 +66,8 @@ export const DUPLICATE_WINDOW_SECONDS = 60;
 @Injectable()
 export class CommentArrivalRepository {
   private readonly prepared: boolean;
+  private readonly contextTexts = new StatementTexts();
+  private readonly writeTexts = new StatementTexts();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -82,14 +84,9 @@ export class CommentArrivalRepository {
 
   async readContext(q: ContextQuery): Promise<PostingContext> {
     const params: unknown[] = [q.slug, q.parentId, q.emailHash];
-    let hits = '';
-    let hitRows = 'NULL::json';
     if (q.hits) {
       params.push(...q.hits.params);
-      hits = `hits AS (${consumeSql('$4', '$5')} RETURNING key, count),`;
-      hitRows = "(SELECT json_agg(json_build_object('key', key, 'count', count)) FROM hits)";
     }
-    const probes = q.probes.map((probe) => `(SELECT (${probe}) FROM article)`);
     const rows: {
       hits: BucketCount[] | null;
       article: PostingContext['article'];
@@ -99,20 +96,9 @@ export class CommentArrivalRepository {
       probed: boolean[] | null;
     }[] = await queryPrepared(
       this.dataSource.manager,
-      `WITH ${hits}
-       article AS (
-         SELECT id, comments_open, ${q.withBlocks ? 'blocks' : "'[]'::jsonb AS blocks"}
-           FROM articles WHERE slug = $1 AND status = 'published')
-       SELECT ${hitRows} AS hits,
-         (SELECT json_build_object('id', id, 'commentsOpen', comments_open, 'blocks', blocks)
-            FROM article) AS article,
-         (SELECT json_build_object('id', id, 'articleId', article_id, 'status', status,
-                   'rootId', root_id, 'depth', depth, 'path', path)
-            FROM comments WHERE id = $2::uuid) AS parent,
-         EXISTS (SELECT 1 FROM comments WHERE author_email_hash = $3 AND status = 'approved')
-           AS trusted,
-         ${q.screen ?? 'NULL'} AS screen,
-         ARRAY[${probes.join(', ')}]::boolean[] AS probed`,
+      this.contextTexts.of([q.hits !== null, q.withBlocks, q.screen, q.probes], () =>
+        contextSql(q),
+      ),
       params,
       this.prepared,
     );
@@ -138,7 +124,7 @@ export class CommentArrivalRepository {
    */
   async write(
     comment: CommentEntity,
-    records: string[],
+    records: readonly string[],
     manager: EntityManager = this.dataSource.manager,
     counters: 'now' | 'later' = 'now',
   ): Promise<ArrivalOutcome> {
@@ -146,41 +132,7 @@ export class CommentArrivalRepository {
     const deltas = counterDeltas(counters === 'now' ? countersOf(comment) : none);
     const rows: { claimed: boolean; parent_approved: boolean }[] = await queryPrepared(
       manager,
-      `WITH ancestors AS (
-         SELECT id, status FROM comments WHERE id = ANY($3::uuid[]) ORDER BY id FOR NO KEY UPDATE
-       ), checked AS (
-         SELECT $4::uuid IS NULL OR EXISTS (
-           SELECT 1 FROM ancestors WHERE id = $4::uuid AND status = 'approved') AS parent_approved
-       ), claim AS (
-         INSERT INTO comment_body_claims AS c (key, claimed_at)
-         SELECT $1, now() FROM checked WHERE parent_approved
-         ON CONFLICT (key) DO UPDATE SET claimed_at = EXCLUDED.claimed_at
-          WHERE c.claimed_at <= now() - make_interval(secs => $2)
-         RETURNING 1
-       ), arrived AS (
-         INSERT INTO comments (id, article_id, parent_id, root_id, depth, path, author_name,
-           author_email, author_email_hash, body_source, body_html, render_version, status,
-           reasons, notify, anchor_block_id, anchor_quote, anchor_state, pinned, up_count,
-           down_count, reply_count, ip_hash, user_agent, edit_token_hash, editable_until,
-           created_at, approved_at)
-         SELECT $5, $6, $4::uuid, $7, $8, $3::uuid[], $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-           false, 0, 0, 0, $21, $22, $23, $24, $25::timestamptz,
-           CASE WHEN $15::text = 'approved' THEN $25::timestamptz END
-          WHERE EXISTS (SELECT 1 FROM claim)
-         RETURNING id, article_id, status, reasons
-       ), replies AS (
-         UPDATE comments c SET reply_count = c.reply_count + 1
-           FROM ancestors a, arrived n WHERE c.id = a.id AND n.status = 'approved'
-       ), counted AS (
-         ${addToCountersSql({
-           articleIds: '$26',
-           blockIds: '$27',
-           deltas: '$28',
-           shard: '$29',
-           when: 'EXISTS (SELECT 1 FROM arrived)',
-         })}
-       )${records.map((sql, i) => `, record_${i} AS (${sql})`).join('')}
-       SELECT EXISTS (SELECT 1 FROM claim) AS claimed, (SELECT parent_approved FROM checked)`,
+      this.writeTexts.of([records], () => writeSql(records)),
       [
         claimKey(comment),
         DUPLICATE_WINDOW_SECONDS,
@@ -205,8 +157,9 @@ export class CommentArrivalRepository {
         comment.ipHash,
         comment.userAgent,
         comment.editTokenHash,
-        comment.editableUntil,
-        comment.createdAt,
+        // As text: pg formats a Date in local time, field by field, at several microseconds each.
+        comment.editableUntil.toISOString(),
+        comment.createdAt.toISOString(),
         deltas.articleIds,
         deltas.blockIds,
         deltas.deltas,
@@ -217,6 +170,68 @@ export class CommentArrivalRepository {
     const row = rows[0];
     return { claimed: row.claimed, parentApproved: row.parent_approved };
   }
+}
+
+/** The text of readContext's statement. */
+function contextSql(q: ContextQuery): string {
+  const hits = q.hits ? `hits AS (${consumeSql('$4', '$5')} RETURNING key, count),` : '';
+  const hitRows = q.hits
+    ? "(SELECT json_agg(json_build_object('key', key, 'count', count)) FROM hits)"
+    : 'NULL::json';
+  const probes = q.probes.map((probe) => `(SELECT (${probe}) FROM article)`);
+  return `WITH ${hits}
+       article AS (
+         SELECT id, comments_open, ${q.withBlocks ? 'blocks' : "'[]'::jsonb AS blocks"}
+           FROM articles WHERE slug = $1 AND status = 'published')
+       SELECT ${hitRows} AS hits,
+         (SELECT json_build_object('id', id, 'commentsOpen', comments_open, 'blocks', blocks)
+            FROM article) AS article,
+         (SELECT json_build_object('id', id, 'articleId', article_id, 'status', status,
+                   'rootId', root_id, 'depth', depth, 'path', path)
+            FROM comments WHERE id = $2::uuid) AS parent,
+         EXISTS (SELECT 1 FROM comments WHERE author_email_hash = $3 AND status = 'approved')
+           AS trusted,
+         ${q.screen ?? 'NULL'} AS screen,
+         ARRAY[${probes.join(', ')}]::boolean[] AS probed`;
+}
+
+/** The text of write's statement, with a CTE for each of `records`. */
+function writeSql(records: readonly string[]): string {
+  return `WITH ancestors AS (
+       SELECT id, status FROM comments WHERE id = ANY($3::uuid[]) ORDER BY id FOR NO KEY UPDATE
+     ), checked AS (
+       SELECT $4::uuid IS NULL OR EXISTS (
+         SELECT 1 FROM ancestors WHERE id = $4::uuid AND status = 'approved') AS parent_approved
+     ), claim AS (
+       INSERT INTO comment_body_claims AS c (key, claimed_at)
+       SELECT $1, now() FROM checked WHERE parent_approved
+       ON CONFLICT (key) DO UPDATE SET claimed_at = EXCLUDED.claimed_at
+        WHERE c.claimed_at <= now() - make_interval(secs => $2)
+       RETURNING 1
+     ), arrived AS (
+       INSERT INTO comments (id, article_id, parent_id, root_id, depth, path, author_name,
+         author_email, author_email_hash, body_source, body_html, render_version, status,
+         reasons, notify, anchor_block_id, anchor_quote, anchor_state, pinned, up_count,
+         down_count, reply_count, ip_hash, user_agent, edit_token_hash, editable_until,
+         created_at, approved_at)
+       SELECT $5, $6, $4::uuid, $7, $8, $3::uuid[], $9, $10, $11, $12, $13, $14, $15, $16, $17,
+         $18, $19, $20, false, 0, 0, 0, $21, $22, $23, $24, $25::timestamptz,
+         CASE WHEN $15::text = 'approved' THEN $25::timestamptz END
+        WHERE EXISTS (SELECT 1 FROM claim)
+       RETURNING id, article_id, status, reasons
+     ), replies AS (
+       UPDATE comments c SET reply_count = c.reply_count + 1
+         FROM ancestors a, arrived n WHERE c.id = a.id AND n.status = 'approved'
+     ), counted AS (
+       ${addToCountersSql({
+         articleIds: '$26',
+         blockIds: '$27',
+         deltas: '$28',
+         shard: '$29',
+         when: 'EXISTS (SELECT 1 FROM arrived)',
+       })}
+     )${records.map((sql, i) => `, record_${i} AS (${sql})`).join('')}
+     SELECT EXISTS (SELECT 1 FROM claim) AS claimed, (SELECT parent_approved FROM checked)`;
 }
 
 /** What a new comment moves: the counters of its article (and block) when it is visible. */

@@ -27,19 +27,26 @@ export interface ArrivalInterest {
 @Injectable()
 export class CommentArrivals {
   private readonly interests: ArrivalInterest[] = [];
+  private probeList: readonly string[] = [];
+  private recordList: readonly string[] = [];
 
   register(interest: ArrivalInterest): void {
     this.interests.push(interest);
+    this.probeList = this.interests.map((i) => i.probe ?? 'false');
+    this.recordList = this.interests.flatMap((i) => (i.record ? [i.record] : []));
   }
 
-  /** The probes' expressions, in registration order. */
-  get probes(): string[] {
-    return this.interests.map((i) => i.probe ?? 'false');
+  /**
+   * The probes' expressions, in registration order: the same array until an interest registers,
+   * so the statement built from it is built once (StatementTexts).
+   */
+  get probes(): readonly string[] {
+    return this.probeList;
   }
 
-  /** The record statements, each to run as a CTE of the posting statement. */
-  get records(): string[] {
-    return this.interests.flatMap((i) => (i.record ? [i.record] : []));
+  /** The record statements, each to run as a CTE of the posting statement; like `probes`. */
+  get records(): readonly string[] {
+    return this.recordList;
   }
 
   /** Whether any feature has work for this comment, given `probed` (in the order of `probes`). */

@@ -19,6 +19,49 @@ function nameOf(text: string): string {
   return name;
 }
 
+/** What a statement's text is built from: flags, fragments, and lists of fragments. */
+type TextPart = boolean | string | null | readonly string[];
+
+/** At most this many texts are kept by one StatementTexts; past that it starts afresh. */
+const MAX_TEXTS = 16;
+
+/**
+ * The texts of a statement built from parts that rarely change, kept so that the same parts give
+ * the same string. Naming a statement (nameOf) hashes its text and pg compares it with the text it
+ * prepared: for a string seen before both are immediate (V8 keeps a string's hash, and the same
+ * string is equal at once), for a new string of the same text each is a pass over its kilobytes.
+ * Parts are compared by identity (a list element by element), so they should be the same strings
+ * from call to call, as constants and lists kept by their owners are.
+ */
+export class StatementTexts {
+  private readonly texts: { parts: readonly TextPart[]; text: string }[] = [];
+
+  /** The text `build` makes of `parts`, built once for the same parts. */
+  of(parts: readonly TextPart[], build: () => string): string {
+    const kept = this.texts.find((entry) => sameParts(entry.parts, parts));
+    if (kept) {
+      return kept.text;
+    }
+    if (this.texts.length >= MAX_TEXTS) {
+      this.texts.length = 0;
+    }
+    const text = build();
+    this.texts.push({ parts, text });
+    return text;
+  }
+}
+
+function sameParts(a: readonly TextPart[], b: readonly TextPart[]): boolean {
+  return a.length === b.length && a.every((part, i) => samePart(part, b[i]));
+}
+
+function samePart(a: TextPart, b: TextPart): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a === b || (a.length === b.length && a.every((item, i) => item === b[i]));
+  }
+  return a === b;
+}
+
 /**
  * Runs one of the hot paths' large statements (the comment POST's two, a few kilobytes of SQL
  * each) as a named prepared statement when `prepared` is on: each pooled connection sends the
