@@ -88,12 +88,14 @@ export class CommentArrivalRepository {
       params.push(...q.hits.params);
     }
     const rows: {
-      hits: BucketCount[] | null;
-      article: PostingContext['article'];
-      parent: PostingContext['parent'];
-      trusted: boolean;
-      screen: unknown;
-      probed: boolean[] | null;
+      context: {
+        hits: BucketCount[] | null;
+        article: PostingContext['article'];
+        parent: PostingContext['parent'];
+        trusted: boolean;
+        screen: unknown;
+        probed: boolean[];
+      };
     }[] = await queryPrepared(
       this.dataSource.manager,
       this.contextTexts.of([q.hits !== null, q.withBlocks, q.screen, q.probes], () =>
@@ -102,15 +104,8 @@ export class CommentArrivalRepository {
       params,
       this.prepared,
     );
-    const row = rows[0];
-    return {
-      hits: row.hits ?? [],
-      article: row.article,
-      parent: row.parent,
-      trusted: row.trusted,
-      screen: row.screen,
-      probed: row.probed ?? [],
-    };
+    const { context } = rows[0];
+    return { ...context, hits: context.hits ?? [] };
   }
 
   /**
@@ -172,7 +167,10 @@ export class CommentArrivalRepository {
   }
 }
 
-/** The text of readContext's statement. */
+/**
+ * The text of readContext's statement: its answer is one JSON value (pg describes each column of
+ * every answer afresh, at a few microseconds a column).
+ */
 function contextSql(q: ContextQuery): string {
   const hits = q.hits ? `hits AS (${consumeSql('$4', '$5')} RETURNING key, count),` : '';
   const hitRows = q.hits
@@ -183,16 +181,17 @@ function contextSql(q: ContextQuery): string {
        article AS (
          SELECT id, comments_open, ${q.withBlocks ? 'blocks' : "'[]'::jsonb AS blocks"}
            FROM articles WHERE slug = $1 AND status = 'published')
-       SELECT ${hitRows} AS hits,
-         (SELECT json_build_object('id', id, 'commentsOpen', comments_open, 'blocks', blocks)
-            FROM article) AS article,
-         (SELECT json_build_object('id', id, 'articleId', article_id, 'status', status,
-                   'rootId', root_id, 'depth', depth, 'path', path)
-            FROM comments WHERE id = $2::uuid) AS parent,
-         EXISTS (SELECT 1 FROM comments WHERE author_email_hash = $3 AND status = 'approved')
-           AS trusted,
-         ${q.screen ?? 'NULL'} AS screen,
-         ARRAY[${probes.join(', ')}]::boolean[] AS probed`;
+       SELECT json_build_object(
+         'hits', ${hitRows},
+         'article', (SELECT json_build_object('id', id, 'commentsOpen', comments_open,
+                       'blocks', blocks) FROM article),
+         'parent', (SELECT json_build_object('id', id, 'articleId', article_id, 'status', status,
+                      'rootId', root_id, 'depth', depth, 'path', path)
+                      FROM comments WHERE id = $2::uuid),
+         'trusted', EXISTS (SELECT 1 FROM comments
+                      WHERE author_email_hash = $3 AND status = 'approved'),
+         'screen', ${q.screen ?? 'NULL'},
+         'probed', ARRAY[${probes.join(', ')}]::boolean[]) AS context`;
 }
 
 /** The text of write's statement, with a CTE for each of `records`. */
