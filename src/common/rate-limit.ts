@@ -47,7 +47,7 @@ export interface BucketCount {
 
 export interface PlannedHits {
   /** The bucket keys (text[]) and window starts (timestamptz[]), for consumeSql's placeholders. */
-  params: [string[], Date[]];
+  params: [string[], string[]];
   /** Throws 429 (RateLimitedException) if a returned count is over its rule's limit. */
   settle(rows: BucketCount[]): void;
 }
@@ -117,7 +117,9 @@ export class RateLimiter {
     // queue instead of deadlocking.
     const keys = [...buckets.keys()].sort();
     return {
-      params: [keys, keys.map((k) => new Date(buckets.get(k)!.windowStart))],
+      // Window starts as ISO text: pg formats a Date in local time, field by field, at several
+      // microseconds each.
+      params: [keys, keys.map((k) => new Date(buckets.get(k)!.windowStart).toISOString())],
       settle: (rows) => {
         let retryAfter = 0;
         for (const { key, count } of rows) {
