@@ -125,9 +125,10 @@ export class CommentArrivalRepository {
   ): Promise<ArrivalOutcome> {
     const none: ArticleCounterMoves = new Map();
     const deltas = counterDeltas(counters === 'now' ? countersOf(comment) : none);
+    const reply = comment.parentId !== null;
     const rows: { claimed: boolean; parent_approved: boolean }[] = await queryPrepared(
       manager,
-      this.writeTexts.of([records], () => writeSql(records)),
+      this.writeTexts.of([records, reply], () => writeSql(records, reply)),
       [
         claimKey(comment),
         DUPLICATE_WINDOW_SECONDS,
@@ -194,14 +195,28 @@ function contextSql(q: ContextQuery): string {
          'probed', ARRAY[${probes.join(', ')}]::boolean[]) AS context`;
 }
 
-/** The text of write's statement, with a CTE for each of `records`. */
-function writeSql(records: readonly string[]): string {
-  return `WITH ancestors AS (
-       SELECT id, status FROM comments WHERE id = ANY($3::uuid[]) ORDER BY id FOR NO KEY UPDATE
-     ), checked AS (
-       SELECT $4::uuid IS NULL OR EXISTS (
-         SELECT 1 FROM ancestors WHERE id = $4::uuid AND status = 'approved') AS parent_approved
-     ), claim AS (
+/**
+ * The text of write's statement, with a CTE for each of `records`. A top-level comment's has no
+ * ancestors to lock and count: PostgreSQL then plans it once per connection and reuses the plan.
+ * (With them, the generic plan is costed for an array of ten ancestors, more than a plan made for
+ * the actual one or two, so PostgreSQL plans a reply's statement anew each time.)
+ */
+function writeSql(records: readonly string[], reply: boolean): string {
+  const checked = reply
+    ? `ancestors AS (
+         SELECT id, status FROM comments WHERE id = ANY($3::uuid[]) ORDER BY id FOR NO KEY UPDATE
+       ), checked AS (
+         SELECT EXISTS (
+           SELECT 1 FROM ancestors WHERE id = $4::uuid AND status = 'approved') AS parent_approved
+       )`
+    : 'checked AS (SELECT true AS parent_approved)';
+  const replies = reply
+    ? `, replies AS (
+         UPDATE comments c SET reply_count = c.reply_count + 1
+           FROM ancestors a, arrived n WHERE c.id = a.id AND n.status = 'approved'
+       )`
+    : '';
+  return `WITH ${checked}, claim AS (
        INSERT INTO comment_body_claims AS c (key, claimed_at)
        SELECT $1, now() FROM checked WHERE parent_approved
        ON CONFLICT (key) DO UPDATE SET claimed_at = EXCLUDED.claimed_at
@@ -218,10 +233,7 @@ function writeSql(records: readonly string[]): string {
          CASE WHEN $15::text = 'approved' THEN $25::timestamptz END
         WHERE EXISTS (SELECT 1 FROM claim)
        RETURNING id, article_id, status, reasons
-     ), replies AS (
-       UPDATE comments c SET reply_count = c.reply_count + 1
-         FROM ancestors a, arrived n WHERE c.id = a.id AND n.status = 'approved'
-     ), counted AS (
+     )${replies}, counted AS (
        ${addToCountersSql({
          articleIds: '$26',
          blockIds: '$27',
