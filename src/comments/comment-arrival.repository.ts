@@ -196,15 +196,20 @@ function contextSql(q: ContextQuery): string {
 }
 
 /**
- * The text of write's statement, with a CTE for each of `records`. A top-level comment's has no
- * ancestors to lock and count: PostgreSQL then plans it once per connection and reuses the plan.
- * (With them, the generic plan is costed for an array of ten ancestors, more than a plan made for
- * the actual one or two, so PostgreSQL plans a reply's statement anew each time.)
+ * The text of write's statement, with a CTE for each of `records`. Its cost as PostgreSQL
+ * estimates it does not depend on the values given, so PostgreSQL plans it once per connection
+ * and reuses the plan: a reply's ancestors are found from the parent's stored path, not from an
+ * array passed in (a plan for an array passed in is costed for ten elements, above one made for
+ * the actual one or two, and PostgreSQL would then plan each post anew). A top-level comment's
+ * has no ancestors to lock and count.
  */
 function writeSql(records: readonly string[], reply: boolean): string {
   const checked = reply
     ? `ancestors AS (
-         SELECT id, status FROM comments WHERE id = ANY($3::uuid[]) ORDER BY id FOR NO KEY UPDATE
+         SELECT c.id, c.status FROM comments parent
+           JOIN comments c ON c.id = ANY(parent.path || parent.id)
+          WHERE parent.id = $4::uuid
+          ORDER BY c.id FOR NO KEY UPDATE OF c
        ), checked AS (
          SELECT EXISTS (
            SELECT 1 FROM ancestors WHERE id = $4::uuid AND status = 'approved') AS parent_approved
