@@ -55,6 +55,49 @@ describe('the uncached read path', () => {
     expect(top.replies[0].replies).toHaveLength(1);
   });
 
+  it('runs a thread page by name, and reuses the plan of later pages, on a thread of thousands', async () => {
+    const big = await createArticle(t);
+    await t.dataSource.query(
+      `INSERT INTO comments (id, article_id, root_id, depth, path, author_name, author_email,
+         author_email_hash, body_source, body_html, render_version, status, edit_token_hash,
+         editable_until, created_at, approved_at)
+       SELECT u, $1, u, 0, '{}', 'Reader', 'reader@example.com', md5('e' || g), 'Seeded',
+         '<p>Seeded</p>', 2, 'approved', md5('t' || g), now(), ts, ts
+         FROM (SELECT g, gen_random_uuid() AS u,
+                 timestamptz '2026-01-01' + g * interval '1 second' AS ts
+               FROM generate_series(1, 5000) g) s`,
+      [big.id],
+    );
+    await t.dataSource.query('ANALYZE comments');
+    // One read after another: each takes the connection the last one gave back (pg's pool reuses
+    // the most recent), and so does the query that reads its prepared statements. First pages
+    // and later ones, newest first (the default sort).
+    let cursor: string | null = null;
+    for (let i = 0; i < 24; i += 1) {
+      const query: Record<string, string | number> =
+        i % 2 === 1 && cursor ? { limit: 20, cursor } : { limit: 20 };
+      const res = await request(t.http)
+        .get(`/api/articles/${big.slug}/comments`)
+        .query(query)
+        .expect(200);
+      cursor = (res.body as { nextCursor: string | null }).nextCursor;
+    }
+    const plans: { statement: string; generic_plans: string; custom_plans: string }[] =
+      await t.dataSource.query(
+        `SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements
+          WHERE statement LIKE '%row_number() OVER%'`,
+      );
+    // Both run by name, parsed once per connection: the first page's statement and the later
+    // pages' (with the cursor's keyset). The later pages' plan is reused too; the first page is
+    // planned for its values every time (its reusable plan is costed for a tenth of the thread,
+    // not for the limit).
+    expect(plans).toHaveLength(2);
+    const later = plans.find((plan) => plan.statement.includes('< ($4::timestamptz, $5::uuid)'))!;
+    // PostgreSQL makes five plans for the values given before it weighs a reusable one.
+    expect(Number(later.custom_plans)).toBeLessThanOrEqual(5);
+    expect(Number(later.generic_plans)).toBeGreaterThanOrEqual(7);
+  });
+
   it('serves an article that follows every save and every counter move', async () => {
     const own = await createArticle(t, { title: 'Prepared once' });
     const read = async () =>
