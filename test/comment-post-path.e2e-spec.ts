@@ -4,7 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, TestApp } from './support/app';
 import { createTestDatabase } from './support/postgres';
 import { RoundTrips } from './support/round-trips';
-import { commentInput, createArticle, postComment, TestArticle } from './factories/comments';
+import {
+  commentInput,
+  createArticle,
+  postComment,
+  seedComments,
+  TestArticle,
+} from './factories/comments';
 
 describe('posting a comment: two statements, and no row every writer queues on', () => {
   let trips: RoundTrips;
@@ -90,16 +96,7 @@ describe('posting a comment: two statements, and no row every writer queues on',
     // passed in was costed above a plan made for the actual ones, and PostgreSQL planned every
     // post anew (3.2 -> 1.0 ms of its CPU a post in the bench).
     const elsewhere = await createArticle(t);
-    await t.dataSource.query(
-      `INSERT INTO comments (id, article_id, root_id, depth, path, author_name, author_email,
-         author_email_hash, body_source, body_html, render_version, status, edit_token_hash,
-         editable_until, created_at, approved_at)
-       SELECT u, $1, u, 0, '{}', 'Reader', 'reader@example.com', md5('e' || g), 'Seeded',
-         '<p>Seeded</p>', 2, 'approved', md5('t' || g), now(), now(), now()
-         FROM (SELECT g, gen_random_uuid() AS u FROM generate_series(1, 20000) g) s`,
-      [elsewhere.id],
-    );
-    await t.dataSource.query('ANALYZE comments');
+    await seedComments(t, elsewhere.id, 20000);
     // One post after another, top-level comments and replies at two depths: each takes the
     // connection the last one gave back (pg's pool reuses the most recent), and so does the
     // query that reads its prepared statements.

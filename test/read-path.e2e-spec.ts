@@ -2,7 +2,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommentEntity } from '../src/comments/comment.entity';
 import { CommentNode, toCommentResponse } from '../src/comments/dto/comment.dto';
-import { createArticle, postComment, TestArticle } from './factories/comments';
+import { createArticle, postComment, seedComments, TestArticle } from './factories/comments';
 import { createTestApp, TestApp } from './support/app';
 
 /** Issue 10.2: pages written by PostgreSQL, articles from a prepared copy; same answers as before. */
@@ -57,18 +57,7 @@ describe('the uncached read path', () => {
 
   it('runs a thread page by name, and reuses the plan of later pages, on a thread of thousands', async () => {
     const big = await createArticle(t);
-    await t.dataSource.query(
-      `INSERT INTO comments (id, article_id, root_id, depth, path, author_name, author_email,
-         author_email_hash, body_source, body_html, render_version, status, edit_token_hash,
-         editable_until, created_at, approved_at)
-       SELECT u, $1, u, 0, '{}', 'Reader', 'reader@example.com', md5('e' || g), 'Seeded',
-         '<p>Seeded</p>', 2, 'approved', md5('t' || g), now(), ts, ts
-         FROM (SELECT g, gen_random_uuid() AS u,
-                 timestamptz '2026-01-01' + g * interval '1 second' AS ts
-               FROM generate_series(1, 5000) g) s`,
-      [big.id],
-    );
-    await t.dataSource.query('ANALYZE comments');
+    await seedComments(t, big.id, 5000);
     // One read after another: each takes the connection the last one gave back (pg's pool reuses
     // the most recent), and so does the query that reads its prepared statements. First pages
     // and later ones, newest first (the default sort).

@@ -63,3 +63,22 @@ export async function postComment(
   }
   return res.body as Posted;
 }
+
+/**
+ * Inserts `count` approved top-level comments on `articleId` straight into the table, one second
+ * apart from 2026-01-01 (a site of thousands in a second), and refreshes the planner's statistics.
+ */
+export async function seedComments(t: TestApp, articleId: string, count: number): Promise<void> {
+  await t.dataSource.query(
+    `INSERT INTO comments (id, article_id, root_id, depth, path, author_name, author_email,
+       author_email_hash, body_source, body_html, render_version, status, edit_token_hash,
+       editable_until, created_at, approved_at)
+     SELECT u, $1, u, 0, '{}', 'Reader', 'reader@example.com', md5('e' || g), 'Seeded',
+       '<p>Seeded</p>', 2, 'approved', md5('t' || g), now(), ts, ts
+       FROM (SELECT g, gen_random_uuid() AS u,
+               timestamptz '2026-01-01' + g * interval '1 second' AS ts
+             FROM generate_series(1, $2::int) g) s`,
+    [articleId, count],
+  );
+  await t.dataSource.query('ANALYZE comments');
+}
