@@ -6,7 +6,7 @@ import { ArticleBlock } from '../articles/article.entity';
 import { Housekeeping } from '../common/housekeeping';
 import { BucketCount, consumeSql, PlannedHits } from '../common/rate-limit';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { queryPrepared, StatementTexts } from '../database/prepared';
+import { preparedStatementsOn, queryPrepared, StatementTexts } from '../database/prepared';
 import {
   addMove,
   addToCountersSql,
@@ -74,7 +74,7 @@ export class CommentArrivalRepository {
     @Inject(APP_CONFIG) config: AppConfig,
     housekeeping: Housekeeping,
   ) {
-    this.prepared = config.database.kind === 'postgres' && config.database.preparedStatements;
+    this.prepared = preparedStatementsOn(config);
     housekeeping.register({
       name: 'comment claims',
       sql: `DELETE FROM comment_body_claims

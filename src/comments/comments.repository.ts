@@ -5,7 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Housekeeping } from '../common/housekeeping';
 import { CursorField, cursorTimeSql, decodeCursor } from '../common/cursor';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { queryPrepared, StatementTexts } from '../database/prepared';
+import { preparedStatementsOn, queryPrepared, StatementTexts } from '../database/prepared';
 import { inTransaction } from '../database/transactions';
 import { ReadContext } from '../database/read-context';
 import { ReadReplica } from '../database/read-replica';
@@ -250,7 +250,7 @@ export class CommentsRepository {
     housekeeping: Housekeeping,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.prepared = config.database.kind === 'postgres' && config.database.preparedStatements;
+    this.prepared = preparedStatementsOn(config);
     housekeeping.register({
       name: 'vote moves',
       sql: "DELETE FROM comment_vote_moves WHERE at <= now() - interval '1 hour'",

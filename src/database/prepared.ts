@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Client } from 'pg';
 import { EntityManager, QueryFailedError } from 'typeorm';
+import type { AppConfig } from '../config/app-config';
 
 /** Distinct statement texts remembered; past that, a text is hashed again when it comes back. */
 const MAX_KNOWN = 512;
@@ -17,6 +18,11 @@ function nameOf(text: string): string {
     known.set(text, name);
   }
   return name;
+}
+
+/** Whether queryPrepared runs statements by name: on PostgreSQL, unless turned off. */
+export function preparedStatementsOn(config: AppConfig): boolean {
+  return config.database.kind === 'postgres' && config.database.preparedStatements;
 }
 
 /** What a statement's text is built from: flags, fragments, and lists of fragments. */
