@@ -13,11 +13,11 @@ const LINE_FRAME_BYTES = 256;
 
 /** ASCII text as its bytes, for the parts of a line that never change. */
 const bytesOf = (text: string): Buffer => Buffer.from(text, 'latin1');
-const REQUEST_ID = bytesOf(',"message":{"requestId":');
+const REQUEST_ID_KEY = ',"message":{"requestId":';
 const METHOD = bytesOf(',"method":');
 const PATH = bytesOf(',"path":');
-const STATUS = bytesOf(',"status":');
-const MS = bytesOf(',"ms":');
+const STATUS = ',"status":';
+const MS = ',"ms":';
 const IP = bytesOf(',"ip":');
 const ABORTED = bytesOf(',"aborted":true');
 const TAIL = bytesOf('},"context":"HTTP"}\n');
@@ -97,16 +97,23 @@ function putAscii(to: Buffer, at: number, ascii: string): number {
   return at + ascii.length;
 }
 
-/** One request's line, as AccessLog.start gathers it. */
-interface Line {
-  timestamp: number;
-  requestId: string;
-  method: string;
-  path: string;
-  status: number;
-  micros: number;
-  ip: string | undefined;
-  aborted: boolean;
+/** When performance.now() counted from, as a Unix time in ms (read once: it never changes). */
+const TIME_ORIGIN = performance.timeOrigin;
+/** Node accepts statuses from 100 to 999; a cached piece for each. */
+const STATUSES = 1000;
+/** Methods are few (node's parser knows a fixed list); a cached piece for each, within reason. */
+const MOST_METHODS = 64;
+
+/** The bytes of a piece of a line that is the same for many lines, kept once. */
+function pieceOf(...parts: (Uint8Array | string)[]): Buffer {
+  const texts = parts.map((part) => (typeof part === 'string' ? escapedBytes(part) : part));
+  return Buffer.concat(texts);
+}
+
+/** A text as it stands in a line: a JSON string in ASCII. */
+function escapedBytes(text: string): Buffer {
+  const bytes = Buffer.allocUnsafe(2 + MAX_BYTES_PER_CHAR * text.length);
+  return bytes.subarray(0, putText(bytes, 0, text));
 }
 
 /**
@@ -117,16 +124,25 @@ interface Line {
  * Each line is written as bytes straight into the batch, with no string built for it: a line
  * built as a string and kept until its batch was written cost a concatenation per field, a copy
  * of the whole when it was flattened, and the young generation's collector copying it about.
- * Lines still waiting are written when the process exits.
+ * What many lines share is kept as bytes once and copied whole: the line's start up to the
+ * request id (per millisecond), the method, the status, the client's address (the last one: a
+ * keep-alive connection sends many requests). Lines still waiting are written when the process
+ * exits.
  */
 export class AccessLog {
   private batch = Buffer.allocUnsafeSlow(FLUSH_BYTES);
   private used = 0;
   private timer: NodeJS.Timeout | undefined;
   /** The start of every line, which never changes. */
-  private readonly head = bytesOf(`{"level":"log","pid":${process.pid},"timestamp":`);
-  /** The last timestamp written, and its digits: a busy instance writes many lines a millisecond. */
-  private stamp: { at: number; digits: Uint8Array } = { at: -1, digits: new Uint8Array() };
+  private readonly head = `{"level":"log","pid":${process.pid},"timestamp":`;
+  /** The last timestamp written, and the line's start up to the request id with it. */
+  private stamp: { at: number; piece: Buffer } = { at: -1, piece: Buffer.alloc(0) };
+  /** `,"method":"GET","path":` by method. */
+  private readonly methods = new Map<string, Buffer>();
+  /** `,"status":200,"ms":` by status. */
+  private readonly statuses: (Buffer | undefined)[] = new Array<Buffer | undefined>(STATUSES);
+  /** The last client address written, and its `,"ip":"…"` piece. */
+  private address = { ip: '', piece: pieceOf(IP, '') };
 
   constructor(
     readonly enabled: boolean,
@@ -150,64 +166,110 @@ export class AccessLog {
     const started = performance.now();
     // Read now: once an upload is refused mid-body (a 413) the socket is gone when it closes.
     const ip = request.ip;
+    const method = request.method;
     const res = reply.raw;
     // 'close' comes once, after 'finish' when the answer was sent whole.
     res.on('close', () => {
-      const aborted = !res.writableFinished;
       const now = performance.now();
-      this.append({
-        timestamp: Math.round(performance.timeOrigin + now),
+      const aborted = !res.writableFinished;
+      this.append(
+        Math.round(TIME_ORIGIN + now),
         requestId,
-        method: request.method,
+        method,
         // The path only: query strings can carry confirm and unsubscribe tokens.
         path,
-        status: aborted ? 499 : res.statusCode,
-        micros: Math.round((now - started) * 1000),
+        aborted ? 499 : res.statusCode,
+        Math.round((now - started) * 1000),
         ip,
         aborted,
-      });
+      );
     });
   }
 
-  private append(line: Line): void {
+  private append(
+    timestamp: number,
+    requestId: string,
+    method: string,
+    path: string,
+    status: number,
+    micros: number,
+    ip: string | undefined,
+    aborted: boolean,
+  ): void {
     const most =
       LINE_FRAME_BYTES +
-      MAX_BYTES_PER_CHAR *
-        (line.requestId.length + line.method.length + line.path.length + (line.ip?.length ?? 0));
-    if (this.used + most > FLUSH_BYTES) {
+      MAX_BYTES_PER_CHAR * (requestId.length + method.length + path.length + (ip?.length ?? 0));
+    let to = this.batch;
+    let at = this.used;
+    if (at + most > FLUSH_BYTES) {
       this.flush();
-      if (most > FLUSH_BYTES) {
-        // A line that may be longer than a batch goes alone.
-        const alone = Buffer.allocUnsafe(most);
-        this.out.write(alone.subarray(0, this.put(alone, 0, line)));
-        return;
-      }
+      // A line that may be longer than a batch goes alone.
+      to = most > FLUSH_BYTES ? Buffer.allocUnsafe(most) : this.batch;
+      at = 0;
     }
-    this.used = this.put(this.batch, this.used, line);
+    let end = putBytes(to, at, this.stampPiece(timestamp));
+    end = putText(to, end, requestId);
+    end = putBytes(to, end, this.methodPiece(method));
+    end = putText(to, end, path);
+    end = putMillis(to, putBytes(to, end, this.statusPiece(status)), micros);
+    if (ip !== undefined) {
+      end = putBytes(to, end, this.addressPiece(ip));
+    }
+    if (aborted) {
+      end = putBytes(to, end, ABORTED);
+    }
+    end = putBytes(to, end, TAIL);
+    if (to !== this.batch) {
+      this.out.write(to.subarray(0, end));
+      return;
+    }
+    this.used = end;
     if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), FLUSH_MS);
       this.timer.unref();
     }
   }
 
-  /** Writes `line` into `to` from `at` as JSON.stringify gives it; returns where it ends. */
-  private put(to: Buffer, at: number, line: Line): number {
-    if (line.timestamp !== this.stamp.at) {
-      this.stamp = { at: line.timestamp, digits: bytesOf(String(line.timestamp)) };
+  /** `{"level":"log","pid":…,"timestamp":…,"message":{"requestId":` for this millisecond. */
+  private stampPiece(timestamp: number): Buffer {
+    if (timestamp !== this.stamp.at) {
+      this.stamp = {
+        at: timestamp,
+        piece: bytesOf(`${this.head}${timestamp}${REQUEST_ID_KEY}`),
+      };
     }
-    let end = putBytes(to, putBytes(to, at, this.head), this.stamp.digits);
-    end = putText(to, putBytes(to, end, REQUEST_ID), line.requestId);
-    end = putText(to, putBytes(to, end, METHOD), line.method);
-    end = putText(to, putBytes(to, end, PATH), line.path);
-    end = putInteger(to, putBytes(to, end, STATUS), line.status);
-    end = putMillis(to, putBytes(to, end, MS), line.micros);
-    if (line.ip !== undefined) {
-      end = putText(to, putBytes(to, end, IP), line.ip);
+    return this.stamp.piece;
+  }
+
+  private methodPiece(method: string): Buffer {
+    const known = this.methods.get(method);
+    if (known) {
+      return known;
     }
-    if (line.aborted) {
-      end = putBytes(to, end, ABORTED);
+    const piece = pieceOf(METHOD, method, PATH);
+    if (this.methods.size < MOST_METHODS) {
+      this.methods.set(method, piece);
     }
-    return putBytes(to, end, TAIL);
+    return piece;
+  }
+
+  private statusPiece(status: number): Buffer {
+    const known = this.statuses[status];
+    if (known) {
+      return known;
+    }
+    const piece = bytesOf(`${STATUS}${status}${MS}`);
+    if (Number.isInteger(status) && status >= 0 && status < STATUSES) {
+      this.statuses[status] = piece;
+    }
+    return piece;
+  }
+
+  private addressPiece(ip: string): Buffer {
+    if (ip !== this.address.ip) {
+      this.address = { ip, piece: pieceOf(IP, ip) };
+    }
+    return this.address.piece;
   }
 
   flush(): void {
