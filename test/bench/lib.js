@@ -567,7 +567,13 @@ async function runSuite(parts, options = {}) {
       for (let r = 0; r < group.rounds; r += 1) {
         const order = r % 2 ? [...group.cases].reverse() : group.cases;
         for (const c of order) {
-          samples.get(c).push(await measure(c));
+          const sample = await measure(c);
+          samples.get(c).push(sample);
+          if (process.env.BENCH_SAMPLES === '1') {
+            process.stdout.write(
+              `  round ${r + 1} ${c.name}: ${Math.round(sample.rps)} req/s, ${sample.appCpu.toFixed(3)} ms app CPU\n`,
+            );
+          }
         }
       }
       const baselineRow = group.cases[0].target === 'baseline' ? group.cases[0] : undefined;
@@ -579,6 +585,8 @@ async function runSuite(parts, options = {}) {
         }
         row.non2xx = s.reduce((a, x) => a + x.non2xx, 0);
         row.errors = s.reduce((a, x) => a + x.errors, 0);
+        // Each round's own figures, in round order, for comparisons round by round.
+        row.samples = s;
         rows.push(row);
       }
       for (const row of rows.filter((x) => x.group === group.name)) {
@@ -614,6 +622,23 @@ async function runSuite(parts, options = {}) {
 function ratioOf(rows, name) {
   const row = rows.find((r) => r.name === name);
   return row ? row.ratio : NaN;
+}
+
+/**
+ * The median over rounds of `key` in the row named `name` over the same round's `overKey` (`key`
+ * unless given) in the row named `over` (rows of one group, or the same row). A group's cases run
+ * back to back within each round, so each round's pair saw the same moment of the machine: on a
+ * shared host whose speed drifts by tens of percent from one minute to the next (CPU stolen by
+ * neighbours), the pairs' median follows what differs between the two, where the ratio of two
+ * medians mixes in which rounds were slow.
+ */
+function pairedRatio(rows, name, over, key, overKey = key) {
+  const a = rows.find((r) => r.name === name);
+  const b = rows.find((r) => r.name === over);
+  if (!a || !b || a.samples.length !== b.samples.length) {
+    return NaN;
+  }
+  return median(a.samples.map((x, i) => x[key] / b.samples[i][overKey]));
 }
 
 /** Prints [label, value, ok(value)] lines under a "goals" heading. */
@@ -693,6 +718,7 @@ module.exports = {
   startPgProxy,
   runSuite,
   ratioOf,
+  pairedRatio,
   reportGoals,
   runIfMain,
 };
