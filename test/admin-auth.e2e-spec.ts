@@ -53,6 +53,7 @@ describe('admin authentication and roles', () => {
       '/api/admin/articles/',
       '/api/admin/articles?x=1',
       '/api/admin/%61rticles',
+      '//api//admin/articles',
     ]) {
       const res = await request(t.http).get(path);
       expect(`${path} → ${res.status}`).toMatch(/→ (401|404)$/);

@@ -20,22 +20,18 @@ export const AllowRoles = (...roles: AdminRole[]) => SetMetadata(ROLES_KEY, role
 
 export type AdminRequest = FastifyRequest & { admin?: AdminPrincipal };
 
+/** An admin path in any letter case, however many slashes separate its first segments. */
+const ADMIN_PATH = /^\/+api\/+admin/i;
+
 /**
  * Whether the request reached an admin route. The matched route's pattern decides (routes match
  * in any letter case, so `/API/admin/...` reaches the same handler as `/api/admin/...`); the
- * lower-cased request path is a second opinion. A request without a matched pattern is judged
- * on its path alone.
+ * request path is a second opinion. A request without a matched pattern is judged on its path
+ * alone.
  */
 function isAdminRequest(request: FastifyRequest): boolean {
   const route: unknown = request.routeOptions?.url;
-  return [route, pathOf(request)].some(
-    (path) =>
-      typeof path === 'string' &&
-      path
-        .toLowerCase()
-        .replace(/\/{2,}/g, '/')
-        .startsWith('/api/admin'),
-  );
+  return (typeof route === 'string' && ADMIN_PATH.test(route)) || ADMIN_PATH.test(pathOf(request));
 }
 
 /**
@@ -51,14 +47,16 @@ export class AdminAuthGuard implements CanActivate {
     private readonly reflector: Reflector,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Answers at once for every request outside /api/admin (no promise to wait for). */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (context.getType() !== 'http') {
       return true;
     }
     const request = context.switchToHttp().getRequest<AdminRequest>();
-    if (!isAdminRequest(request)) {
-      return true;
-    }
+    return isAdminRequest(request) ? this.authorize(context, request) : true;
+  }
+
+  private async authorize(context: ExecutionContext, request: AdminRequest): Promise<boolean> {
     const header = request.headers.authorization ?? '';
     // The auth scheme is case-insensitive (RFC 9110 §11.1); the token is not.
     const match = /^bearer +([A-Za-z0-9_\-.~+/]{16,256}=*)$/i.exec(header);
