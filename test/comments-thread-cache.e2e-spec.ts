@@ -37,4 +37,21 @@ describe('the public thread cache (THREAD_CACHE_MS)', () => {
     expect(after.items.map((c) => c.id)).toContain(posted.comment.id);
     expect(after.items.map((c) => c.authorName)).toContain('Changed in SQL');
   });
+
+  it('serves a kept page as the same bytes as a fresh one: the same JSON, length and ETag, in any script', async () => {
+    const text = 'Café — 日本語 🎉 «guillemets»';
+    await postComment(t, article.slug, { authorName: 'Zoë Ünal', body: text });
+    const url = `/api/articles/${article.slug}/comments`;
+    const fresh = await request(t.http).get(url).expect(200);
+    const kept = await request(t.http).get(url).expect(200);
+    expect(kept.text).toBe(fresh.text);
+    expect(kept.text).toContain('Zoë Ünal');
+    expect(kept.text).toContain('日本語 🎉');
+    for (const res of [fresh, kept]) {
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(res.text));
+    }
+    expect(kept.headers.etag).toBe(fresh.headers.etag);
+    await request(t.http).get(url).set('If-None-Match', String(fresh.headers.etag)).expect(304);
+  });
 });
