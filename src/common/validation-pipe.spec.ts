@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ArgumentMetadata, HttpException, ValidationPipe } from '@nestjs/common';
 import { getMetadataStorage } from 'class-validator';
+import Fastify from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PostCommentDto, ThreadQuery } from '../comments/dto/comment.dto';
 import { APP_VALIDATION, CompiledValidationPipe } from './validation-pipe';
@@ -191,6 +192,21 @@ describe('CompiledValidationPipe', () => {
     );
     expect(query).toBeInstanceOf(ThreadQuery);
     expect(query).toMatchObject({ limit: 5, sort: 'oldest' });
+  });
+
+  it('takes the fast path for a query as Fastify parses it (an object of its own null prototype)', async () => {
+    const server = Fastify();
+    let parsed: unknown;
+    server.get('/', (request) => {
+      parsed = request.query;
+      return '';
+    });
+    await server.inject('/?limit=5&sort=oldest&cursor=abc');
+    await server.close();
+    const metadata: ArgumentMetadata = { type: 'query', metatype: ThreadQuery };
+    const query = pipe.fastTransform(parsed, metadata);
+    expect(query).toBeInstanceOf(ThreadQuery);
+    expect(query).toEqual(await full.transform(parsed, metadata));
   });
 
   it.each([

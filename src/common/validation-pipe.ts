@@ -41,12 +41,21 @@ export const APP_VALIDATION: ValidationPipeOptions = {
   exceptionFactory: (errors) => ValidationFailedException.from(errors),
 };
 
+/**
+ * An object literal, a null-prototype object, or a query as Fastify's parser (fast-querystring)
+ * makes it: an instance of a constructor whose prototype is an empty null-prototype object, so
+ * it inherits nothing. A class instance (a Date, a Buffer, a DTO) is none of these.
+ */
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') {
     return false;
   }
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  const proto = Object.getPrototypeOf(value) as object | null;
+  return (
+    proto === Object.prototype ||
+    proto === null ||
+    (Object.getPrototypeOf(proto) === null && Reflect.ownKeys(proto).length === 0)
+  );
 }
 
 function isFlat(value: unknown): boolean {
