@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgNotifications } from '../src/database/pg-notifications';
-import { createArticle, postComment, TestArticle } from './factories/comments';
+import { commentInput, createArticle, postComment, TestArticle } from './factories/comments';
 import { createTestApp, TestApp } from './support/app';
 
 describe('the public thread cache (THREAD_CACHE_MS)', () => {
@@ -36,6 +36,44 @@ describe('the public thread cache (THREAD_CACHE_MS)', () => {
     expect(after.total).toBe(2);
     expect(after.items.map((c) => c.id)).toContain(posted.comment.id);
     expect(after.items.map((c) => c.authorName)).toContain('Changed in SQL');
+  });
+
+  it('is left as it was by writes that are refused, so junk posts cannot keep a hot page uncached', async () => {
+    const before = await thread();
+    await t.dataSource.query("UPDATE comments SET author_name = 'Changed again in SQL'");
+    const slug = article.slug;
+    const refused: [string, () => request.Test][] = [
+      ['invalid body', () => request(t.http).post(`/api/articles/${slug}/comments`).send({})],
+      [
+        'unknown article',
+        () => request(t.http).post('/api/articles/no-such-article/comments').send(commentInput()),
+      ],
+      [
+        'wrong charset',
+        () =>
+          request(t.http)
+            .post(`/api/articles/${slug}/comments`)
+            .set('Content-Type', 'application/json; charset=latin1')
+            .send(JSON.stringify(commentInput())),
+      ],
+      [
+        'vote on an unknown comment',
+        () =>
+          request(t.http)
+            .put('/api/comments/00000000-0000-4000-8000-000000000000/vote')
+            .set('X-Voter-Id', 'voter-0123456789abcdef')
+            .send({ value: 1 }),
+      ],
+      ['unknown route', () => request(t.http).post('/api/no-such-route').send({})],
+    ];
+    for (const [what, send] of refused) {
+      const res = await send();
+      expect(res.status, what).toBeGreaterThanOrEqual(400);
+      expect(res.status, what).toBeLessThan(500);
+    }
+    const after = await thread();
+    expect(after).toEqual(before);
+    expect(after.items.map((c) => c.authorName)).not.toContain('Changed again in SQL');
   });
 
   it('serves a kept page as the same bytes as a fresh one: the same JSON, length and ETag, in any script', async () => {

@@ -86,10 +86,12 @@ export class ThreadPageCache {
 }
 
 /**
- * Empties the thread cache when a write request answers, whatever it changed: just before its
- * response headers go out, so the writer's next read (and anyone's) finds no page read before
- * the write. A Fastify onRequest hook rather than a Nest interceptor: a global interceptor puts an
- * rxjs pipeline on every request, reads included.
+ * Empties the thread cache when a write request answers, unless it was refused (4xx: a refused
+ * write changes nothing, and junk posts must not keep a hot page out of the cache): just before
+ * its response headers go out, so the writer's next read (and anyone's) finds no page read before
+ * the write. A 5xx empties it too, since what a failed write left is not known. A Fastify
+ * onRequest hook rather than a Nest interceptor: a global interceptor puts an rxjs pipeline on
+ * every request, reads included.
  */
 export function clearThreadCacheOnWrite(cache: ThreadPageCache) {
   return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
@@ -97,7 +99,10 @@ export function clearThreadCacheOnWrite(cache: ThreadPageCache) {
       const res = reply.raw;
       const writeHead = res.writeHead;
       res.writeHead = function (this: typeof res, ...args: unknown[]) {
-        cache.clear();
+        const status = typeof args[0] === 'number' ? args[0] : res.statusCode;
+        if (status < 400 || status >= 500) {
+          cache.clear();
+        }
         return (writeHead as (...a: unknown[]) => typeof res).apply(this, args);
       };
     }
