@@ -30,7 +30,7 @@ describe('the public thread cache (THREAD_CACHE_MS)', () => {
     expect((await thread()).items.map((c) => c.authorName)).toEqual(['First']);
   });
 
-  it('is emptied by every write through this instance, so a writer reads its own change', async () => {
+  it('drops the article’s pages on a write through this instance, so a writer reads its own change', async () => {
     const posted = await postComment(t, article.slug, { authorName: 'Second' });
     const after = await thread();
     expect(after.total).toBe(2);
@@ -74,6 +74,36 @@ describe('the public thread cache (THREAD_CACHE_MS)', () => {
     const after = await thread();
     expect(after).toEqual(before);
     expect(after.items.map((c) => c.authorName)).not.toContain('Changed again in SQL');
+  });
+
+  it('drops only the pages of the article a comment is posted to; a count read sent as POST drops nothing', async () => {
+    const other = await createArticle(t);
+    const otherPosted = await postComment(t, other.slug, { authorName: 'Elsewhere' });
+    const otherThread = async () =>
+      (await request(t.http).get(`/api/articles/${other.slug}/comments`).expect(200)).body as {
+        items: { authorName: string }[];
+      };
+    expect((await otherThread()).items.map((c) => c.authorName)).toEqual(['Elsewhere']);
+    await t.dataSource.query("UPDATE comments SET author_name = 'Renamed behind its back'");
+
+    const posted = await postComment(t, article.slug, { authorName: 'Here' });
+    expect((await thread()).items.map((c) => c.id)).toContain(posted.comment.id);
+    await request(t.http)
+      .post('/api/comments/counts')
+      .send({ slugs: [article.slug, other.slug] })
+      .expect(200);
+    // The other article's page was kept through both: the change made in SQL is not seen yet.
+    expect((await otherThread()).items.map((c) => c.authorName)).toEqual(['Elsewhere']);
+
+    // A vote names a comment, not its article: it drops every page.
+    await request(t.http)
+      .put(`/api/comments/${otherPosted.comment.id}/vote`)
+      .set('X-Voter-Id', 'voter-0123456789abcdef')
+      .send({ value: 1 })
+      .expect(200);
+    expect((await otherThread()).items.map((c) => c.authorName)).toEqual([
+      'Renamed behind its back',
+    ]);
   });
 
   it('serves a kept page as the same bytes as a fresh one: the same JSON, length and ETag, in any script', async () => {

@@ -68,6 +68,30 @@ describe('several instances on one database: the change feed empties every threa
     );
   });
 
+  it('a change announced for one article drops that article’s pages only', async () => {
+    const other = await createArticle(a);
+    await postComment(a, other.slug, { authorName: 'Other' });
+    await timeUntil(async () => (await thread(b, other.slug)).total === 1, 1000);
+    expect((await thread(b, article.slug)).items[0].authorName).toBe('Renamed in SQL');
+    // A change to the first article that is not announced (triggers off for this transaction):
+    // only the expiry or a notification about that article could bring it into b's page.
+    await a.dataSource.transaction(async (m) => {
+      await m.query('SET LOCAL session_replication_role = replica');
+      await m.query("UPDATE comments SET author_name = 'Unannounced' WHERE article_id = $1", [
+        article.id,
+      ]);
+    });
+    await a.dataSource.query(
+      "UPDATE comments SET author_name = 'Announced' WHERE article_id = $1",
+      [other.id],
+    );
+    await timeUntil(
+      async () => (await thread(b, other.slug)).items[0].authorName === 'Announced',
+      1000,
+    );
+    expect((await thread(b, article.slug)).items[0].authorName).toBe('Renamed in SQL');
+  });
+
   it('a writer carries a short-lived cookie that sends its reads around the caches and to the primary', async () => {
     const res = await request(a.http)
       .post(`/api/articles/${article.slug}/comments`)

@@ -18,7 +18,7 @@ import {
   ThreadSort,
   buildTree,
 } from './dto/comment.dto';
-import { PreparedPage, preparedPage, ThreadPageCache } from './thread-page-cache';
+import { LoadedPage, PreparedPage, preparedPage, ThreadPageCache } from './thread-page-cache';
 
 export interface ThreadOptions {
   sort: ThreadSort;
@@ -75,10 +75,10 @@ export class CommentThreadService {
     // A client that has just written reads around the cache (and on the primary), so it sees
     // its own change whichever instance answers.
     if (reads.freshWriter) {
-      return preparedPage(await this.pageJson(reads, { slug }, options));
+      return preparedPage((await this.pageJson(reads, { slug }, options)).json);
     }
     const key = JSON.stringify([slug, options.sort, options.limit, options.cursor, options.anchor]);
-    return this.cache.read(key, () => this.pageJson(reads, { slug }, options));
+    return this.cache.read(key, slug, () => this.pageJson(reads, { slug }, options));
   }
 
   /** The same for an article the caller has loaded already (the reader page). */
@@ -87,18 +87,19 @@ export class CommentThreadService {
     article: { id: string },
     options: ThreadOptions,
   ): Promise<ThreadPage> {
-    return JSON.parse(await this.pageJson(reads, { id: article.id }, options)) as ThreadPage;
+    return JSON.parse((await this.pageJson(reads, { id: article.id }, options)).json) as ThreadPage;
   }
 
   /**
    * The page as JSON text: PostgreSQL writes each comment's JSON (findThreadPageJson), this
-   * only nests the texts, so a page costs no hydration, no mapping and no serialization.
+   * only nests the texts, so a page costs no hydration, no mapping and no serialization. With the
+   * article's id, which the thread cache files the page under.
    */
   private async pageJson(
     reads: ReadContext,
     article: { slug: string } | { id: string },
     options: ThreadOptions,
-  ): Promise<string> {
+  ): Promise<LoadedPage> {
     const after = options.cursor ? decodeThreadCursor(options.cursor, options.sort) : undefined;
     const found = await this.comments.findThreadPageJson(reads, {
       article,
@@ -107,7 +108,7 @@ export class CommentThreadService {
       after,
       anchor: options.anchor,
     });
-    if (found.total === null) {
+    if (found.total === null || found.articleId === null) {
       throw new NotFoundException('article not found');
     }
     const pageRows = found.top.slice(0, options.limit);
@@ -141,7 +142,10 @@ export class CommentThreadService {
         ? JSON.stringify(encodeCursor(pageKey(last, options.sort)))
         : 'null';
     const items = [...roots.values()].map((n) => n.text()).join(',');
-    return `{"items":[${items}],"nextCursor":${nextCursor},"total":${found.total}}`;
+    return {
+      articleId: found.articleId,
+      json: `{"items":[${items}],"nextCursor":${nextCursor},"total":${found.total}}`,
+    };
   }
 
   /** The descendants of a visible comment, oldest first, nested within the page. */

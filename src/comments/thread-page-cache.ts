@@ -10,24 +10,51 @@ export interface PreparedPage {
   etag: string;
 }
 
+/** A page as loaded: its JSON text and the id of the article it belongs to. */
+export interface LoadedPage {
+  json: string;
+  articleId: string;
+}
+
 export function preparedPage(json: string): PreparedPage {
   return { json, etag: weakEtag(json) };
 }
 
+/** A load under way, and what it was started for. */
+interface Load {
+  slug: string;
+  /** The cache's epoch when it started: an invalidation after it makes its page unusable. */
+  epoch: number;
+  page: Promise<PreparedPage>;
+}
+
+/** Past this many articles or slugs invalidated one by one, the whole cache is emptied instead. */
+const MAX_INVALIDATED = 10_000;
+
 /**
  * Public thread pages of the JSON API, kept in this instance's memory for THREAD_CACHE_MS
  * (default 1 s) as the JSON text they are sent as, with its ETag (so a hit is neither serialized
- * nor hashed again), within THREAD_CACHE_BYTES (default 32 MiB): a client asking for thousands of distinct pages evicts the
- * least recently used ones, it cannot grow the process. A busy article is read far more often than
- * it changes, and the request path costs more than the query. Any write handled by this instance
- * empties the cache, so a writer reads its own change at once; other instances see it within
- * THREAD_CACHE_MS.
+ * nor hashed again), within THREAD_CACHE_BYTES (default 32 MiB): a client asking for thousands of
+ * distinct pages evicts the least recently used ones, it cannot grow the process. A busy article
+ * is read far more often than it changes, and the request path costs more than the query.
+ *
+ * A change drops the pages of the article it touched, not every page: a write to one article
+ * (through this instance, by slug, or through the change feed, by id) leaves every other
+ * article's pages served from memory. Each invalidation starts a new epoch; a kept page or a load
+ * from an epoch before its article's (or slug's) last invalidation is never served again, so a
+ * writer reads its own change at once, and other instances see it within THREAD_CACHE_MS.
  */
 @Injectable()
 export class ThreadPageCache {
   private readonly pages: ByteBudgetCache;
   /** Loads under way: concurrent misses of one page wait for the same query. */
-  private readonly loading = new Map<string, Promise<PreparedPage>>();
+  private readonly loading = new Map<string, Load>();
+  private epoch = 0;
+  /** Pages loaded before this epoch are not served (the last time everything was dropped). */
+  private clearedAt = 0;
+  /** Per article id, and per slug, the epoch of its last invalidation. */
+  private readonly articlesChangedAt = new Map<string, number>();
+  private readonly slugsChangedAt = new Map<string, number>();
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.pages = new ByteBudgetCache(config.threadCacheBytes, config.threadCacheMs);
@@ -38,73 +65,152 @@ export class ThreadPageCache {
    * its THREAD_CACHE_MS is still served while one request refreshes it in the background, so a
    * busy page's readers never queue behind its expiry (no page is served past THREAD_CACHE_MS).
    */
-  read(key: string, load: () => Promise<string>): Promise<PreparedPage> {
+  read(key: string, slug: string, load: () => Promise<LoadedPage>): Promise<PreparedPage> {
     if (this.config.threadCacheMs === 0 || this.config.threadCacheBytes === 0) {
-      return load().then(preparedPage);
+      return load().then((page) => preparedPage(page.json));
     }
     const hit = this.pages.get(key);
     if (hit !== undefined) {
-      // Stored as "<refresh after, ms since epoch>\n<etag>\n<json>" (an ETag has no newline).
-      const first = hit.indexOf('\n');
-      const second = hit.indexOf('\n', first + 1);
-      if (Date.now() >= Number(hit.slice(0, first)) && !this.loading.has(key)) {
-        this.load(key, load).catch(() => undefined); // the kept copy is still good
+      // Stored as "<refresh after, ms since epoch>\n<epoch>\n<article id>\n<etag>\n<json>"
+      // (none of the four has a newline).
+      const a = hit.indexOf('\n');
+      const b = hit.indexOf('\n', a + 1);
+      const c = hit.indexOf('\n', b + 1);
+      const d = hit.indexOf('\n', c + 1);
+      if (this.current(Number(hit.slice(a + 1, b)), hit.slice(b + 1, c), slug)) {
+        if (Date.now() >= Number(hit.slice(0, a)) && !this.loading.has(key)) {
+          this.load(key, slug, load).catch(() => undefined); // the kept copy is still good
+        }
+        return Promise.resolve({ json: hit.slice(d + 1), etag: hit.slice(c + 1, d) });
       }
-      return Promise.resolve({ json: hit.slice(second + 1), etag: hit.slice(first + 1, second) });
+      this.pages.delete(key);
     }
-    return this.loading.get(key) ?? this.load(key, load);
+    return this.loading.get(key)?.page ?? this.load(key, slug, load);
   }
 
-  private load(key: string, load: () => Promise<string>): Promise<PreparedPage> {
+  /** After a change to one article that is known by its id (the change feed). */
+  invalidateArticle(articleId: string): void {
+    this.epoch += 1;
+    this.articlesChangedAt.set(articleId, this.epoch);
+    // Which slug a load under way is for says nothing of its article's id: none is joined any
+    // more, and each stores its page only if it is still current (load()).
+    this.loading.clear();
+    this.bound();
+  }
+
+  /** After a change to one article that is known by its slug (a write through this instance). */
+  invalidateSlug(slug: string): void {
+    this.epoch += 1;
+    this.slugsChangedAt.set(slug, this.epoch);
+    for (const [key, load] of this.loading) {
+      if (load.slug === slug) {
+        this.loading.delete(key);
+      }
+    }
+    this.bound();
+  }
+
+  /** After a change of unknown extent: nothing read before it is served again, in flight or kept. */
+  clear(): void {
+    this.epoch += 1;
+    this.clearedAt = this.epoch;
+    this.pages.clear();
+    this.loading.clear();
+    this.articlesChangedAt.clear();
+    this.slugsChangedAt.clear();
+  }
+
+  /** Whether a page loaded in `epoch` has seen every invalidation of its article and slug. */
+  private current(epoch: number, articleId: string, slug: string): boolean {
+    return (
+      epoch >= this.clearedAt &&
+      epoch >= (this.articlesChangedAt.get(articleId) ?? 0) &&
+      epoch >= (this.slugsChangedAt.get(slug) ?? 0)
+    );
+  }
+
+  /** The per-article and per-slug marks cannot grow without bound: past it, one clear. */
+  private bound(): void {
+    if (this.articlesChangedAt.size + this.slugsChangedAt.size > MAX_INVALIDATED) {
+      this.clear();
+    }
+  }
+
+  private load(key: string, slug: string, load: () => Promise<LoadedPage>): Promise<PreparedPage> {
     const refreshAfter = Date.now() + Math.floor(this.config.threadCacheMs / 2);
-    const loaded = load().then(
-      (json) => {
-        const page = preparedPage(json);
-        // A write may have emptied the cache while this query ran: keep only a current load.
-        if (this.loading.get(key) === loaded) {
+    const page = load().then(
+      ({ json, articleId }) => {
+        const prepared = preparedPage(json);
+        if (this.loading.get(key) === entry) {
           this.loading.delete(key);
-          this.pages.set(key, `${refreshAfter}\n${page.etag}\n${json}`);
         }
-        return page;
+        // A change may have come while this query ran: keep only a page that has seen every one.
+        if (this.current(entry.epoch, articleId, slug)) {
+          this.pages.set(
+            key,
+            `${refreshAfter}\n${entry.epoch}\n${articleId}\n${prepared.etag}\n${json}`,
+          );
+        }
+        return prepared;
       },
       (error: unknown) => {
-        if (this.loading.get(key) === loaded) {
+        if (this.loading.get(key) === entry) {
           this.loading.delete(key);
         }
         throw error;
       },
     );
-    this.loading.set(key, loaded);
-    return loaded;
-  }
-
-  /** After a write: nothing read before it is served again, in flight or kept. */
-  clear(): void {
-    this.pages.clear();
-    this.loading.clear();
+    const entry: Load = { slug, epoch: this.epoch, page };
+    this.loading.set(key, entry);
+    return page;
   }
 }
 
+/** Writes that change no thread page: reads sent as POST, and sign-ups. */
+const CHANGE_NO_PAGE = new Set([
+  '/api/comments/counts',
+  '/api/newsletter/subscriptions',
+  '/newsletter/subscribe',
+  '/articles/:slug/newsletter',
+  '/api/articles/:slug/subscriptions',
+  '/articles/:slug/follow',
+]);
+
+/** Writes that change the pages of the one article whose slug is in their path. */
+const CHANGE_ONE_ARTICLE = new Set(['/api/articles/:slug/comments', '/articles/:slug/comments']);
+
 /**
- * Empties the thread cache when a write request answers, unless it was refused (4xx: a refused
- * write changes nothing, and junk posts must not keep a hot page out of the cache): just before
- * its response headers go out, so the writer's next read (and anyone's) finds no page read before
- * the write. A 5xx empties it too, since what a failed write left is not known. A Fastify
- * onRequest hook rather than a Nest interceptor: a global interceptor puts an rxjs pipeline on
- * every request, reads included.
+ * Invalidates the thread cache when a write request answers, just before its response headers go
+ * out, so the writer's next read (and anyone's) finds no page read before the write: the pages of
+ * the article a comment was posted to, nothing for a write that changes no page, everything for
+ * any other write (a vote, an edit, moderation, an erasure: what they touched is not in the
+ * path). A refused write (4xx) changes nothing, so it invalidates nothing: junk posts cannot
+ * keep a hot page out of the cache. A 5xx invalidates as a success would, since what a failed
+ * write left is not known. A Fastify onRequest hook rather than a Nest interceptor: a global
+ * interceptor puts an rxjs pipeline on every request, reads included.
  */
-export function clearThreadCacheOnWrite(cache: ThreadPageCache) {
+export function invalidateThreadCacheOnWrite(cache: ThreadPageCache) {
   return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      const res = reply.raw;
-      const writeHead = res.writeHead;
-      res.writeHead = function (this: typeof res, ...args: unknown[]) {
-        const status = typeof args[0] === 'number' ? args[0] : res.statusCode;
-        if (status < 400 || status >= 500) {
-          cache.clear();
-        }
-        return (writeHead as (...a: unknown[]) => typeof res).apply(this, args);
-      };
+      const route = request.routeOptions.url ?? '';
+      if (!CHANGE_NO_PAGE.has(route)) {
+        const slug = CHANGE_ONE_ARTICLE.has(route)
+          ? (request.params as { slug?: unknown }).slug
+          : undefined;
+        const res = reply.raw;
+        const writeHead = res.writeHead;
+        res.writeHead = function (this: typeof res, ...args: unknown[]) {
+          const status = typeof args[0] === 'number' ? args[0] : res.statusCode;
+          if (status < 400 || status >= 500) {
+            if (typeof slug === 'string') {
+              cache.invalidateSlug(slug);
+            } else {
+              cache.clear();
+            }
+          }
+          return (writeHead as (...a: unknown[]) => typeof res).apply(this, args);
+        };
+      }
     }
     done();
   };

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import type { AppConfig } from '../config/app-config';
+import { LoadedPage, ThreadPageCache } from './thread-page-cache';
+
+const config = { threadCacheMs: 60_000, threadCacheBytes: 1024 * 1024 } as AppConfig;
+
+/** A load the test finishes by hand, counting how often the cache started one. */
+function loader(articleId: string) {
+  const pending: ((json: string) => void)[] = [];
+  const load = (): Promise<LoadedPage> =>
+    new Promise((resolve) => pending.push((json) => resolve({ json, articleId })));
+  return {
+    load,
+    started: () => pending.length,
+    finish: (json: string) => pending.shift()?.(json),
+  };
+}
+
+describe('ThreadPageCache', () => {
+  it('computes concurrent misses of one page once and serves the page from memory after', async () => {
+    const cache = new ThreadPageCache(config);
+    const page = loader('a1');
+    const first = cache.read('k', 'one', page.load);
+    const second = cache.read('k', 'one', page.load);
+    page.finish('{"v":1}');
+    expect((await first).json).toBe('{"v":1}');
+    expect((await second).etag).toBe((await first).etag);
+    expect((await cache.read('k', 'one', page.load)).json).toBe('{"v":1}');
+    expect(page.started()).toBe(0);
+  });
+
+  it('never keeps a page whose load began before its article or slug changed', async () => {
+    for (const change of [
+      (c: ThreadPageCache) => c.invalidateSlug('one'),
+      (c: ThreadPageCache) => c.invalidateArticle('a1'),
+      (c: ThreadPageCache) => c.clear(),
+    ]) {
+      const cache = new ThreadPageCache(config);
+      const page = loader('a1');
+      const before = cache.read('k', 'one', page.load);
+      change(cache);
+      // A reader after the change does not wait for the load begun before it: a new one starts.
+      const after = cache.read('k', 'one', page.load);
+      expect(page.started()).toBe(2);
+      page.finish('{"v":"old"}');
+      page.finish('{"v":"new"}');
+      expect((await before).json).toBe('{"v":"old"}');
+      expect((await after).json).toBe('{"v":"new"}');
+      expect((await cache.read('k', 'one', page.load)).json).toBe('{"v":"new"}');
+    }
+  });
+
+  it('keeps the pages of other articles through a change to one', async () => {
+    const cache = new ThreadPageCache(config);
+    const one = loader('a1');
+    const two = loader('a2');
+    const reads = [cache.read('k1', 'one', one.load), cache.read('k2', 'two', two.load)];
+    one.finish('{"one":1}');
+    two.finish('{"two":1}');
+    await Promise.all(reads);
+    cache.invalidateArticle('a1');
+    cache.invalidateSlug('three');
+    expect((await cache.read('k2', 'two', two.load)).json).toBe('{"two":1}');
+    expect(two.started()).toBe(0);
+    const again = cache.read('k1', 'one', one.load);
+    expect(one.started()).toBe(1);
+    one.finish('{"one":2}');
+    expect((await again).json).toBe('{"one":2}');
+  });
+});
