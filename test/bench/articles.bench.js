@@ -85,11 +85,19 @@ const part = {
   goals(rows) {
     bench.reportGoals([
       [
-        'article ≥ 0.6× bare read',
-        bench.ratioOf(rows, 'app GET /api/articles/:slug'),
+        "article ≥ 0.6× bare read (median of the rounds' ratios)",
+        bench.pairedRatio(
+          rows,
+          'app GET /api/articles/:slug',
+          'bare read of the article row',
+          'rps',
+        ),
         (v) => v >= 0.6,
       ],
     ]);
+    process.stdout.write(
+      `  (info)  the same as the ratio of the medians: ${bench.ratioOf(rows, 'app GET /api/articles/:slug').toFixed(2)}\n`,
+    );
   },
 };
 

@@ -21,6 +21,15 @@ const SMALL_COUNT = 100;
 const FILLER_ARTICLES = 100;
 const CAP = 50;
 const CACHED = 'app GET comments, first page (THREAD_CACHE_MS=1000)';
+const BARE_PAGE = 'bare read of a page of 20 threads';
+const FIRST_OFF = 'app GET comments, first page (cache off)';
+const SMALL_OFF = 'app GET comments, 100-comment article';
+const BARE_DEEP = 'bare read of page 301 of 375';
+const DEEP_OFF = 'app GET comments, page 301 (cache off)';
+const BARE_INSERT = 'bare node:http + pg insert';
+const POST_NONE = 'app POST comment, MODERATION=none';
+const POST_SMALL = 'app POST comment, 100-comment article';
+const POST_FIRST = 'app POST comment, MODERATION=first';
 
 const BODY = Array.from(
   { length: 6 },
@@ -330,21 +339,21 @@ const part = {
   cases: () => [
     {
       group: 'page',
-      name: 'bare read of a page of 20 threads',
+      name: BARE_PAGE,
       target: 'baseline',
       path: FIRST,
       readMix: true,
     },
     {
       group: 'page',
-      name: 'app GET comments, first page (cache off)',
+      name: FIRST_OFF,
       target: 'app',
       path: FIRST,
       readMix: true,
     },
     {
       group: 'page',
-      name: 'app GET comments, 100-comment article',
+      name: SMALL_OFF,
       target: 'app',
       path: `/api/articles/${SMALL}/comments?limit=20`,
       readMix: true,
@@ -369,21 +378,21 @@ const part = {
     },
     {
       group: 'deep',
-      name: 'bare read of page 301 of 375',
+      name: BARE_DEEP,
       target: 'baseline',
       path: deep(),
       readMix: true,
     },
     {
       group: 'deep',
-      name: 'app GET comments, page 301 (cache off)',
+      name: DEEP_OFF,
       target: 'app',
       path: deep(),
       readMix: true,
     },
     {
       group: 'post',
-      name: 'bare node:http + pg insert',
+      name: BARE_INSERT,
       target: 'baseline',
       method: 'POST',
       path: `/api/articles/${BIG}/comments`,
@@ -391,7 +400,7 @@ const part = {
     },
     {
       group: 'post',
-      name: 'app POST comment, MODERATION=none',
+      name: POST_NONE,
       target: 'app',
       method: 'POST',
       path: `/api/articles/${BIG}/comments`,
@@ -402,7 +411,7 @@ const part = {
     },
     {
       group: 'post',
-      name: 'app POST comment, 100-comment article',
+      name: POST_SMALL,
       target: 'app',
       method: 'POST',
       path: `/api/articles/${SMALL}/comments`,
@@ -410,7 +419,7 @@ const part = {
     },
     {
       group: 'post',
-      name: 'app POST comment, MODERATION=first',
+      name: POST_FIRST,
       target: 'app',
       env: { MODERATION: 'first' },
       method: 'POST',
@@ -419,33 +428,52 @@ const part = {
     },
   ],
   goals(rows) {
-    const row = (name) => rows.find((r) => r.name === name) ?? { ratio: NaN };
-    const first = row('app GET comments, first page (cache off)');
-    const small = row('app GET comments, 100-comment article');
-    const deepRow = row('app GET comments, page 301 (cache off)');
-    const post = row('app POST comment, MODERATION=none');
-    const postFirst = row('app POST comment, MODERATION=first');
-    const postSmall = row('app POST comment, 100-comment article');
-    bench.reportGoals([
-      ['first page ≥ 0.6× bare read', first.ratio, (v) => v >= 0.6],
-      ['page 301 ≥ 0.6× bare read', deepRow.ratio, (v) => v >= 0.6],
-      ['first page p99, 10,000 / 100 comments ≤ 1.2', first.p99 / small.p99, (v) => v <= 1.2],
-      ['page 301 p99 / first page p99 ≤ 1.2', deepRow.p99 / first.p99, (v) => v <= 1.2],
+    const row = (name) => rows.find((r) => r.name === name) ?? { ratio: NaN, p99: NaN };
+    // Comparisons within a group are judged round by round (bench.pairedRatio): its cases run
+    // back to back in each round, while this shared host's speed drifts between rounds. The page
+    // 301 / first page comparison spans two groups, so it compares their medians.
+    const paired = (name, over, key) => bench.pairedRatio(rows, name, over, key);
+    const judged = [
+      ['first page ≥ 0.6× bare read', FIRST_OFF, BARE_PAGE, 'rps', (v) => v >= 0.6],
+      ['page 301 ≥ 0.6× bare read', DEEP_OFF, BARE_DEEP, 'rps', (v) => v >= 0.6],
+      ['first page p99, 10,000 / 100 comments ≤ 1.2', FIRST_OFF, SMALL_OFF, 'p99', (v) => v <= 1.2],
+      ['cached first page p99 / p50 ≤ 3', CACHED, CACHED, ['p99', 'p50'], (v) => v <= 3],
+      ['POST (none) ≥ 0.25× bare insert', POST_NONE, BARE_INSERT, 'rps', (v) => v >= 0.25],
+      ['POST (first) ≥ 0.25× bare insert', POST_FIRST, BARE_INSERT, 'rps', (v) => v >= 0.25],
       [
-        "cached first page p99 / p50 ≤ 3 (median of the rounds' own)",
-        bench.pairedRatio(rows, CACHED, CACHED, 'p99', 'p50'),
-        (v) => v <= 3,
+        'POST req/s, 100 / 10,000-comment article ≤ 1.2',
+        POST_SMALL,
+        POST_NONE,
+        'rps',
+        (v) => v <= 1.2,
       ],
-      ['POST (none) ≥ 0.25× bare insert', post.ratio, (v) => v >= 0.25],
-      ['POST (first) ≥ 0.25× bare insert', postFirst.ratio, (v) => v >= 0.25],
-      ['POST req/s, 100 / 10,000-comment article ≤ 1.2', postSmall.rps / post.rps, (v) => v <= 1.2],
+    ];
+    const post = row(POST_NONE);
+    bench.reportGoals([
+      ...judged.map(([label, name, over, key, ok]) => [
+        `${label} (median of the rounds' ratios)`,
+        Array.isArray(key)
+          ? bench.pairedRatio(rows, name, over, key[0], key[1])
+          : paired(name, over, key),
+        ok,
+      ]),
+      [
+        'page 301 p99 / first page p99 ≤ 1.2',
+        row(DEEP_OFF).p99 / row(FIRST_OFF).p99,
+        (v) => v <= 1.2,
+      ],
       ['app CPU per POST (none) ≤ 1 ms', post.appCpu, (v) => v <= 1],
       // At the table's precision: the instance's own timers (a housekeeping sweep once a minute,
       // a safety poll every 30 s) land in a measurement now and then, one trip among ~1,400
       // posts; the request's own two are counted exactly by test/comment-post-path.e2e-spec.ts.
       ['db round trips per POST (none) ≤ 2', post.trips, (v) => v < 2.005],
-      ['db round trips per POST (first) ≤ 2', postFirst.trips, (v) => v < 2.005],
+      ['db round trips per POST (first) ≤ 2', row(POST_FIRST).trips, (v) => v < 2.005],
     ]);
+    const medians = judged.map(([label, name, over, key]) => {
+      const [k, overK] = Array.isArray(key) ? key : [key, key];
+      return `${label.replace(/ [≥≤].*$/, '')} ${(row(name)[k] / row(over)[overK]).toFixed(2)}`;
+    });
+    process.stdout.write(`  (info)  the same as ratios of the medians: ${medians.join('; ')}\n`);
   },
 };
 
