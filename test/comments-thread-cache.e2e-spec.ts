@@ -76,7 +76,7 @@ describe('the public thread cache (THREAD_CACHE_MS)', () => {
     expect(after.items.map((c) => c.authorName)).not.toContain('Changed again in SQL');
   });
 
-  it('drops only the pages of the article a comment is posted to; a count read sent as POST drops nothing', async () => {
+  it('drops only the pages of the article a comment is posted to or voted on; a count read sent as POST drops nothing', async () => {
     const other = await createArticle(t);
     const otherPosted = await postComment(t, other.slug, { authorName: 'Elsewhere' });
     const otherThread = async () =>
@@ -95,12 +95,20 @@ describe('the public thread cache (THREAD_CACHE_MS)', () => {
     // The other article's page was kept through both: the change made in SQL is not seen yet.
     expect((await otherThread()).items.map((c) => c.authorName)).toEqual(['Elsewhere']);
 
-    // A vote names a comment, not its article: it drops every page.
-    await request(t.http)
-      .put(`/api/comments/${otherPosted.comment.id}/vote`)
-      .set('X-Voter-Id', 'voter-0123456789abcdef')
-      .send({ value: 1 })
-      .expect(200);
+    // A vote drops the pages of its comment's article, and only those.
+    const vote = (id: string) =>
+      request(t.http)
+        .put(`/api/comments/${id}/vote`)
+        .set('X-Voter-Id', 'voter-0123456789abcdef')
+        .send({ value: 1 })
+        .expect(200);
+    await vote(otherPosted.comment.id);
+    expect((await otherThread()).items.map((c) => c.authorName)).toEqual([
+      'Renamed behind its back',
+    ]);
+    await t.dataSource.query("UPDATE comments SET author_name = 'Renamed once more'");
+    await vote(posted.comment.id);
+    expect((await thread()).items.map((c) => c.authorName)).toContain('Renamed once more');
     expect((await otherThread()).items.map((c) => c.authorName)).toEqual([
       'Renamed behind its back',
     ]);

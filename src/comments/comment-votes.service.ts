@@ -27,7 +27,7 @@ export class CommentVotesService {
     voterId: string | undefined,
     value: 1 | 0 | -1,
     writer: WriterContext,
-  ): Promise<VoteResponse> {
+  ): Promise<{ response: VoteResponse; articleId: string }> {
     if (!voterId || !VOTER_ID.test(voterId)) {
       throw new BadRequestException('X-Voter-Id must be 16 to 128 printable characters');
     }
@@ -55,7 +55,10 @@ export class CommentVotesService {
       if (cap > 0 && moves > 0) {
         await this.comments.recordVoteMoves(manager, id, network, moves);
       }
-      return this.response(counters.up, counters.down, value);
+      return {
+        response: this.response(counters.up, counters.down, value),
+        articleId: counters.articleId,
+      };
     });
   }
 

@@ -159,12 +159,15 @@ export class CommentsController {
   @ApiTooManyRequestsResponse({
     description: 'this network moved the score by VOTES_PER_NETWORK_PER_HOUR within the hour',
   })
-  vote(
+  async vote(
     @Param('id') id: string,
     @Headers('x-voter-id') voterId: string | undefined,
     @Body() body: VoteDto,
     @Req() req: FastifyRequest,
   ): Promise<VoteResponse> {
-    return this.votes.vote(commentId(id), voterId, body.value, writerOf(req));
+    const voted = await this.votes.vote(commentId(id), voterId, body.value, writerOf(req));
+    // Only this article's cached thread pages show the new score.
+    req.changedArticleId = voted.articleId;
+    return voted.response;
   }
 }

@@ -589,7 +589,7 @@ export class CommentsRepository {
   async applyVote(
     manager: EntityManager,
     vote: { commentId: string; voterKey: string; value: 1 | 0 | -1 },
-  ): Promise<{ up: number; down: number } | null> {
+  ): Promise<{ up: number; down: number; articleId: string } | null> {
     const result: unknown = await manager.query(
       `WITH target AS (
          SELECT c.id, c.article_id FROM comments c
@@ -614,15 +614,17 @@ export class CommentsRepository {
          down_count = c.down_count + ($3::integer = -1)::integer - (p.value = -1)::integer
        FROM target t, previous p
        WHERE c.id = t.id
-       RETURNING c.up_count AS up, c.down_count AS down`,
+       RETURNING c.up_count AS up, c.down_count AS down, c.article_id AS "articleId"`,
       [vote.commentId, vote.voterKey, vote.value],
     );
     // node-postgres answers UPDATE … RETURNING through TypeORM as [rows, count].
     const rows = (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as {
       up: number;
       down: number;
+      articleId: string;
     }[];
-    return rows[0] ? { up: Number(rows[0].up), down: Number(rows[0].down) } : null;
+    const row = rows[0];
+    return row ? { up: Number(row.up), down: Number(row.down), articleId: row.articleId } : null;
   }
 
   /** Every anchored comment of an article, for re-anchoring after an edit (comments_anchored_idx). */

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ByteBudgetCache } from '../common/byte-budget-cache';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { weakEtag } from '../http/etag';
@@ -179,17 +179,37 @@ const CHANGE_NO_PAGE = new Set([
 /** Writes that change the pages of the one article whose slug is in their path. */
 const CHANGE_ONE_ARTICLE = new Set(['/api/articles/:slug/comments', '/articles/:slug/comments']);
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * Set by a write whose path does not name its article (a vote names a comment) to the one
+     * article it changed: the thread cache then drops that article's pages, not every page.
+     */
+    changedArticleId: string | null;
+  }
+}
+
 /**
  * Invalidates the thread cache when a write request answers, just before its response headers go
  * out, so the writer's next read (and anyone's) finds no page read before the write: the pages of
- * the article a comment was posted to, nothing for a write that changes no page, everything for
- * any other write (a vote, an edit, moderation, an erasure: what they touched is not in the
- * path). A refused write (4xx) changes nothing, so it invalidates nothing: junk posts cannot
- * keep a hot page out of the cache. A 5xx invalidates as a success would, since what a failed
- * write left is not known. A Fastify onRequest hook rather than a Nest interceptor: a global
- * interceptor puts an rxjs pipeline on every request, reads included.
+ * the article a comment was posted to (named in the path) or that the handler says it changed
+ * (`request.changedArticleId`, a vote), nothing for a write that changes no page, everything for
+ * any other write (an edit, moderation, an erasure: what they touched is not known here). A
+ * refused write (4xx) changes nothing, so it invalidates nothing: junk posts cannot keep a hot
+ * page out of the cache. A 5xx invalidates as a success would, since what a failed write left is
+ * not known. A Fastify onRequest hook rather than a Nest interceptor: a global interceptor puts
+ * an rxjs pipeline on every request, reads included.
  */
-export function invalidateThreadCacheOnWrite(cache: ThreadPageCache) {
+export function installThreadCacheInvalidation(
+  fastify: FastifyInstance,
+  cache: ThreadPageCache,
+): void {
+  // Declared up front, so every request object is built with the property (one shape).
+  fastify.decorateRequest('changedArticleId', null);
+  fastify.addHook('onRequest', invalidateOnWrite(cache));
+}
+
+function invalidateOnWrite(cache: ThreadPageCache) {
   return (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       const route = request.routeOptions.url ?? '';
@@ -202,9 +222,14 @@ export function invalidateThreadCacheOnWrite(cache: ThreadPageCache) {
         res.writeHead = function (this: typeof res, ...args: unknown[]) {
           const status = typeof args[0] === 'number' ? args[0] : res.statusCode;
           if (status < 400 || status >= 500) {
+            const articleId = request.changedArticleId;
             if (typeof slug === 'string') {
               cache.invalidateSlug(slug);
-            } else {
+            }
+            if (articleId !== null) {
+              cache.invalidateArticle(articleId);
+            }
+            if (typeof slug !== 'string' && articleId === null) {
               cache.clear();
             }
           }

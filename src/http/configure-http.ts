@@ -14,7 +14,7 @@ import { AccessLog } from './access-log';
 import { installBodyParsers, nonUtf8Charset } from './body-parsers';
 import { etagOnSend } from './etag';
 import { hasBody, mediaTypeOf, pathOf } from './request-info';
-import { invalidateThreadCacheOnWrite, ThreadPageCache } from '../comments/thread-page-cache';
+import { installThreadCacheInvalidation, ThreadPageCache } from '../comments/thread-page-cache';
 import { ReadRouting } from '../database/read-replica';
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -185,7 +185,7 @@ export async function configureHttp(app: NestFastifyApplication, config: AppConf
     requestContext(log, headersByPath(config), app.get(LifecycleService)),
   );
   app.get(ReadRouting).install(fastify);
-  fastify.addHook('onRequest', invalidateThreadCacheOnWrite(app.get(ThreadPageCache)));
+  installThreadCacheInvalidation(fastify, app.get(ThreadPageCache));
   fastify.addHook('onSend', etagOnSend);
   installBodyParsers(fastify);
   await app.register(fastifyStatic, {
