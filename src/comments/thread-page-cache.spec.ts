@@ -58,8 +58,14 @@ describe('ThreadPageCache', () => {
     one.finish('{"one":1}');
     two.finish('{"two":1}');
     await Promise.all(reads);
+    // A load under way for a slug known to name another article is still joined.
+    const nextPage = cache.read('k2-next', 'two', two.load);
     cache.invalidateArticle('a1');
     cache.invalidateSlug('three');
+    const joined = cache.read('k2-next', 'two', two.load);
+    expect(two.started()).toBe(1);
+    two.finish('{"two":"next"}');
+    expect((await joined).json).toBe((await nextPage).json);
     expect((await cache.read('k2', 'two', two.load)).json).toBe('{"two":1}');
     expect(two.started()).toBe(0);
     const again = cache.read('k1', 'one', one.load);

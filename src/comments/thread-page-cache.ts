@@ -28,7 +28,7 @@ interface Load {
   page: Promise<PreparedPage>;
 }
 
-/** Past this many articles or slugs invalidated one by one, the whole cache is emptied instead. */
+/** Past this many articles or slugs tracked one by one, the whole cache is emptied instead. */
 const MAX_INVALIDATED = 10_000;
 
 /**
@@ -55,6 +55,8 @@ export class ThreadPageCache {
   /** Per article id, and per slug, the epoch of its last invalidation. */
   private readonly articlesChangedAt = new Map<string, number>();
   private readonly slugsChangedAt = new Map<string, number>();
+  /** The article each slug named when its pages were last loaded. */
+  private readonly articleOfSlug = new Map<string, string>();
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.pages = new ByteBudgetCache(config.threadCacheBytes, config.threadCacheMs);
@@ -92,9 +94,14 @@ export class ThreadPageCache {
   invalidateArticle(articleId: string): void {
     this.epoch += 1;
     this.articlesChangedAt.set(articleId, this.epoch);
-    // Which slug a load under way is for says nothing of its article's id: none is joined any
-    // more, and each stores its page only if it is still current (load()).
-    this.loading.clear();
+    // A load under way for a slug not known to name another article is joined no more (it
+    // stores its page only if it is still current: load()).
+    for (const [key, load] of this.loading) {
+      const loadsArticle = this.articleOfSlug.get(load.slug);
+      if (loadsArticle === undefined || loadsArticle === articleId) {
+        this.loading.delete(key);
+      }
+    }
     this.bound();
   }
 
@@ -118,6 +125,7 @@ export class ThreadPageCache {
     this.loading.clear();
     this.articlesChangedAt.clear();
     this.slugsChangedAt.clear();
+    this.articleOfSlug.clear();
   }
 
   /** Whether a page loaded in `epoch` has seen every invalidation of its article and slug. */
@@ -129,9 +137,10 @@ export class ThreadPageCache {
     );
   }
 
-  /** The per-article and per-slug marks cannot grow without bound: past it, one clear. */
+  /** What is tracked per article and per slug cannot grow without bound: past it, one clear. */
   private bound(): void {
-    if (this.articlesChangedAt.size + this.slugsChangedAt.size > MAX_INVALIDATED) {
+    const marks = this.articlesChangedAt.size + this.slugsChangedAt.size;
+    if (marks + this.articleOfSlug.size > MAX_INVALIDATED) {
       this.clear();
     }
   }
@@ -141,6 +150,10 @@ export class ThreadPageCache {
     const page = load().then(
       ({ json, articleId }) => {
         const prepared = preparedPage(json);
+        if (this.articleOfSlug.get(slug) !== articleId) {
+          this.articleOfSlug.set(slug, articleId);
+          this.bound();
+        }
         if (this.loading.get(key) === entry) {
           this.loading.delete(key);
         }
