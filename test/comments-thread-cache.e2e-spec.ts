@@ -76,7 +76,7 @@ describe('the public thread cache (THREAD_CACHE_MS)', () => {
     expect(after.items.map((c) => c.authorName)).not.toContain('Changed again in SQL');
   });
 
-  it('drops only the pages of the article a comment is posted to or voted on; a count read sent as POST drops nothing', async () => {
+  it('drops only the pages of the article a comment is posted to, voted on, reported or edited in; a count read sent as POST drops nothing', async () => {
     const other = await createArticle(t);
     const otherPosted = await postComment(t, other.slug, { authorName: 'Elsewhere' });
     const otherThread = async () =>
@@ -109,6 +109,28 @@ describe('the public thread cache (THREAD_CACHE_MS)', () => {
     await t.dataSource.query("UPDATE comments SET author_name = 'Renamed once more'");
     await vote(posted.comment.id);
     expect((await thread()).items.map((c) => c.authorName)).toContain('Renamed once more');
+    expect((await otherThread()).items.map((c) => c.authorName)).toEqual([
+      'Renamed behind its back',
+    ]);
+
+    // So do a report and an author's edit: they name a comment too.
+    await t.dataSource.query("UPDATE comments SET author_name = 'Renamed a third time'");
+    await request(t.http)
+      .post(`/api/comments/${posted.comment.id}/reports`)
+      .set('X-Voter-Id', 'voter-0123456789abcdef')
+      .send({ reason: 'off topic' })
+      .expect(202);
+    expect((await thread()).items.map((c) => c.authorName)).toContain('Renamed a third time');
+    expect((await otherThread()).items.map((c) => c.authorName)).toEqual([
+      'Renamed behind its back',
+    ]);
+    await t.dataSource.query("UPDATE comments SET author_name = 'Renamed a fourth time'");
+    await request(t.http)
+      .patch(`/api/comments/${posted.comment.id}`)
+      .set('X-Edit-Token', posted.editToken)
+      .send({ body: 'Edited by its author' })
+      .expect(200);
+    expect((await thread()).items.map((c) => c.authorName)).toContain('Renamed a fourth time');
     expect((await otherThread()).items.map((c) => c.authorName)).toEqual([
       'Renamed behind its back',
     ]);

@@ -49,12 +49,13 @@ export class CommentAuthoringService {
     return toCommentResponse(found);
   }
 
+  /** The edited comment, and its article (whose thread pages the edit changes). */
   async edit(
     id: string,
     token: string | undefined,
     body: string,
     writer: WriterContext,
-  ): Promise<CommentNode> {
+  ): Promise<{ comment: CommentNode; articleId: string }> {
     return this.asAuthor(
       id,
       token,
@@ -92,13 +93,14 @@ export class CommentAuthoringService {
           ),
         );
         const saved = await this.comments.findById(id, tx.manager);
-        return toCommentResponse(saved!);
+        return { comment: toCommentResponse(saved!), articleId: comment.articleId };
       },
     );
   }
 
-  async remove(id: string, token: string | undefined, writer: WriterContext): Promise<void> {
-    await this.asAuthor(
+  /** Answers the removed comment's article (whose thread pages the removal changes). */
+  async remove(id: string, token: string | undefined, writer: WriterContext): Promise<string> {
+    return this.asAuthor(
       id,
       token,
       writer,
@@ -111,6 +113,7 @@ export class CommentAuthoringService {
           CommentAuthorChangeInTx.event,
           new CommentAuthorChangeInTx(comment, 'delete', fromStatus, null, null, tx.manager),
         );
+        return comment.articleId;
       },
     );
   }

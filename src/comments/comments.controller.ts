@@ -133,13 +133,15 @@ export class CommentsController {
   @ApiTooManyRequestsResponse({
     description: "too many wrong tokens from the caller's network, or 20 edits a minute",
   })
-  edit(
+  async edit(
     @Param('id') id: string,
     @Headers('x-edit-token') token: string | undefined,
     @Body() body: EditCommentDto,
     @Req() req: FastifyRequest,
   ): Promise<CommentNode> {
-    return this.authoring.edit(commentId(id), token, body.body, writerOf(req));
+    const edited = await this.authoring.edit(commentId(id), token, body.body, writerOf(req));
+    req.changedArticleId = edited.articleId;
+    return edited.comment;
   }
 
   @Delete(':id')
@@ -150,7 +152,7 @@ export class CommentsController {
     @Headers('x-edit-token') token: string | undefined,
     @Req() req: FastifyRequest,
   ): Promise<void> {
-    await this.authoring.remove(commentId(id), token, writerOf(req));
+    req.changedArticleId = await this.authoring.remove(commentId(id), token, writerOf(req));
   }
 
   @Put(':id/vote')
@@ -166,7 +168,7 @@ export class CommentsController {
     @Req() req: FastifyRequest,
   ): Promise<VoteResponse> {
     const voted = await this.votes.vote(commentId(id), voterId, body.value, writerOf(req));
-    // Only this article's cached thread pages show the new score.
+    // Only this article's cached thread pages show the new score (as for edits and removals).
     req.changedArticleId = voted.articleId;
     return voted.response;
   }

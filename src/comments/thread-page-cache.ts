@@ -195,8 +195,9 @@ const CHANGE_ONE_ARTICLE = new Set(['/api/articles/:slug/comments', '/articles/:
 declare module 'fastify' {
   interface FastifyRequest {
     /**
-     * Set by a write whose path does not name its article (a vote names a comment) to the one
-     * article it changed: the thread cache then drops that article's pages, not every page.
+     * Set by a write whose path does not name its article (a vote, a report, an author's edit
+     * or removal: they name a comment) to the one article it changed: the thread cache then
+     * drops that article's pages, not every page.
      */
     changedArticleId: string | null;
   }
@@ -206,12 +207,12 @@ declare module 'fastify' {
  * Invalidates the thread cache when a write request answers, just before its response headers go
  * out, so the writer's next read (and anyone's) finds no page read before the write: the pages of
  * the article a comment was posted to (named in the path) or that the handler says it changed
- * (`request.changedArticleId`, a vote), nothing for a write that changes no page, everything for
- * any other write (an edit, moderation, an erasure: what they touched is not known here). A
- * refused write (4xx) changes nothing, so it invalidates nothing: junk posts cannot keep a hot
- * page out of the cache. A 5xx invalidates as a success would, since what a failed write left is
- * not known. A Fastify onRequest hook rather than a Nest interceptor: a global interceptor puts
- * an rxjs pipeline on every request, reads included.
+ * (`request.changedArticleId`: a vote, a report, an author's edit or removal), nothing for a write
+ * that changes no page, everything for any other write (moderation, an erasure, an import: what
+ * they touched is not known here). A refused write (4xx) changes nothing, so it invalidates
+ * nothing: junk posts cannot keep a hot page out of the cache. A 5xx invalidates as a success
+ * would, since what a failed write left is not known. A Fastify onRequest hook rather than a Nest
+ * interceptor: a global interceptor puts an rxjs pipeline on every request, reads included.
  */
 export function installThreadCacheInvalidation(
   fastify: FastifyInstance,

@@ -35,7 +35,12 @@ export class CommentReportsController {
     @Body() body: ReportDto,
     @Req() req: FastifyRequest,
   ): Promise<void> {
-    await this.reports.reportAsVoter(commentId(id), voterId, body.reason, writerOf(req));
+    req.changedArticleId = await this.reports.reportAsVoter(
+      commentId(id),
+      voterId,
+      body.reason,
+      writerOf(req),
+    );
   }
 
   /** The reader page's report form without JavaScript: 303 back to the comment. */
@@ -59,7 +64,7 @@ export class CommentReportsController {
       throw new BadRequestException('reason must be at most 500 characters');
     }
     const comment = commentId(id);
-    await this.reports.reportFromPage(comment, reason, writerOf(req));
+    req.changedArticleId = await this.reports.reportFromPage(comment, reason, writerOf(req));
     const slug = await this.moderation.findArticleSlugOf(comment);
     void res.redirect(`/articles/${slug}?reported=${comment}#comment-${comment}`, 303);
   }

@@ -42,13 +42,16 @@ export class CommentReportsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Reports from the API: the reader's browser keeps a voter id, as for votes. */
+  /**
+   * Reports from the API: the reader's browser keeps a voter id, as for votes. Answers the
+   * reported comment's article (whose thread pages a hold changes).
+   */
   reportAsVoter(
     id: string,
     voterId: string | undefined,
     reason: string,
     writer: WriterContext,
-  ): Promise<void> {
+  ): Promise<string> {
     if (!voterId || !VOTER_ID.test(voterId)) {
       throw new BadRequestException('X-Voter-Id must be 16 to 128 printable characters');
     }
@@ -56,7 +59,7 @@ export class CommentReportsService {
   }
 
   /** Reports from the page without JavaScript: the reader is known only by address and browser. */
-  reportFromPage(id: string, reason: string, writer: WriterContext): Promise<void> {
+  reportFromPage(id: string, reason: string, writer: WriterContext): Promise<string> {
     return this.report(id, `page:${writer.ip}:${writer.userAgent ?? ''}`, reason, writer);
   }
 
@@ -65,10 +68,10 @@ export class CommentReportsService {
     reporter: string,
     reason: string,
     writer: WriterContext,
-  ): Promise<void> {
+  ): Promise<string> {
     await this.limiter.consume([{ rule: REPORT_RATE_RULE, subject: writer.ip }]);
     const { reportThreshold } = await this.settings.current();
-    await this.visibility.transaction(async (tx) => {
+    return this.visibility.transaction(async (tx) => {
       // The comment's row lock orders concurrent reports, so exactly one of them crosses the
       // threshold. The article row is not locked (see src/database/transactions.ts).
       const comment = await this.comments.findByIdForUpdate(tx.manager, id);
@@ -89,7 +92,7 @@ export class CommentReportsService {
         networkHash: network,
       });
       if (!added) {
-        return;
+        return comment.articleId;
       }
       await this.audit.record(tx.manager, {
         actor: REPORTER_ACTOR,
@@ -103,11 +106,11 @@ export class CommentReportsService {
         details: { network: network.slice(0, 12) },
       });
       if (comment.status !== 'approved') {
-        return;
+        return comment.articleId;
       }
       const count = await this.moderation.countReportingNetworks(tx.manager, comment);
       if (count < reportThreshold) {
-        return;
+        return comment.articleId;
       }
       const why = `reported from ${count} network${count === 1 ? '' : 's'}`;
       await tx.setStatus(comment, 'pending', why);
@@ -120,6 +123,7 @@ export class CommentReportsService {
         toStatus: 'pending',
         reason: why,
       });
+      return comment.articleId;
     });
   }
 }
