@@ -108,7 +108,7 @@ export class CommentThreadService {
       after,
       anchor: options.anchor,
     });
-    if (found.total === null || found.articleId === null) {
+    if (found.article === null) {
       throw new NotFoundException('article not found');
     }
     const pageRows = found.top.slice(0, options.limit);
@@ -143,8 +143,8 @@ export class CommentThreadService {
         : 'null';
     const items = [...roots.values()].map((n) => n.text()).join(',');
     return {
-      articleId: found.articleId,
-      json: `{"items":[${items}],"nextCursor":${nextCursor},"total":${found.total}}`,
+      articleId: found.article.id,
+      json: `{"items":[${items}],"nextCursor":${nextCursor},"total":${found.article.total}}`,
     };
   }
 

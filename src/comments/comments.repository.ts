@@ -283,9 +283,8 @@ export class CommentsRepository {
     reads: ReadContext,
     query: ThreadPageQuery,
   ): Promise<{
-    /** The article's id, or null (with total) when no published article matched. */
-    articleId: string | null;
-    total: number | null;
+    /** The article (its id and approved comments, replies included); null when none matched. */
+    article: { id: string; total: number } | null;
     top: ThreadJsonRow[];
     replies: ThreadJsonRow[];
   }> {
@@ -325,8 +324,7 @@ export class CommentsRepository {
           json: commentJson(r),
         }));
     return {
-      articleId: article ? article.id : null,
-      total: article ? Number(article.j_up) : null,
+      article: article ? { id: article.id, total: Number(article.j_up) } : null,
       top: placed(0),
       replies: placed(1),
     };

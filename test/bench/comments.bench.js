@@ -428,35 +428,36 @@ const part = {
     },
   ],
   goals(rows) {
-    const row = (name) => rows.find((r) => r.name === name) ?? { ratio: NaN, p99: NaN };
-    // Comparisons within a group are judged round by round (bench.pairedRatio): its cases run
+    const row = (name) => rows.find((r) => r.name === name) ?? { p99: NaN };
+    // Comparisons within a group are judged round by round (bench.pairedGoals): its cases run
     // back to back in each round, while this shared host's speed drifts between rounds. The page
     // 301 / first page comparison spans two groups, so it compares their medians.
-    const paired = (name, over, key) => bench.pairedRatio(rows, name, over, key);
-    const judged = [
-      ['first page ≥ 0.6× bare read', FIRST_OFF, BARE_PAGE, 'rps', (v) => v >= 0.6],
-      ['page 301 ≥ 0.6× bare read', DEEP_OFF, BARE_DEEP, 'rps', (v) => v >= 0.6],
-      ['first page p99, 10,000 / 100 comments ≤ 1.2', FIRST_OFF, SMALL_OFF, 'p99', (v) => v <= 1.2],
-      ['cached first page p99 / p50 ≤ 3', CACHED, CACHED, ['p99', 'p50'], (v) => v <= 3],
-      ['POST (none) ≥ 0.25× bare insert', POST_NONE, BARE_INSERT, 'rps', (v) => v >= 0.25],
-      ['POST (first) ≥ 0.25× bare insert', POST_FIRST, BARE_INSERT, 'rps', (v) => v >= 0.25],
+    const paired = bench.pairedGoals(rows, [
+      ['first page ≥ 0.6× bare read', FIRST_OFF, BARE_PAGE, 'rps', null, (v) => v >= 0.6],
+      ['page 301 ≥ 0.6× bare read', DEEP_OFF, BARE_DEEP, 'rps', null, (v) => v >= 0.6],
+      [
+        'first page p99, 10,000 / 100 comments ≤ 1.2',
+        FIRST_OFF,
+        SMALL_OFF,
+        'p99',
+        null,
+        (v) => v <= 1.2,
+      ],
+      ['cached first page p99 / p50 ≤ 3', CACHED, CACHED, 'p99', 'p50', (v) => v <= 3],
+      ['POST (none) ≥ 0.25× bare insert', POST_NONE, BARE_INSERT, 'rps', null, (v) => v >= 0.25],
+      ['POST (first) ≥ 0.25× bare insert', POST_FIRST, BARE_INSERT, 'rps', null, (v) => v >= 0.25],
       [
         'POST req/s, 100 / 10,000-comment article ≤ 1.2',
         POST_SMALL,
         POST_NONE,
         'rps',
+        null,
         (v) => v <= 1.2,
       ],
-    ];
+    ]);
     const post = row(POST_NONE);
     bench.reportGoals([
-      ...judged.map(([label, name, over, key, ok]) => [
-        `${label} (median of the rounds' ratios)`,
-        Array.isArray(key)
-          ? bench.pairedRatio(rows, name, over, key[0], key[1])
-          : paired(name, over, key),
-        ok,
-      ]),
+      ...paired.goals,
       [
         'page 301 p99 / first page p99 ≤ 1.2',
         row(DEEP_OFF).p99 / row(FIRST_OFF).p99,
@@ -469,15 +470,7 @@ const part = {
       ['db round trips per POST (none) ≤ 2', post.trips, (v) => v < 2.005],
       ['db round trips per POST (first) ≤ 2', row(POST_FIRST).trips, (v) => v < 2.005],
     ]);
-    // Of the comparisons measured in this run (BENCH_CASES may leave some out).
-    const medians = judged.flatMap(([label, name, over, key]) => {
-      const [k, overK] = Array.isArray(key) ? key : [key, key];
-      const ratio = row(name)[k] / row(over)[overK];
-      return Number.isFinite(ratio) ? [`${label.replace(/ [≥≤].*$/, '')} ${ratio.toFixed(2)}`] : [];
-    });
-    if (medians.length > 0) {
-      process.stdout.write(`  (info)  the same as ratios of the medians: ${medians.join('; ')}\n`);
-    }
+    bench.printMedians(paired);
   },
 };
 

@@ -618,12 +618,6 @@ async function runSuite(parts, options = {}) {
   }
 }
 
-/** The ratio column of the row named `name` (req/s over its group's bare baseline). */
-function ratioOf(rows, name) {
-  const row = rows.find((r) => r.name === name);
-  return row ? row.ratio : NaN;
-}
-
 /**
  * The median over rounds of `key` in the row named `name` over the same round's `overKey` (`key`
  * unless given) in the row named `over` (rows of one group, or the same row). A group's cases run
@@ -639,6 +633,32 @@ function pairedRatio(rows, name, over, key, overKey = key) {
     return NaN;
   }
   return median(a.samples.map((x, i) => x[key] / b.samples[i][overKey]));
+}
+
+/**
+ * Goals comparing two figures of one group, `[label, name, over, key, overKey, ok]` (`overKey`
+ * null for `key`): each judged round by round (pairedRatio), as `reportGoals` takes them, and
+ * printed (printMedians) as the ratio of the two rows' medians too, for those measured in the run.
+ */
+function pairedGoals(rows, comparisons) {
+  const row = (name) => rows.find((r) => r.name === name);
+  const goals = comparisons.map(([label, name, over, key, overKey, ok]) => [
+    `${label} (median of the rounds' ratios)`,
+    pairedRatio(rows, name, over, key, overKey ?? key),
+    ok,
+  ]);
+  const medians = comparisons.flatMap(([label, name, over, key, overKey]) => {
+    const ratio = (row(name)?.[key] ?? NaN) / (row(over)?.[overKey ?? key] ?? NaN);
+    return Number.isFinite(ratio) ? [`${label.replace(/ [≥≤].*$/, '')} ${ratio.toFixed(2)}`] : [];
+  });
+  return { goals, medians };
+}
+
+/** The ratios of the medians beside goals judged round by round (pairedGoals). */
+function printMedians({ medians }) {
+  if (medians.length > 0) {
+    process.stdout.write(`  (info)  the same as ratios of the medians: ${medians.join('; ')}\n`);
+  }
 }
 
 /** Prints [label, value, ok(value)] lines under a "goals" heading. */
@@ -717,8 +737,9 @@ module.exports = {
   rssMb,
   startPgProxy,
   runSuite,
-  ratioOf,
   pairedRatio,
+  pairedGoals,
+  printMedians,
   reportGoals,
   runIfMain,
 };
