@@ -152,4 +152,51 @@ describe('the public thread cache (THREAD_CACHE_MS)', () => {
     expect(kept.headers.etag).toBe(fresh.headers.etag);
     await request(t.http).get(url).set('If-None-Match', String(fresh.headers.etag)).expect(304);
   });
+
+  it('answers a kept page before the controller as the controller would: its headers, its refusals, a writer reading around it', async () => {
+    await postComment(t, article.slug, { authorName: 'Kept' });
+    const url = `/api/articles/${article.slug}/comments`;
+    const fresh = await request(t.http).get(url).expect(200);
+    const kept = await request(t.http).get(url).expect(200);
+    // Every header but the two that differ per answer.
+    const stable = (headers: Record<string, string>) =>
+      Object.fromEntries(
+        Object.entries(headers).filter(([name]) => name !== 'date' && name !== 'x-request-id'),
+      );
+    expect(stable(kept.headers)).toEqual(stable(fresh.headers));
+    expect(kept.headers['cache-control']).toBe('public, max-age=0, s-maxage=5');
+
+    // What validation refuses stays refused with the page kept, in whatever form it comes.
+    for (const query of [
+      'limit=20&bogus=1',
+      'limit=20&limit=20',
+      'sort=best',
+      'limit=0',
+      'limit=101',
+      `cursor=${'x'.repeat(600)}`,
+      'anchor=not%20a%20block',
+    ]) {
+      const res = await request(t.http).get(`${url}?${query}`);
+      expect(res.status, query).toBe(400);
+    }
+    // What it accepts in another spelling is the same page.
+    for (const query of [
+      'limit=020',
+      'limit=2e1',
+      'sort=newest&limit=20',
+      'limit=20&sort=newest',
+    ]) {
+      const res = await request(t.http).get(`${url}?${query}`).expect(200);
+      expect(res.text, query).toBe(kept.text);
+    }
+
+    // A writer within its freshness window reads around the kept page, as the controller does.
+    await t.dataSource.query("UPDATE comments SET author_name = 'Seen by the writer'");
+    expect((await thread()).items.map((c) => c.authorName)).not.toContain('Seen by the writer');
+    const writer = await request(t.http)
+      .get(url)
+      .set('Cookie', `marginalia_fresh=${Date.now() + 60_000}`)
+      .expect(200);
+    expect(writer.text).toContain('Seen by the writer');
+  });
 });

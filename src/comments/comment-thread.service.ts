@@ -18,6 +18,7 @@ import {
   ThreadSort,
   buildTree,
 } from './dto/comment.dto';
+import { threadPageKey } from './thread-cache-hits';
 import { LoadedPage, PreparedPage, preparedPage, ThreadPageCache } from './thread-page-cache';
 
 export interface ThreadOptions {
@@ -77,8 +78,9 @@ export class CommentThreadService {
     if (reads.freshWriter) {
       return preparedPage((await this.pageJson(reads, { slug }, options)).json);
     }
-    const key = JSON.stringify([slug, options.sort, options.limit, options.cursor, options.anchor]);
-    return this.cache.read(key, slug, () => this.pageJson(reads, { slug }, options));
+    return this.cache.read(threadPageKey(slug, options), slug, () =>
+      this.pageJson(reads, { slug }, options),
+    );
   }
 
   /** The same for an article the caller has loaded already (the reader page). */

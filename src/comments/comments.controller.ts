@@ -25,6 +25,7 @@ import { FastifyReply, FastifyRequest } from 'fastify';
 import { ListQuery, Page } from '../common/list.dto';
 import { PRIMARY_READS, ReadContext, Reads } from '../database/read-context';
 import { PublicCache } from '../http/public-cache';
+import { THREAD_PAGE_TYPE } from './thread-cache-hits';
 import { writerOf } from './comment-rate-limits';
 import { CommentAuthoringService } from './comment-authoring.service';
 import { CommentThreadService } from './comment-thread.service';
@@ -61,21 +62,21 @@ export class ArticleCommentsController {
   ) {}
 
   /**
-   * The page as JSON text (a ThreadPage), served from the thread cache when it holds it, with the
-   * ETag computed when it was loaded.
+   * The page as JSON (a ThreadPage), served from the thread cache when it holds it, with the ETag
+   * computed when it was loaded. Most hits are answered before this (installThreadCacheHits).
    */
   @Get()
-  @Header('Content-Type', 'application/json; charset=utf-8')
+  @Header('Content-Type', THREAD_PAGE_TYPE)
   @PublicCache()
   async list(
     @Param('slug') slug: string,
     @Query() query: ThreadQuery,
     @Reads() reads: ReadContext,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string> {
+  ): Promise<Buffer> {
     const page = await this.threads.listForSlugJson(reads, slug, query);
     void reply.header('ETag', page.etag);
-    return page.json;
+    return page.body;
   }
 
   @Get('count')

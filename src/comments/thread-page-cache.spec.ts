@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AppConfig } from '../config/app-config';
-import { LoadedPage, ThreadPageCache } from './thread-page-cache';
+import { LoadedPage, PreparedPage, ThreadPageCache } from './thread-page-cache';
 
 const config = { threadCacheMs: 60_000, threadCacheBytes: 1024 * 1024 } as AppConfig;
 
@@ -16,16 +16,23 @@ function loader(articleId: string) {
   };
 }
 
+/** The JSON a page is sent as. */
+const text = (page: PreparedPage): string => page.body.toString('utf8');
+
 describe('ThreadPageCache', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('computes concurrent misses of one page once and serves the page from memory after', async () => {
     const cache = new ThreadPageCache(config);
     const page = loader('a1');
     const first = cache.read('k', 'one', page.load);
     const second = cache.read('k', 'one', page.load);
     page.finish('{"v":1}');
-    expect((await first).json).toBe('{"v":1}');
+    expect(text(await first)).toBe('{"v":1}');
     expect((await second).etag).toBe((await first).etag);
-    expect((await cache.read('k', 'one', page.load)).json).toBe('{"v":1}');
+    expect(text(await cache.read('k', 'one', page.load))).toBe('{"v":1}');
     expect(page.started()).toBe(0);
   });
 
@@ -44,9 +51,9 @@ describe('ThreadPageCache', () => {
       expect(page.started()).toBe(2);
       page.finish('{"v":"old"}');
       page.finish('{"v":"new"}');
-      expect((await before).json).toBe('{"v":"old"}');
-      expect((await after).json).toBe('{"v":"new"}');
-      expect((await cache.read('k', 'one', page.load)).json).toBe('{"v":"new"}');
+      expect(text(await before)).toBe('{"v":"old"}');
+      expect(text(await after)).toBe('{"v":"new"}');
+      expect(text(await cache.read('k', 'one', page.load))).toBe('{"v":"new"}');
     }
   });
 
@@ -65,12 +72,46 @@ describe('ThreadPageCache', () => {
     const joined = cache.read('k2-next', 'two', two.load);
     expect(two.started()).toBe(1);
     two.finish('{"two":"next"}');
-    expect((await joined).json).toBe((await nextPage).json);
-    expect((await cache.read('k2', 'two', two.load)).json).toBe('{"two":1}');
+    expect(text(await joined)).toBe(text(await nextPage));
+    expect(text(await cache.read('k2', 'two', two.load))).toBe('{"two":1}');
     expect(two.started()).toBe(0);
     const again = cache.read('k1', 'one', one.load);
     expect(one.started()).toBe(1);
     one.finish('{"one":2}');
-    expect((await again).json).toBe('{"one":2}');
+    expect(text(await again)).toBe('{"one":2}');
+  });
+
+  it('offers a kept page to a hit answered before the controller only while read() would start nothing', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const cache = new ThreadPageCache({ ...config, threadCacheMs: 1000 });
+    const page = loader('a1');
+    expect(cache.peek('k', 'one')).toBeUndefined();
+    const first = cache.read('k', 'one', page.load);
+    // A load under way is not a page yet.
+    expect(cache.peek('k', 'one')).toBeUndefined();
+    page.finish('{"v":1}');
+    await first;
+    expect(text(cache.peek('k', 'one')!)).toBe('{"v":1}');
+    expect(cache.peek('k', 'other slug')).toBeDefined();
+    // Past half its life it is due for a refresh, which only read() starts.
+    vi.advanceTimersByTime(600);
+    expect(cache.peek('k', 'one')).toBeUndefined();
+    expect(text(await cache.read('k', 'one', page.load))).toBe('{"v":1}');
+    expect(page.started()).toBe(1);
+    // While that refresh runs, the kept copy is what read() answers too.
+    expect(text(cache.peek('k', 'one')!)).toBe('{"v":1}');
+    page.finish('{"v":2}');
+    await vi.waitFor(() => expect(text(cache.peek('k', 'one')!)).toBe('{"v":2}'));
+    cache.invalidateArticle('a1');
+    expect(cache.peek('k', 'one')).toBeUndefined();
+  });
+
+  it('offers nothing when the cache is off', async () => {
+    const cache = new ThreadPageCache({ ...config, threadCacheMs: 0 });
+    const page = loader('a1');
+    const read = cache.read('k', 'one', page.load);
+    page.finish('{"v":1}');
+    expect(text(await read)).toBe('{"v":1}');
+    expect(cache.peek('k', 'one')).toBeUndefined();
   });
 });

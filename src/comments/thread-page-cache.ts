@@ -4,9 +4,9 @@ import { ByteBudgetCache } from '../common/byte-budget-cache';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { weakEtag } from '../http/etag';
 
-/** A page as it is sent: its JSON text and that text's ETag, computed once per load. */
+/** A page as it is sent: its JSON as UTF-8 bytes and their ETag, both made once per load. */
 export interface PreparedPage {
-  json: string;
+  body: Buffer;
   etag: string;
 }
 
@@ -17,8 +17,23 @@ export interface LoadedPage {
 }
 
 export function preparedPage(json: string): PreparedPage {
-  return { json, etag: weakEtag(json) };
+  const body = Buffer.from(json);
+  return { body, etag: weakEtag(body) };
 }
+
+/** A page in memory, with what decides whether it may still be served. */
+interface KeptPage {
+  page: PreparedPage;
+  /** When (ms since the Unix epoch) a hit starts refreshing it in the background. */
+  refreshAfter: number;
+  /** The cache's epoch when its load started. */
+  epoch: number;
+  articleId: string;
+}
+
+/** What a kept page is charged against THREAD_CACHE_BYTES: its bytes, texts and bookkeeping. */
+const keptBytes = (kept: KeptPage): number =>
+  kept.page.body.length + 2 * (kept.page.etag.length + kept.articleId.length) + 128;
 
 /** A load under way, and what it was started for. */
 interface Load {
@@ -33,8 +48,8 @@ const MAX_INVALIDATED = 10_000;
 
 /**
  * Public thread pages of the JSON API, kept in this instance's memory for THREAD_CACHE_MS
- * (default 1 s) as the JSON text they are sent as, with its ETag (so a hit is neither serialized
- * nor hashed again), within THREAD_CACHE_BYTES (default 32 MiB): a client asking for thousands of
+ * (default 1 s) as the bytes they are sent as, with their ETag (so a hit is neither serialized,
+ * encoded nor hashed again), within THREAD_CACHE_BYTES (default 32 MiB): a client asking for thousands of
  * distinct pages evicts the least recently used ones, it cannot grow the process. A busy article
  * is read far more often than it changes, and the request path costs more than the query.
  *
@@ -46,7 +61,7 @@ const MAX_INVALIDATED = 10_000;
  */
 @Injectable()
 export class ThreadPageCache {
-  private readonly pages: ByteBudgetCache;
+  private readonly pages: ByteBudgetCache<KeptPage>;
   /** Loads under way: concurrent misses of one page wait for the same query. */
   private readonly loading = new Map<string, Load>();
   private epoch = 0;
@@ -59,7 +74,12 @@ export class ThreadPageCache {
   private readonly articleOfSlug = new Map<string, string>();
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    this.pages = new ByteBudgetCache(config.threadCacheBytes, config.threadCacheMs);
+    this.pages = new ByteBudgetCache<KeptPage>(
+      config.threadCacheBytes,
+      config.threadCacheMs,
+      Date.now,
+      keptBytes,
+    );
   }
 
   /**
@@ -68,26 +88,43 @@ export class ThreadPageCache {
    * busy page's readers never queue behind its expiry (no page is served past THREAD_CACHE_MS).
    */
   read(key: string, slug: string, load: () => Promise<LoadedPage>): Promise<PreparedPage> {
-    if (this.config.threadCacheMs === 0 || this.config.threadCacheBytes === 0) {
+    if (!this.enabled) {
       return load().then((page) => preparedPage(page.json));
     }
-    const hit = this.pages.get(key);
-    if (hit !== undefined) {
-      // Stored as "<refresh after, ms since epoch>\n<epoch>\n<article id>\n<etag>\n<json>"
-      // (none of the four has a newline).
-      const a = hit.indexOf('\n');
-      const b = hit.indexOf('\n', a + 1);
-      const c = hit.indexOf('\n', b + 1);
-      const d = hit.indexOf('\n', c + 1);
-      if (this.current(Number(hit.slice(a + 1, b)), hit.slice(b + 1, c), slug)) {
-        if (Date.now() >= Number(hit.slice(0, a)) && !this.loading.has(key)) {
-          this.load(key, slug, load).catch(() => undefined); // the kept copy is still good
-        }
-        return Promise.resolve({ json: hit.slice(d + 1), etag: hit.slice(c + 1, d) });
+    const kept = this.kept(key, slug);
+    if (kept !== undefined) {
+      if (Date.now() >= kept.refreshAfter && !this.loading.has(key)) {
+        this.load(key, slug, load).catch(() => undefined); // the kept copy is still good
       }
-      this.pages.delete(key);
+      return Promise.resolve(kept.page);
     }
     return this.loading.get(key)?.page ?? this.load(key, slug, load);
+  }
+
+  /**
+   * The kept page when read() would answer it at once and start nothing: it is current, and not
+   * due for a refresh or being refreshed already. A hit answered before the controller
+   * (installThreadCacheHits) takes it; anything else goes the whole way, to read().
+   */
+  peek(key: string, slug: string): PreparedPage | undefined {
+    const kept = this.enabled ? this.kept(key, slug) : undefined;
+    return kept !== undefined && (Date.now() < kept.refreshAfter || this.loading.has(key))
+      ? kept.page
+      : undefined;
+  }
+
+  private get enabled(): boolean {
+    return this.config.threadCacheMs > 0 && this.config.threadCacheBytes > 0;
+  }
+
+  /** The page kept under `key` if it has seen every invalidation since (a stale one is dropped). */
+  private kept(key: string, slug: string): KeptPage | undefined {
+    const kept = this.pages.get(key);
+    if (kept !== undefined && !this.current(kept.epoch, kept.articleId, slug)) {
+      this.pages.delete(key);
+      return undefined;
+    }
+    return kept;
   }
 
   /** After a change to one article that is known by its id (the change feed). */
@@ -159,10 +196,7 @@ export class ThreadPageCache {
         }
         // A change may have come while this query ran: keep only a page that has seen every one.
         if (this.current(entry.epoch, articleId, slug)) {
-          this.pages.set(
-            key,
-            `${refreshAfter}\n${entry.epoch}\n${articleId}\n${prepared.etag}\n${json}`,
-          );
+          this.pages.set(key, { page: prepared, refreshAfter, epoch: entry.epoch, articleId });
         }
         return prepared;
       },

@@ -1,13 +1,17 @@
+/** What a string takes as V8 may hold it: two bytes a character. */
+const stringBytes = (value: unknown): number => 2 * (value as string).length;
+
 /**
- * A string cache bounded by bytes, not entries: each entry is charged for its key and value as
- * V8 may hold them (two bytes a character) plus a fixed overhead, and the least recently used
+ * A cache bounded by bytes, not entries: each entry is charged for its key (two bytes a
+ * character), its value (`bytesOf`; a string's two bytes a character unless told) and a fixed
+ * overhead, and the least recently used
  * entries are evicted until the total fits the budget. Entries expire `ttlMs` after they were
  * stored; an expired entry is never served and is dropped when seen or swept. A value larger than
  * the whole budget is not stored at all, so no caller can make the cache exceed it.
  */
-export class ByteBudgetCache {
+export class ByteBudgetCache<V = string> {
   /** Map order is recency order: the first entry is the least recently used. */
-  private readonly entries = new Map<string, { value: string; until: number; bytes: number }>();
+  private readonly entries = new Map<string, { value: V; until: number; bytes: number }>();
   private used = 0;
   private nextSweep = 0;
 
@@ -17,10 +21,11 @@ export class ByteBudgetCache {
     private readonly budgetBytes: number,
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
+    private readonly bytesOf: (value: V) => number = stringBytes,
   ) {}
 
   static sizeOf(key: string, value: string): number {
-    return 2 * (key.length + value.length) + ByteBudgetCache.ENTRY_OVERHEAD;
+    return 2 * key.length + stringBytes(value) + ByteBudgetCache.ENTRY_OVERHEAD;
   }
 
   get bytes(): number {
@@ -31,7 +36,7 @@ export class ByteBudgetCache {
     return this.entries.size;
   }
 
-  get(key: string): string | undefined {
+  get(key: string): V | undefined {
     const entry = this.entries.get(key);
     if (!entry) {
       return undefined;
@@ -45,13 +50,13 @@ export class ByteBudgetCache {
     return entry.value;
   }
 
-  set(key: string, value: string): void {
+  set(key: string, value: V): void {
     const now = this.now();
     this.delete(key);
     if (now >= this.nextSweep) {
       this.sweep(now);
     }
-    const bytes = ByteBudgetCache.sizeOf(key, value);
+    const bytes = 2 * key.length + this.bytesOf(value) + ByteBudgetCache.ENTRY_OVERHEAD;
     if (bytes > this.budgetBytes) {
       return;
     }

@@ -15,6 +15,7 @@ import { installBodyParsers, nonUtf8Charset } from './body-parsers';
 import { etagOnSend } from './etag';
 import { hasBody, mediaTypeOf, pathOf } from './request-info';
 import { installThreadCacheInvalidation, ThreadPageCache } from '../comments/thread-page-cache';
+import { installThreadCacheHits } from '../comments/thread-cache-hits';
 import { ReadRouting } from '../database/read-replica';
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -186,6 +187,7 @@ export async function configureHttp(app: NestFastifyApplication, config: AppConf
   );
   app.get(ReadRouting).install(fastify);
   installThreadCacheInvalidation(fastify, app.get(ThreadPageCache));
+  installThreadCacheHits(fastify, app.get(ThreadPageCache));
   fastify.addHook('onSend', etagOnSend);
   installBodyParsers(fastify);
   await app.register(fastifyStatic, {

@@ -5,6 +5,12 @@ export const PUBLIC_CACHE_SECONDS = 5;
 /** How long past that it may keep serving it while it fetches a fresh copy in the background. */
 export const PUBLIC_STALE_SECONDS = 30;
 
+/** The headers PublicCache sets (also sent by a thread cache hit, answered before its controller). */
+export const PUBLIC_CACHE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'Cache-Control': `public, max-age=0, s-maxage=${PUBLIC_CACHE_SECONDS}`,
+  'CDN-Cache-Control': `public, max-age=${PUBLIC_CACHE_SECONDS}, stale-while-revalidate=${PUBLIC_STALE_SECONDS}`,
+});
+
 /**
  * Public reads a CDN may hold briefly. Browsers revalidate every time (max-age=0, with the ETag
  * every GET answer carries, see etag.ts, so an unchanged page is a bodiless 304); shared caches
@@ -15,9 +21,5 @@ export const PUBLIC_STALE_SECONDS = 30;
  */
 export const PublicCache = () =>
   applyDecorators(
-    Header('Cache-Control', `public, max-age=0, s-maxage=${PUBLIC_CACHE_SECONDS}`),
-    Header(
-      'CDN-Cache-Control',
-      `public, max-age=${PUBLIC_CACHE_SECONDS}, stale-while-revalidate=${PUBLIC_STALE_SECONDS}`,
-    ),
+    ...Object.entries(PUBLIC_CACHE_HEADERS).map(([name, value]) => Header(name, value)),
   );
