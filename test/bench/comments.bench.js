@@ -471,6 +471,15 @@ const part = {
       ['db round trips per POST (first) ≤ 2', row(POST_FIRST).trips, (v) => v < 2.005],
     ]);
     bench.printMedians(paired);
+    // The floor under any tail on this host: the bare hello's own and the no-op route's, measured
+    // in the same run (floor part).
+    const tails = ['bare node:http hello', 'app no-op GET /api/health/live']
+      .map((name) => rows.find((r) => r.name === name))
+      .filter((r) => r !== undefined)
+      .map((r) => `${r.name} ${(r.p99 / r.p50).toFixed(2)}`);
+    if (tails.length > 0) {
+      process.stdout.write(`  (info)  p99 / p50 beside it: ${tails.join('; ')}\n`);
+    }
   },
 };
 

@@ -410,8 +410,11 @@ function median(values) {
  * of a group its bare baseline; each group is measured BENCH_ROUNDS times, alternating the order,
  * and each figure is the median. Prints one table and returns its rows.
  *
- * A case: {group, name, target: 'baseline' | 'app', env?, path, method?, headers?, makeBody?,
- * readMix?, rounds?}. `env` picks (and starts once) an app with those variables on top of the defaults.
+ * A case: {group, name, target: 'baseline' | 'app', env?, nodeArgs?, path, method?, headers?,
+ * makeBody?, readMix?, rounds?, probe?}. `env` (and `nodeArgs`, node flags) pick (and start once)
+ * an app with those variables on top of the defaults. `probe(server)` resolves with a running
+ * total the app keeps (e.g. ms spent in some code): read around each measurement, its growth per
+ * request sent is the row's `probe` (NaN without one).
  */
 async function runSuite(parts, options = {}) {
   const duration = Number(process.env.BENCH_SECONDS || 4);
@@ -432,13 +435,14 @@ async function runSuite(parts, options = {}) {
   const apps = new Map();
   let baseline;
   const started = Date.now();
-  // One app per distinct environment, counted apart by the proxy under that environment's tag.
-  const appFor = async (env = {}) => {
-    const key = JSON.stringify(env);
+  // One app per distinct environment (and node flags), counted apart by the proxy under its tag.
+  const appFor = async (env = {}, nodeArgs = []) => {
+    const key = JSON.stringify(nodeArgs.length > 0 ? [env, nodeArgs] : env);
     if (!apps.has(key)) {
       const app = await startApp({
         databaseUrl: await proxy.route(db.url, key),
         env: { ...defaults, ...env },
+        nodeArgs,
       });
       apps.set(key, { ...app, tag: key });
     }
@@ -466,7 +470,7 @@ async function runSuite(parts, options = {}) {
     let readPeak = rest;
 
     const measure = async (c) => {
-      const server = c.target === 'baseline' ? baseline : await appFor(c.env);
+      const server = c.target === 'baseline' ? baseline : await appFor(c.env, c.nodeArgs);
       const pid = server.child.pid;
       // Dead rows left by earlier posts would tax later rows: autovacuum is off on this machine.
       await direct.query('VACUUM');
@@ -503,6 +507,7 @@ async function runSuite(parts, options = {}) {
       warmed.add(c);
       // The warm-up's requests still in flight belong to neither measurement: let them finish.
       await sleep(300);
+      const probe0 = c.probe ? await c.probe(server) : 0;
       const cpu0 = procCpuMs(pid);
       const db0 = await backendCpu(direct, db.name);
       const trips0 = await proxy.counts(server.tag);
@@ -520,6 +525,7 @@ async function runSuite(parts, options = {}) {
       const cpu1 = procCpuMs(pid);
       const db1 = await backendCpu(direct, db.name);
       const trips1 = await proxy.counts(server.tag);
+      const probe1 = c.probe ? await c.probe(server) : NaN;
       if (c.readMix) {
         readPeak = Math.max(readPeak, peak);
       }
@@ -533,6 +539,7 @@ async function runSuite(parts, options = {}) {
         appCpu: (cpu1 - cpu0) / n,
         dbCpu: cpuSince(db0, db1) / n,
         trips: (trips1 - trips0) / n,
+        probe: (probe1 - probe0) / n,
       };
     };
 
@@ -580,7 +587,7 @@ async function runSuite(parts, options = {}) {
       for (const c of group.cases) {
         const s = samples.get(c);
         const row = { name: c.name, group: group.name, baseline: c === baselineRow };
-        for (const key of ['rps', 'p50', 'p99', 'appCpu', 'dbCpu', 'trips']) {
+        for (const key of ['rps', 'p50', 'p99', 'appCpu', 'dbCpu', 'trips', 'probe']) {
           row[key] = median(s.map((x) => x[key]));
         }
         row.non2xx = s.reduce((a, x) => a + x.non2xx, 0);
