@@ -49,9 +49,10 @@ const MAX_INVALIDATED = 10_000;
 /**
  * Public thread pages of the JSON API, kept in this instance's memory for THREAD_CACHE_MS
  * (default 1 s) as the bytes they are sent as, with their ETag (so a hit is neither serialized,
- * encoded nor hashed again), within THREAD_CACHE_BYTES (default 32 MiB): a client asking for thousands of
- * distinct pages evicts the least recently used ones, it cannot grow the process. A busy article
- * is read far more often than it changes, and the request path costs more than the query.
+ * encoded nor hashed again), within THREAD_CACHE_BYTES (default 32 MiB): a client asking for
+ * thousands of distinct pages evicts the least recently used ones, it cannot grow the process. A
+ * busy article is read far more often than it changes, and the request path costs more than the
+ * query.
  *
  * A change drops the pages of the article it touched, not every page: a write to one article
  * (through this instance, by slug, or through the change feed, by id) leaves every other

@@ -5,7 +5,9 @@ export const PUBLIC_CACHE_SECONDS = 5;
 /** How long past that it may keep serving it while it fetches a fresh copy in the background. */
 export const PUBLIC_STALE_SECONDS = 30;
 
-/** The headers PublicCache sets (also sent by a thread cache hit, answered before its controller). */
+/**
+ * The headers PublicCache sets; a thread cache hit, answered before its controller, sends them too.
+ */
 export const PUBLIC_CACHE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'Cache-Control': `public, max-age=0, s-maxage=${PUBLIC_CACHE_SECONDS}`,
   'CDN-Cache-Control': `public, max-age=${PUBLIC_CACHE_SECONDS}, stale-while-revalidate=${PUBLIC_STALE_SECONDS}`,

@@ -5,9 +5,10 @@
  *
  * - it times the log's code as it runs: `start` (each request), `append` (each line, with the
  *   batch written when it fills) and `flush` (the batch written by its timer), each between two
- *   performance.now() readings. On SIGUSR2 it writes to ACCESS_LOG_PROBE_FILE how many times it was
- *   asked, the total (ns) and the lines appended so far. The readings' own cost (four per request) is counted as the log's,
- *   so the figure errs high. The 'close' listener's two clock reads and call are not timed.
+ *   performance.now() readings. On SIGUSR2 it writes to ACCESS_LOG_PROBE_FILE how many times it
+ *   was asked, the total (ns) and the lines appended so far. The readings' own cost (four per
+ *   request) is counted as the log's, so the figure errs high; the 'close' listener's own clock
+ *   read and call to `append` are not timed.
  * - it skips every request whose URL ends in `?unlogged`, doing for it what a disabled log does
  *   (nothing): the same process then answers the same route logged and unlogged.
  *
