@@ -4,10 +4,10 @@ const stringBytes = (value: unknown): number => 2 * (value as string).length;
 /**
  * A cache bounded by bytes, not entries: each entry is charged for its key (two bytes a
  * character), its value (`bytesOf`; a string's two bytes a character unless told) and a fixed
- * overhead, and the least recently used
- * entries are evicted until the total fits the budget. Entries expire `ttlMs` after they were
- * stored; an expired entry is never served and is dropped when seen or swept. A value larger than
- * the whole budget is not stored at all, so no caller can make the cache exceed it.
+ * overhead, and the least recently used entries are evicted until the total fits the budget.
+ * Entries expire `ttlMs` after they were stored; an expired entry is never served and is dropped
+ * when seen or swept. A value larger than the whole budget is not stored at all, so no caller can
+ * make the cache exceed it.
  */
 export class ByteBudgetCache<V = string> {
   /** Map order is recency order: the first entry is the least recently used. */
