@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PUBLIC_CACHE_HEADERS } from '../http/public-cache';
 import type { ThreadOptions } from './comment-thread.service';
-import { SORTS, ThreadQuery } from './dto/comment.dto';
+import { ThreadQuery, ThreadSort } from './dto/comment.dto';
 import { ThreadPageCache } from './thread-page-cache';
 
 /** The public thread page's route, as Fastify names it. */
@@ -10,8 +10,6 @@ const THREAD_PAGE_ROUTE = '/api/articles/:slug/comments';
 export const THREAD_PAGE_TYPE = 'application/json; charset=utf-8';
 /** What a hit is sent with besides its ETag: what the controller's decorators set. */
 const HIT_HEADERS = Object.freeze({ 'Content-Type': THREAD_PAGE_TYPE, ...PUBLIC_CACHE_HEADERS });
-/** A page size as ThreadQuery accepts it (1 to 100), written as a number is (no sign, no 0s). */
-const CANONICAL_LIMIT = /^(?:[1-9]\d?|100)$/;
 
 /** The key a thread page is kept under in the ThreadPageCache. */
 export function threadPageKey(slug: string, options: ThreadOptions): string {
@@ -19,22 +17,24 @@ export function threadPageKey(slug: string, options: ThreadOptions): string {
 }
 
 /**
- * The options of a query string written in the one form that maps to them as validation does:
- * known names, each once, and values as ThreadQuery would have them after its transformation
- * (a sort it knows, a limit as its digits). Anything else is undefined, and the request is left to
- * the controller's validation. Cursor and anchor are taken as they are: only a page validation
- * accepted is ever kept, under a key built from the same options, so a hit's options were valid.
+ * The options a query string names, made as the validation pipe makes them (ThreadQuery's
+ * defaults, the limit through Number as its @Type does, the texts as they are), without its
+ * checks: a page is kept only under the options of a query validation accepted, so a query whose
+ * options are those of a kept page is one validation accepts too, and any other finds no page and
+ * goes to the controller, which refuses it. A name ThreadQuery does not declare, or one given
+ * twice, is undefined here (validation refuses unknown fields and repeated ones).
  */
-function canonicalThreadQuery(query: unknown): ThreadOptions | undefined {
+function threadQueryOptions(query: unknown): ThreadOptions | undefined {
   const options = new ThreadQuery();
   for (const [name, value] of Object.entries(query as Record<string, unknown>)) {
     if (typeof value !== 'string') {
       return undefined;
     }
-    if (name === 'sort' && (SORTS as readonly string[]).includes(value)) {
-      options.sort = value as ThreadQuery['sort'];
-    } else if (name === 'limit' && CANONICAL_LIMIT.test(value)) {
+    if (name === 'limit') {
       options.limit = Number(value);
+    } else if (name === 'sort') {
+      // Unchecked, as the others: a sort validation refuses names no kept page.
+      options.sort = value as ThreadSort;
     } else if (name === 'cursor') {
       options.cursor = value;
     } else if (name === 'anchor') {
@@ -52,9 +52,9 @@ function canonicalThreadQuery(query: unknown): ThreadOptions | undefined {
  * every read is such a hit, and that pipeline was most of its cost and of the garbage that made
  * its tail (a young-generation collection every 13 ms at 30,000 reads a second). Only what the
  * controller would answer the same at once: a GET, not from a writer reading its own change (it
- * reads around the cache), with a canonical query (canonicalThreadQuery), of a page that is
- * current and not due for a refresh (ThreadPageCache.peek). Everything else (misses, refreshes,
- * invalid queries) goes the whole way. The answer still passes the onSend hooks: its ETag makes
+ * reads around the cache), with a query naming only ThreadQuery's fields (threadQueryOptions), of
+ * a page that is current and not due for a refresh (ThreadPageCache.peek). Everything else
+ * (misses, refreshes, invalid queries) goes the whole way. The answer still passes the onSend hooks: its ETag makes
  * a revalidation a 304.
  */
 export function installThreadCacheHits(fastify: FastifyInstance, cache: ThreadPageCache): void {
@@ -67,7 +67,7 @@ export function installThreadCacheHits(fastify: FastifyInstance, cache: ThreadPa
         request.reads?.freshWriter === false
       ) {
         const slug = (request.params as { slug?: unknown }).slug;
-        const options = canonicalThreadQuery(request.query);
+        const options = threadQueryOptions(request.query);
         const page =
           typeof slug === 'string' && options
             ? cache.peek(threadPageKey(slug, options), slug)

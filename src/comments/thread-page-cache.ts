@@ -94,7 +94,7 @@ export class ThreadPageCache {
     }
     const kept = this.kept(key, slug);
     if (kept !== undefined) {
-      if (Date.now() >= kept.refreshAfter && !this.loading.has(key)) {
+      if (this.dueForRefresh(key, kept)) {
         this.load(key, slug, load).catch(() => undefined); // the kept copy is still good
       }
       return Promise.resolve(kept.page);
@@ -109,9 +109,12 @@ export class ThreadPageCache {
    */
   peek(key: string, slug: string): PreparedPage | undefined {
     const kept = this.enabled ? this.kept(key, slug) : undefined;
-    return kept !== undefined && (Date.now() < kept.refreshAfter || this.loading.has(key))
-      ? kept.page
-      : undefined;
+    return kept !== undefined && !this.dueForRefresh(key, kept) ? kept.page : undefined;
+  }
+
+  /** Past half its life, with no refresh under way: the next read() starts one. */
+  private dueForRefresh(key: string, kept: KeptPage): boolean {
+    return Date.now() >= kept.refreshAfter && !this.loading.has(key);
   }
 
   private get enabled(): boolean {

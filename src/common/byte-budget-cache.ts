@@ -1,6 +1,10 @@
 /** What a string takes as V8 may hold it: two bytes a character. */
 const stringBytes = (value: unknown): number => 2 * (value as string).length;
 
+/** What an entry is charged: its key, its value's bytes and a fixed overhead. */
+const entryBytes = (key: string, valueBytes: number): number =>
+  stringBytes(key) + valueBytes + ByteBudgetCache.ENTRY_OVERHEAD;
+
 /**
  * A cache bounded by bytes, not entries: each entry is charged for its key (two bytes a
  * character), its value (`bytesOf`; a string's two bytes a character unless told) and a fixed
@@ -25,7 +29,7 @@ export class ByteBudgetCache<V = string> {
   ) {}
 
   static sizeOf(key: string, value: string): number {
-    return 2 * key.length + stringBytes(value) + ByteBudgetCache.ENTRY_OVERHEAD;
+    return entryBytes(key, stringBytes(value));
   }
 
   get bytes(): number {
@@ -56,7 +60,7 @@ export class ByteBudgetCache<V = string> {
     if (now >= this.nextSweep) {
       this.sweep(now);
     }
-    const bytes = 2 * key.length + this.bytesOf(value) + ByteBudgetCache.ENTRY_OVERHEAD;
+    const bytes = entryBytes(key, this.bytesOf(value));
     if (bytes > this.budgetBytes) {
       return;
     }
